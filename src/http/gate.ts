@@ -1,0 +1,55 @@
+import { UpstreamError } from './errors.js';
+import type { SourceName } from '../config.js';
+
+/**
+ * A pause shared by every request behind it: when an upstream says "too many requests until T",
+ * nobody behind this gate is sent before T. Waiting honours an AbortSignal and a deadline.
+ */
+export class PauseGate {
+  #until = 0;
+
+  constructor(
+    private readonly source: SourceName,
+    private readonly what: string,
+  ) {}
+
+  get pausedUntil(): number {
+    return this.#until;
+  }
+
+  pauseUntil(when: number): void {
+    if (when > this.#until) this.#until = when;
+  }
+
+  async wait(signal: AbortSignal, deadlineAt: number): Promise<void> {
+    const ms = this.#until - Date.now();
+    if (ms <= 0) return;
+    if (this.#until > deadlineAt) {
+      const resetAt = new Date(this.#until);
+      throw new UpstreamError({
+        source: this.source,
+        code: 'rate_limited',
+        retryable: false,
+        resetAt,
+        message: `${this.what} is rate-limited until ${resetAt.toISOString().slice(11, 19)} UTC, later than this call may wait. Try again after that time.`,
+      });
+    }
+    await sleep(ms, signal);
+  }
+}
+
+/** setTimeout as a promise that rejects with the signal's reason on abort. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,348 @@
+import type Bottleneck from 'bottleneck';
+import pRetry from 'p-retry';
+import { errors as undiciErrors } from 'undici';
+import type { Dispatcher } from 'undici';
+import { SOURCE_LABEL, type HttpSettings, type LimitSpec, type SourceName } from '../config.js';
+import { log } from '../log.js';
+import { UpstreamError, isRateLimitStatus, isRetryableStatus } from './errors.js';
+import { PauseGate } from './gate.js';
+import { limiterFrom, parseHttpDate, parseRetryAfter } from './limits.js';
+import { poolFor } from './pools.js';
+
+/**
+ * The one way the server talks to an upstream: a keep-alive pool per origin, a bottleneck limiter per
+ * source (and per method key where the API has per-method quotas), retries with backoff and jitter,
+ * a shared pause on 420/429, timeouts, a response size cap, an overall deadline, and AbortSignal
+ * reaching every wait. Knows nothing about tools.
+ */
+
+export type QueryValue = string | number | boolean | undefined | null | ReadonlyArray<string | number>;
+
+export interface UpstreamRequest {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  /** Path relative to the source's base URL, or an absolute http(s) URL (e.g. a report file link). */
+  path: string;
+  query?: Record<string, QueryValue>;
+  headers?: Record<string, string>;
+  /** JSON body (serialised, Content-Type set unless given). */
+  json?: unknown;
+  /** Safe to send again after a network error, timeout or 5xx. Default: true for GET. */
+  idempotent?: boolean;
+  signal?: AbortSignal;
+  /** Per-method quota key (e.g. `reports.info`); must be one of the source's methodLimits. */
+  limitKey?: string;
+  responseType?: 'json' | 'text' | 'buffer';
+  /** Statuses handed back to the caller instead of raising (e.g. 401 to trigger a re-login). */
+  passStatuses?: readonly number[];
+  deadlineMs?: number;
+  maxBytes?: number;
+  /** Words that name this call in logs and errors, e.g. "POST /v1/docs/aggregations/sales". */
+  what?: string;
+}
+
+export interface UpstreamResponse<T = unknown> {
+  status: number;
+  headers: Record<string, string>;
+  body: T;
+  attempts: number;
+}
+
+export interface UpstreamOptions {
+  source: SourceName;
+  baseUrl: string;
+  http: HttpSettings;
+  limit: LimitSpec;
+  methodLimits?: Record<string, LimitSpec>;
+  /** Pull the API's own code and message out of an error body. */
+  parseError?: (status: number, body: unknown) => { code?: string; message?: string } | undefined;
+}
+
+function buildQuery(query: Record<string, QueryValue> | undefined): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null) continue;
+    if (Array.isArray(value)) for (const v of value) params.append(key, String(v));
+    else params.append(key, String(value));
+  }
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+function flatHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+]);
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+export class Upstream {
+  readonly source: SourceName;
+  readonly baseUrl: string;
+  readonly #options: UpstreamOptions;
+  readonly #limiter: Bottleneck;
+  readonly #methodLimiters = new Map<string, Bottleneck>();
+  readonly #gate: PauseGate;
+  readonly #methodGates = new Map<string, PauseGate>();
+
+  constructor(options: UpstreamOptions) {
+    this.source = options.source;
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.#options = options;
+    this.#limiter = limiterFrom(options.limit);
+    this.#gate = new PauseGate(options.source, SOURCE_LABEL[options.source]);
+    for (const [key, spec] of Object.entries(options.methodLimits ?? {})) {
+      this.#methodLimiters.set(key, limiterFrom(spec));
+      this.#methodGates.set(key, new PauseGate(options.source, `${SOURCE_LABEL[options.source]} ${key}`));
+    }
+  }
+
+  get label(): string {
+    return SOURCE_LABEL[this.source];
+  }
+
+  /** Epoch ms until which the whole source (or one method) is paused; 0 when not paused. */
+  pausedUntil(limitKey?: string): number {
+    return (limitKey ? this.#methodGates.get(limitKey) : this.#gate)?.pausedUntil ?? 0;
+  }
+
+  async request<T = unknown>(req: UpstreamRequest): Promise<UpstreamResponse<T>> {
+    const http = this.#options.http;
+    const deadlineAt = Date.now() + (req.deadlineMs ?? http.deadlineMs);
+    const what = req.what ?? `${req.method} ${req.path.startsWith('http') ? new URL(req.path).pathname : req.path}`;
+    if (req.limitKey && !this.#methodLimiters.has(req.limitKey)) {
+      throw new Error(`${this.label}: unknown limit key ${req.limitKey}`);
+    }
+
+    // One signal for the caller's abort and the overall deadline; we tell them apart afterwards.
+    const controller = new AbortController();
+    const deadlineTimer = setTimeout(
+      () => controller.abort(new UpstreamError({ source: this.source, code: 'deadline', retryable: false, message: `${this.label} did not answer ${what} within ${Math.round((req.deadlineMs ?? http.deadlineMs) / 1000)} s (including retries). Try again later or narrow the request.` })),
+      Math.max(0, deadlineAt - Date.now()),
+    );
+    const onCallerAbort = () => controller.abort(req.signal!.reason);
+    if (req.signal?.aborted) onCallerAbort();
+    else req.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    const signal = controller.signal;
+
+    let attempts = 0;
+    try {
+      return await pRetry(
+        async () => {
+          attempts += 1;
+          const res = await this.#scheduled<T>(req, what, signal, deadlineAt);
+          return { ...res, attempts };
+        },
+        {
+          retries: http.retries,
+          minTimeout: http.backoffMs,
+          factor: 2,
+          randomize: true,
+          maxTimeout: 10_000,
+          maxRetryTime: Math.max(0, deadlineAt - Date.now()),
+          signal,
+          shouldRetry: ({ error }) => error instanceof UpstreamError && error.retryable && this.#repeatable(req, error),
+          onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+            if (error instanceof UpstreamError && error.retryable && retriesLeft > 0 && this.#repeatable(req, error)) {
+              const paused = this.pausedUntil(req.limitKey) - Date.now();
+              const wait = paused > 0 ? ` (source paused ${(paused / 1000).toFixed(1)} s)` : '';
+              log('warning', `${this.label}: ${what} failed (${error.code}${error.status ? `, HTTP ${error.status}` : ''}), retrying${wait}; attempt ${attemptNumber + 1} of ${http.retries + 1}`);
+            }
+          },
+        },
+      );
+    } catch (err) {
+      throw this.#final(err, req, what);
+    } finally {
+      clearTimeout(deadlineTimer);
+      req.signal?.removeEventListener('abort', onCallerAbort);
+    }
+  }
+
+  /** 420/429 were refused before any work was done, so any method may repeat them. */
+  #repeatable(req: UpstreamRequest, error: UpstreamError): boolean {
+    if (error.status !== undefined && isRateLimitStatus(error.status)) return true;
+    return req.idempotent ?? (req.method === 'GET');
+  }
+
+  #final(err: unknown, req: UpstreamRequest, what: string): UpstreamError {
+    if (err instanceof UpstreamError) return err;
+    if (req.signal?.aborted) {
+      return new UpstreamError({ source: this.source, code: 'aborted', retryable: false, message: `${this.label}: ${what} was cancelled.` });
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    return new UpstreamError({ source: this.source, code: 'network', retryable: false, message: `${this.label}: ${what} failed: ${message}` });
+  }
+
+  /** Queue behind the method and source limiters, wait out any pause, then send. */
+  #scheduled<T>(req: UpstreamRequest, what: string, signal: AbortSignal, deadlineAt: number): Promise<UpstreamResponse<T>> {
+    const run = async (): Promise<UpstreamResponse<T>> => {
+      signal.throwIfAborted();
+      const methodGate = req.limitKey ? this.#methodGates.get(req.limitKey) : undefined;
+      await this.#gate.wait(signal, deadlineAt);
+      await methodGate?.wait(signal, deadlineAt);
+      signal.throwIfAborted();
+      return this.#send<T>(req, what, signal);
+    };
+    const methodLimiter = req.limitKey ? this.#methodLimiters.get(req.limitKey) : undefined;
+    const job = methodLimiter ? methodLimiter.schedule(() => this.#limiter.schedule(run)) : this.#limiter.schedule(run);
+    // A queued job cannot be pulled out of bottleneck; race it against the signal so the caller is
+    // released at once, and let the job itself see the aborted signal and end without sending.
+    return new Promise<UpstreamResponse<T>>((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      job.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
+
+  async #send<T>(req: UpstreamRequest, what: string, signal: AbortSignal): Promise<UpstreamResponse<T>> {
+    const http = this.#options.http;
+    const target = req.path.startsWith('http://') || req.path.startsWith('https://') ? new URL(req.path) : new URL(`${this.baseUrl}${req.path}`);
+    const headers: Record<string, string> = { accept: 'application/json', ...(req.headers ?? {}) };
+    let body: string | undefined;
+    if (req.json !== undefined) {
+      body = JSON.stringify(req.json);
+      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+    }
+    const fullPath = `${target.pathname}${target.search ? `${target.search}${buildQuery(req.query).replace('?', '&')}` : buildQuery(req.query)}`;
+
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await poolFor(target.origin, http).request({ method: req.method, path: fullPath, headers, body, signal });
+    } catch (err) {
+      throw this.#transportError(err, what, signal);
+    }
+
+    const resHeaders = flatHeaders(res.headers as Record<string, string | string[] | undefined>);
+    this.#noteQuota(req, resHeaders);
+
+    let raw: Buffer;
+    try {
+      raw = await this.#readCapped(res, req.maxBytes ?? http.maxResponseBytes, what);
+    } catch (err) {
+      throw err instanceof UpstreamError ? err : this.#transportError(err, what, signal);
+    }
+
+    const ok = res.statusCode >= 200 && res.statusCode < 300;
+    if (!ok && !req.passStatuses?.includes(res.statusCode)) throw this.#httpError(res.statusCode, resHeaders, raw, req, what);
+
+    let parsed: unknown = raw;
+    const type = req.responseType ?? 'json';
+    if (type === 'text') parsed = raw.toString('utf8');
+    else if (type === 'json') {
+      const text = raw.toString('utf8').replace(/^\uFEFF/, '');
+      if (text.trim() === '') parsed = undefined;
+      else {
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          throw new UpstreamError({
+            source: this.source,
+            status: res.statusCode,
+            code: 'bad_response',
+            retryable: false,
+            message: `${this.label} sent a reply to ${what} that is not valid JSON (${raw.length} bytes). The upstream may be having trouble; try again later.`,
+          });
+        }
+      }
+    }
+    return { status: res.statusCode, headers: resHeaders, body: parsed as T, attempts: 1 };
+  }
+
+  /** Yandex Market style quota headers: when nothing remains, pause until the window resets. */
+  #noteQuota(req: UpstreamRequest, headers: Record<string, string>): void {
+    const remaining = headers['x-ratelimit-resource-remaining'];
+    const until = parseHttpDate(headers['x-ratelimit-resource-until']);
+    if (remaining !== undefined && Number(remaining) <= 0 && until) {
+      const gate = (req.limitKey && this.#methodGates.get(req.limitKey)) || this.#gate;
+      gate.pauseUntil(until);
+    }
+  }
+
+  async #readCapped(res: Dispatcher.ResponseData, cap: number, what: string): Promise<Buffer> {
+    const declared = Number(res.headers['content-length']);
+    const tooLarge = () =>
+      new UpstreamError({
+        source: this.source,
+        status: res.statusCode,
+        code: 'too_large',
+        retryable: false,
+        message: `${this.label} answered ${what} with more than ${Math.round(cap / 1024 / 1024)} MiB; narrow the period or filters (HTTP_MAX_RESPONSE_BYTES raises the cap).`,
+      });
+    if (Number.isFinite(declared) && declared > cap) {
+      res.body.destroy();
+      throw tooLarge();
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+      size += (chunk as Buffer).length;
+      if (size > cap) {
+        res.body.destroy();
+        throw tooLarge();
+      }
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks);
+  }
+
+  #httpError(status: number, headers: Record<string, string>, raw: Buffer, req: UpstreamRequest, what: string): UpstreamError {
+    const text = raw.toString('utf8').replace(/^\uFEFF/, '');
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // not JSON: keep the text
+    }
+    const parsed = this.#options.parseError?.(status, body);
+    const code = parsed?.code ?? `http_${status}`;
+    const detail = parsed?.message ?? (typeof body === 'string' && body.length > 0 ? body.slice(0, 300) : undefined);
+
+    let resetAt: Date | undefined;
+    if (isRateLimitStatus(status)) {
+      // Pause everyone behind the same limiter, not only this request.
+      const resourceUntil = parseHttpDate(headers['x-ratelimit-resource-until']);
+      const until = parseRetryAfter(headers['retry-after']) ?? resourceUntil ?? Date.now() + 1000;
+      const gate = (resourceUntil && req.limitKey && this.#methodGates.get(req.limitKey)) || this.#gate;
+      gate.pauseUntil(until);
+      resetAt = new Date(until);
+      log('warning', `${this.label}: HTTP ${status} on ${what}; ${gate === this.#gate ? 'source' : req.limitKey} paused until ${resetAt.toISOString()}`);
+    }
+    return new UpstreamError({
+      source: this.source,
+      status,
+      code,
+      retryable: isRetryableStatus(status),
+      resetAt,
+      body,
+      message: `${this.label} answered ${what} with HTTP ${status}${parsed?.code ? ` ${parsed.code}` : ''}${detail ? `: ${detail}` : ''}`,
+    });
+  }
+
+  #transportError(err: unknown, what: string, signal: AbortSignal): unknown {
+    if (signal.aborted) return signal.reason;
+    const code = (err as { code?: string })?.code ?? '';
+    if (TIMEOUT_CODES.has(code) || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
+      return new UpstreamError({ source: this.source, code: 'timeout', retryable: true, message: `${this.label} timed out on ${what} (${code}).` });
+    }
+    if (NETWORK_CODES.has(code) || err instanceof undiciErrors.SocketError) {
+      return new UpstreamError({ source: this.source, code: 'network', retryable: true, message: `${this.label}: connection problem on ${what} (${code || 'socket closed'}).` });
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    return new UpstreamError({ source: this.source, code: 'network', retryable: true, message: `${this.label}: ${what} failed: ${message}` });
+  }
+}

@@ -1,0 +1,99 @@
+import { Decimal } from 'decimal.js';
+
+/**
+ * Exact money on decimal.js, from parse to print. No amount ever passes through float arithmetic:
+ * a JSON number is turned into a decimal through its shortest string form (`String(0.1)` = "0.1").
+ */
+
+export { Decimal };
+export type Unit = 'major' | 'minor';
+
+const DECIMAL_STRING = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+export class MoneyParseError extends Error {
+  override name = 'MoneyParseError';
+}
+
+/**
+ * Parse an amount as an upstream sends it: a JSON number, or a decimal string such as "491519.50".
+ * `unit: 'minor'` means the value counts kopecks (LIFE POS); the result is always roubles.
+ */
+export function parseAmount(value: unknown, unit: Unit = 'major'): Decimal {
+  let d: Decimal;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new MoneyParseError(`not a finite amount: ${value}`);
+    d = new Decimal(String(value));
+  } else if (typeof value === 'string' && DECIMAL_STRING.test(value.trim())) {
+    d = new Decimal(value.trim());
+  } else {
+    throw new MoneyParseError(`not an amount: ${JSON.stringify(value)}`);
+  }
+  return unit === 'minor' ? d.div(100) : d;
+}
+
+/** Like parseAmount, but null/undefined/"" give undefined (absent, which is not the same as 0). */
+export function parseOptionalAmount(value: unknown, unit: Unit = 'major'): Decimal | undefined {
+  if (value === null || value === undefined || value === '') return undefined;
+  return parseAmount(value, unit);
+}
+
+export const ZERO = new Decimal(0);
+
+export function sum(values: Iterable<Decimal>): Decimal {
+  let total = ZERO;
+  for (const v of values) total = total.plus(v);
+  return total;
+}
+
+/** Round to kopecks, half away from zero (how receipts round). */
+export function kopecks(d: Decimal): Decimal {
+  return d.toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
+}
+
+/** Percent change from `previous` to `current`; undefined when previous is zero (no base to compare). */
+export function percentChange(current: Decimal, previous: Decimal): Decimal | undefined {
+  if (previous.isZero()) return undefined;
+  return current.minus(previous).div(previous.abs()).times(100);
+}
+
+/** Share of `part` in `whole` in percent; undefined when whole is zero. */
+export function share(part: Decimal, whole: Decimal): Decimal | undefined {
+  if (whole.isZero()) return undefined;
+  return part.div(whole).times(100);
+}
+
+/** "12345.67": the form used in structuredContent. */
+export function toDecimalString(d: Decimal, places = 2): string {
+  return d.toFixed(places, Decimal.ROUND_HALF_UP);
+}
+
+function groupThousands(intPart: string): string {
+  return intPart.replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+}
+
+/** "12 345,67" — Russian grouping and decimal comma. */
+export function formatNumber(d: Decimal, places = 2): string {
+  const fixed = d.abs().toFixed(places, Decimal.ROUND_HALF_UP);
+  const [intPart = '0', frac] = fixed.split('.');
+  const sign = d.isNegative() && !new Decimal(fixed).isZero() ? '−' : '';
+  return `${sign}${groupThousands(intPart)}${frac ? `,${frac}` : ''}`;
+}
+
+/** "12 345,67 ₽" — the form used in text summaries. */
+export function formatRub(d: Decimal): string {
+  return `${formatNumber(d, 2)} ₽`;
+}
+
+/** "+12,4 %" / "−3,0 %" / "0,0 %". */
+export function formatPercent(d: Decimal | undefined, places = 1): string {
+  if (d === undefined) return 'n/a';
+  const rounded = d.toDecimalPlaces(places, Decimal.ROUND_HALF_UP);
+  const sign = rounded.isPositive() && !rounded.isZero() ? '+' : '';
+  return `${sign}${formatNumber(rounded, places)} %`;
+}
+
+/** Signed amount: "+1 234,00 ₽" / "−56,70 ₽". */
+export function formatRubDelta(d: Decimal): string {
+  const sign = d.isPositive() && !d.isZero() ? '+' : '';
+  return `${sign}${formatRub(d)}`;
+}

@@ -1,0 +1,269 @@
+/**
+ * Periods in the shop's time zone (REVENUE_TZ). A period is a pair of local wall-clock bounds, both
+ * inclusive, because that is how the upstreams take them ("2026-11-16 00:00:00" … "2026-11-22 23:59:59").
+ * Named periods are resolved against "now"; each has a matching previous period for comparisons.
+ */
+
+export const NAMED_PERIODS = [
+  'today',
+  'yesterday',
+  'this_week',
+  'last_week',
+  'this_month',
+  'last_month',
+  'last_7_days',
+  'last_30_days',
+  'this_year',
+] as const;
+export type NamedPeriod = (typeof NAMED_PERIODS)[number];
+
+export interface Period {
+  /** The named period, or 'custom' for explicit dates. */
+  name: NamedPeriod | 'custom';
+  /** Local start, inclusive: YYYY-MM-DDTHH:mm:ss */
+  start: string;
+  /** Local end, inclusive: YYYY-MM-DDTHH:mm:ss */
+  end: string;
+  tz: string;
+}
+
+export class PeriodError extends Error {
+  override name = 'PeriodError';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+// ---- plain calendar dates (no time zone), as UTC-midnight Date objects internally ----
+
+const DAY_MS = 86_400_000;
+
+function dateOf(ymd: string): Date {
+  return new Date(`${ymd}T00:00:00Z`);
+}
+function ymdOf(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+export function addDays(ymd: string, days: number): string {
+  return ymdOf(new Date(dateOf(ymd).getTime() + days * DAY_MS));
+}
+/** ISO weekday, Monday = 1 … Sunday = 7. */
+export function isoWeekday(ymd: string): number {
+  const d = dateOf(ymd).getUTCDay();
+  return d === 0 ? 7 : d;
+}
+function addMonths(ymd: string, months: number): string {
+  const d = dateOf(ymd);
+  const target = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, 1));
+  const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
+  target.setUTCDate(Math.min(d.getUTCDate(), lastDay));
+  return ymdOf(target);
+}
+function monthStart(ymd: string): string {
+  return `${ymd.slice(0, 7)}-01`;
+}
+function monthEnd(ymd: string): string {
+  return addDays(monthStart(addMonths(monthStart(ymd), 1)), -1);
+}
+/** Days between two dates, counting both ends. */
+export function daysInclusive(fromYmd: string, toYmd: string): number {
+  return Math.round((dateOf(toYmd).getTime() - dateOf(fromYmd).getTime()) / DAY_MS) + 1;
+}
+
+// ---- time zones ----
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(tz: string): Intl.DateTimeFormat {
+  let f = formatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', {
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatters.set(tz, f);
+  }
+  return f;
+}
+
+/** Local wall-clock time of an instant: YYYY-MM-DDTHH:mm:ss. */
+export function toLocal(instant: Date, tz: string): string {
+  const parts = Object.fromEntries(formatter(tz).formatToParts(instant).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
+}
+
+/** The instant at which the local wall-clock time `local` occurs in `tz` (first one, if ambiguous). */
+export function toInstant(local: string, tz: string): Date {
+  const asUtc = Date.parse(`${local}Z`);
+  let guess = asUtc;
+  // Two rounds settle the offset, including across a DST change.
+  for (let i = 0; i < 2; i++) {
+    const offset = Date.parse(`${toLocal(new Date(guess), tz)}Z`) - guess;
+    guess = asUtc - offset;
+  }
+  return new Date(guess);
+}
+
+export function todayIn(tz: string, now: Date = new Date()): string {
+  return toLocal(now, tz).slice(0, 10);
+}
+
+// ---- resolving input ----
+
+const span = (name: Period['name'], from: string, to: string, tz: string): Period => ({
+  name,
+  start: `${from}T00:00:00`,
+  end: `${to}T23:59:59`,
+  tz,
+});
+
+export function namedPeriod(name: NamedPeriod, tz: string, now: Date = new Date()): Period {
+  const today = todayIn(tz, now);
+  switch (name) {
+    case 'today':
+      return span(name, today, today, tz);
+    case 'yesterday': {
+      const y = addDays(today, -1);
+      return span(name, y, y, tz);
+    }
+    case 'this_week':
+      return span(name, addDays(today, 1 - isoWeekday(today)), today, tz);
+    case 'last_week': {
+      const monday = addDays(today, 1 - isoWeekday(today) - 7);
+      return span(name, monday, addDays(monday, 6), tz);
+    }
+    case 'this_month':
+      return span(name, monthStart(today), today, tz);
+    case 'last_month': {
+      const start = monthStart(addMonths(monthStart(today), -1));
+      return span(name, start, monthEnd(start), tz);
+    }
+    case 'last_7_days':
+      return span(name, addDays(today, -7), addDays(today, -1), tz);
+    case 'last_30_days':
+      return span(name, addDays(today, -30), addDays(today, -1), tz);
+    case 'this_year':
+      return span(name, `${today.slice(0, 4)}-01-01`, today, tz);
+  }
+}
+
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+const DATETIME_RE = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+function validDate(ymd: string): boolean {
+  return DATE_RE.test(ymd) && ymdOf(dateOf(ymd)) === ymd;
+}
+
+/** Parse an ISO date or date-time into a local wall-clock bound; date-only means start or end of day. */
+function parseBound(field: string, raw: string, edge: 'start' | 'end', tz: string): string {
+  const value = raw.trim();
+  if (DATE_RE.test(value)) {
+    if (!validDate(value)) throw new PeriodError(field, `${field} "${raw}" is not a real calendar date.`);
+    return edge === 'start' ? `${value}T00:00:00` : `${value}T23:59:59`;
+  }
+  const m = DATETIME_RE.exec(value);
+  if (!m || !validDate(m[1]!) || Number(m[2]) > 23 || Number(m[3]) > 59 || Number(m[4] ?? 0) > 59) {
+    throw new PeriodError(
+      field,
+      `${field} "${raw}" is not an ISO date. Use YYYY-MM-DD (e.g. 2026-11-01) or YYYY-MM-DDTHH:mm:ss.`,
+    );
+  }
+  const local = `${m[1]}T${m[2]}:${m[3]}:${m[4] ?? '00'}`;
+  if (!m[5]) return local;
+  // An explicit offset names an instant: convert it to the shop's wall clock.
+  const offset = m[5] === 'Z' ? 'Z' : m[5].length === 5 ? `${m[5].slice(0, 3)}:${m[5].slice(3)}` : m[5];
+  return toLocal(new Date(`${local}${offset}`), tz);
+}
+
+export interface PeriodInput {
+  period?: string;
+  date_from?: string;
+  date_to?: string;
+}
+
+/**
+ * Resolve a tool's period input: a named `period`, or `date_from` (+ optional `date_to`, default today).
+ * Exactly one of the two forms; `fallback` applies when neither is given.
+ */
+export function resolvePeriod(input: PeriodInput, tz: string, now: Date = new Date(), fallback?: NamedPeriod): Period {
+  const hasDates = input.date_from !== undefined || input.date_to !== undefined;
+  if (input.period !== undefined && hasDates) {
+    throw new PeriodError('period', 'Give either period or date_from/date_to, not both.');
+  }
+  if (input.period !== undefined) {
+    const name = input.period.trim().toLowerCase().replace(/[\s-]+/g, '_');
+    if (!(NAMED_PERIODS as readonly string[]).includes(name)) {
+      throw new PeriodError('period', `period "${input.period}" is unknown. Use one of: ${NAMED_PERIODS.join(', ')}; or date_from/date_to.`);
+    }
+    return namedPeriod(name as NamedPeriod, tz, now);
+  }
+  if (!hasDates) {
+    if (fallback) return namedPeriod(fallback, tz, now);
+    throw new PeriodError('period', `Give a period (${NAMED_PERIODS.join(', ')}) or date_from/date_to as YYYY-MM-DD.`);
+  }
+  if (input.date_from === undefined) throw new PeriodError('date_from', 'date_from is required when date_to is given.');
+  const start = parseBound('date_from', input.date_from, 'start', tz);
+  const end = input.date_to === undefined ? `${todayIn(tz, now)}T23:59:59` : parseBound('date_to', input.date_to, 'end', tz);
+  if (start > end) {
+    throw new PeriodError('date_from', `date_from (${start.replace('T', ' ')}) is after date_to (${end.replace('T', ' ')}); swap them.`);
+  }
+  return { name: 'custom', start, end, tz };
+}
+
+/** Whole local days the period touches. */
+export function periodDays(p: Period): number {
+  return daysInclusive(p.start.slice(0, 10), p.end.slice(0, 10));
+}
+
+const isWholeDays = (p: Period) => p.start.endsWith('T00:00:00') && p.end.endsWith('T23:59:59');
+
+/**
+ * The period to compare with: the calendar counterpart for named periods (last_week → the week before,
+ * this_month → the same days of last month), otherwise the span of equal length just before.
+ */
+export function previousPeriod(p: Period): Period {
+  const from = p.start.slice(0, 10);
+  const to = p.end.slice(0, 10);
+  switch (p.name) {
+    case 'this_month':
+    case 'last_month': {
+      const start = addMonths(from, -1);
+      const end = p.name === 'last_month' ? monthEnd(start) : addMonths(to, -1);
+      return span('custom', start, end, p.tz);
+    }
+    case 'this_week':
+      return span('custom', addDays(from, -7), addDays(to, -7), p.tz);
+    case 'this_year':
+      return span('custom', addMonths(from, -12), addMonths(to, -12), p.tz);
+    default:
+      break;
+  }
+  if (isWholeDays(p)) {
+    const days = daysInclusive(from, to);
+    return span('custom', addDays(from, -days), addDays(from, -1), p.tz);
+  }
+  // Partial days: shift by the exact duration, in wall-clock terms.
+  const startMs = Date.parse(`${p.start}Z`);
+  const endMs = Date.parse(`${p.end}Z`);
+  const length = endMs - startMs + 1000;
+  const iso = (ms: number) => new Date(ms).toISOString().slice(0, 19);
+  return { name: 'custom', start: iso(startMs - length), end: iso(startMs - 1000), tz: p.tz };
+}
+
+/** "2026-11-16 – 2026-11-22" or, with times, "2026-11-16 10:00 – 2026-11-16 18:00". */
+export function formatPeriod(p: Period): string {
+  if (isWholeDays(p)) {
+    const from = p.start.slice(0, 10);
+    const to = p.end.slice(0, 10);
+    return from === to ? from : `${from} – ${to}`;
+  }
+  return `${p.start.slice(0, 16).replace('T', ' ')} – ${p.end.slice(0, 16).replace('T', ' ')}`;
+}

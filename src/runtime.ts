@@ -1,0 +1,49 @@
+import { SOURCE_LABEL, type Config, type SourceName } from './config.js';
+import { Upstream, type UpstreamOptions } from './http/upstream.js';
+import { closeAllPools } from './http/pools.js';
+
+/**
+ * What lives as long as the process: config, one Upstream per source (so every session and every tool
+ * shares one limiter per source), and source clients with their login state.
+ */
+export class Runtime {
+  readonly #shared = new Map<string, unknown>();
+
+  constructor(
+    readonly config: Config,
+    /** The clock tools resolve named periods against; tests pin it. */
+    readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** One instance per key for the life of the runtime (source clients, caches). */
+  shared<T>(key: string, create: () => T): T {
+    if (!this.#shared.has(key)) this.#shared.set(key, create());
+    return this.#shared.get(key) as T;
+  }
+
+  /** The Upstream of a source, built from config the first time it is asked for. */
+  upstream(source: SourceName, extra: Pick<UpstreamOptions, 'parseError'> = {}): Upstream {
+    return this.shared(`upstream:${source}`, () => {
+      const sc = this.config[source];
+      return new Upstream({
+        source,
+        baseUrl: sc.baseUrl,
+        http: this.config.http,
+        limit: sc.limit,
+        methodLimits: 'methodLimits' in sc ? sc.methodLimits : undefined,
+        ...extra,
+      });
+    });
+  }
+
+  /** Env vars still missing for a source, as one sentence; undefined when configured. */
+  missing(source: SourceName): string | undefined {
+    const missing = this.config[source].missing;
+    if (missing.length === 0) return undefined;
+    return `${SOURCE_LABEL[source]} is not configured. Set ${missing.join(', ')} in the server's environment (see the README, "Configuration"), or start the server with --demo to try it on simulated data.`;
+  }
+
+  async close(): Promise<void> {
+    await closeAllPools();
+  }
+}

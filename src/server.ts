@@ -1,0 +1,75 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import { TOOLS } from '../tools/index.js';
+import { errorResult } from './errors.js';
+import { log, withLogSink, type LogLevel } from './log.js';
+import { PACKAGE } from './meta.js';
+import type { Runtime } from './runtime.js';
+import { redact } from './secret.js';
+import type { ToolContext, ToolSpec } from './tool.js';
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/** Builds an McpServer with every tool of tools/index.ts registered. No I/O of its own. */
+export function buildServer(runtime: Runtime, tools: readonly ToolSpec[] = TOOLS): McpServer {
+  const server = new McpServer(
+    { name: PACKAGE.name, version: PACKAGE.version, title: 'Revenue for Russian small retail' },
+    {
+      capabilities: { logging: {} },
+      instructions:
+        'Revenue figures from LIFE POS, Yandex OFD, Yandex Market and Posiflora, exact to the kopeck. ' +
+        'Prefer named periods (yesterday, last_week, last_month …); amounts are roubles.',
+    },
+  );
+  for (const spec of tools) {
+    server.registerTool(
+      spec.name,
+      {
+        title: spec.title,
+        description: spec.description,
+        inputSchema: spec.input,
+        outputSchema: spec.output,
+        annotations: { title: spec.title, ...spec.annotations },
+      },
+      ((args: unknown, extra: Extra) => runTool(spec, args, extra, runtime)) as never,
+    );
+  }
+  return server;
+}
+
+async function runTool(spec: ToolSpec, args: unknown, extra: Extra, runtime: Runtime): Promise<CallToolResult> {
+  if (spec.source) {
+    const missing = runtime.missing(spec.source);
+    if (missing) return { isError: true, content: [{ type: 'text', text: missing }] };
+  }
+  const notify = (level: LogLevel, message: string) => {
+    extra
+      .sendNotification({ method: 'notifications/message', params: { level, logger: PACKAGE.name, data: message } })
+      .catch(() => undefined);
+  };
+  const token = extra._meta?.progressToken;
+  const ctx: ToolContext = {
+    runtime,
+    signal: extra.signal,
+    log,
+    progress: async (progress, total, message) => {
+      if (token === undefined) return;
+      await extra
+        .sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress, total, message } })
+        .catch(() => undefined);
+    },
+  };
+  const started = Date.now();
+  try {
+    const out = await withLogSink(notify, () => spec.run(args as never, ctx));
+    log('debug', `${spec.name} answered in ${Date.now() - started} ms`);
+    return {
+      content: [{ type: 'text', text: redact(out.text) }],
+      structuredContent: JSON.parse(redact(JSON.stringify(out.structured))) as Record<string, unknown>,
+    };
+  } catch (err) {
+    log('info', `${spec.name} failed after ${Date.now() - started} ms`);
+    return errorResult(err, spec.name);
+  }
+}

@@ -1,0 +1,55 @@
+import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
+import type { SourceName } from './config.js';
+import type { LogLevel } from './log.js';
+import type { Runtime } from './runtime.js';
+
+/**
+ * The contract every module in tools/ fulfils. Input and output are plain `z.object`s at the root, so
+ * the SDK publishes real JSON Schemas (a transform/union/pipe at the root publishes an empty one).
+ */
+
+export interface ToolContext {
+  runtime: Runtime;
+  /** Aborted when the client cancels the call or the connection goes away. */
+  signal: AbortSignal;
+  /** notifications/progress, sent only when the client asked for progress with a token. */
+  progress(progress: number, total?: number, message?: string): Promise<void>;
+  /** stderr, and notifications/message to the calling session. */
+  log(level: LogLevel, message: string): void;
+}
+
+export interface ToolOutput<O> {
+  /** Markdown for the reader: headline figures and comparisons first. */
+  text: string;
+  /** Compact, self-sufficient data matching the output schema. */
+  structured: O;
+}
+
+export interface ToolSpec<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
+  name: string;
+  title: string;
+  description: string;
+  input: I;
+  output: O;
+  annotations: ToolAnnotations;
+  /** The upstream this tool reads; when it is not configured the call answers isError naming the env vars. */
+  source?: SourceName;
+  run(args: z.infer<I>, ctx: ToolContext): Promise<ToolOutput<z.infer<O>>>;
+}
+
+/** Identity, for type inference of a tool module's input and output. */
+export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: ToolSpec<I, O>): ToolSpec<I, O> {
+  return spec;
+}
+
+/** Bad input caught by a tool (beyond its schema), named by field with the fix. */
+export class ToolInputError extends Error {
+  override name = 'ToolInputError';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
