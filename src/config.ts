@@ -78,6 +78,9 @@ export interface Config {
   tz: string;
   logLevel: LogLevel;
   httpToken?: Secret;
+  /** Extra Host header names and browser origins the HTTP transport accepts. */
+  allowedHosts: string[];
+  allowedOrigins: string[];
   http: HttpSettings;
   lifepos: LifeposConfig;
   ofd: OfdConfig;
@@ -117,6 +120,11 @@ function read<T>(env: Env, name: string, schema: z.ZodType<T>, fallback?: T): T 
 function secret(env: Env, name: string): Secret | undefined {
   const value = read(env, name, nonEmpty);
   return value === undefined ? undefined : new Secret(value);
+}
+
+function list(env: Env, name: string): string[] {
+  const raw = read(env, name, nonEmpty);
+  return raw ? raw.split(',').map((v) => v.trim()).filter(Boolean) : [];
 }
 
 function timeZone(env: Env): string {
@@ -223,6 +231,8 @@ export function loadConfig(env: Env = process.env): Config {
     tz: timeZone(env),
     logLevel,
     httpToken: secret(env, 'MCP_HTTP_TOKEN'),
+    allowedHosts: list(env, 'MCP_ALLOWED_HOSTS'),
+    allowedOrigins: list(env, 'MCP_ALLOWED_ORIGINS'),
     http,
     lifepos,
     ofd,

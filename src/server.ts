@@ -34,6 +34,7 @@ export function buildServer(runtime: Runtime, tools: readonly ToolSpec[] = TOOLS
       },
       ((args: unknown, extra: Extra) => runTool(spec, args, extra, runtime)) as never,
     );
+    spec.setup?.(server, runtime);
   }
   return server;
 }

@@ -1,3 +1,4 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import type { SourceName } from './config.js';
@@ -36,6 +37,8 @@ export interface ToolSpec<I extends z.ZodObject = z.ZodObject, O extends z.ZodOb
   /** The upstream this tool reads; when it is not configured the call answers isError naming the env vars. */
   source?: SourceName;
   run(args: z.infer<I>, ctx: ToolContext): Promise<ToolOutput<z.infer<O>>>;
+  /** Optional: register what belongs with this tool on each server (e.g. resources it links to). */
+  setup?(server: McpServer, runtime: Runtime): void;
 }
 
 /** Identity, for type inference of a tool module's input and output. */

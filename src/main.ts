@@ -1,0 +1,251 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { TOOLS } from '../tools/index.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { log, setLogLevel } from './log.js';
+import { PACKAGE } from './meta.js';
+import { Runtime } from './runtime.js';
+import { buildServer } from './server.js';
+import { startDemoSims } from './sim/demo.js';
+import { BindRefused, serveHttp } from './transports/http.js';
+import { serveStdio } from './transports/stdio.js';
+
+const HELP = `revenue-mcp ${PACKAGE.version} — MCP server for revenue from LIFE POS, Yandex OFD, Yandex Market, Posiflora
+
+Usage:
+  revenue-mcp [--demo]                      serve MCP on stdio (what Claude Desktop runs)
+  revenue-mcp --http [PORT] [--host HOST] [--stateless] [--demo]
+                                            serve Streamable HTTP at /mcp, legacy SSE at /sse + /messages,
+                                            and GET /healthz; PORT defaults to 3000 (0 = any free port)
+  revenue-mcp tools [--json] [--demo]       list the tools (--json: the full tools/list answer)
+  revenue-mcp call TOOL ['{json}'] [--json] [--demo]
+                                            run one tool and print its summary (--json: the structured
+                                            result) — for cron jobs and agent pipelines
+  revenue-mcp --help | --version
+
+Options:
+  --demo        point every source at in-process simulators with seeded data; no credentials needed
+  --http [PORT] serve over HTTP instead of stdio
+  --host HOST   address to bind (default 127.0.0.1); a non-loopback host requires MCP_HTTP_TOKEN
+  --stateless   Streamable HTTP without sessions: a fresh server and transport per request
+  --json        machine-readable output for 'tools' and 'call'
+
+Configuration is read from environment variables only (see README, "Configuration"):
+  LIFEPOS_TOKEN | LIFEPOS_PHONE + LIFEPOS_PASSWORD, LIFEPOS_ORG_GUID    LIFE POS
+  OFD_YANDEX_KEY, OFD_KEY                                             Yandex OFD
+  MARKET_API_KEY | MARKET_OAUTH_TOKEN, MARKET_BUSINESS_ID, MARKET_CAMPAIGN_ID   Yandex Market
+  POSIFLORA_URL | POSIFLORA_ACCOUNT, POSIFLORA_USERNAME, POSIFLORA_PASSWORD      Posiflora
+  MCP_HTTP_TOKEN (bearer token for --http), REVENUE_TZ (default Europe/Moscow), LOG_LEVEL
+
+Exit codes: 0 ok, 1 the tool reported an error, 2 usage or configuration error.
+`;
+
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+interface Cli {
+  command: 'serve' | 'tools' | 'call' | 'help' | 'version';
+  demo: boolean;
+  http?: number;
+  host: string;
+  stateless: boolean;
+  json: boolean;
+  tool?: string;
+  args?: Record<string, unknown>;
+}
+
+function parseCli(argv: string[]): Cli {
+  // `--http` takes an optional port: normalise "--http 3000" to "--http=3000" for parseArgs.
+  const normalised: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--http') {
+      const next = argv[i + 1];
+      if (next !== undefined && /^\d+$/.test(next)) {
+        normalised.push(`--http=${next}`);
+        i++;
+      } else normalised.push('--http=3000');
+    } else normalised.push(a);
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: normalised,
+      allowPositionals: true,
+      options: {
+        demo: { type: 'boolean', default: false },
+        stdio: { type: 'boolean', default: false },
+        http: { type: 'string' },
+        host: { type: 'string', default: '127.0.0.1' },
+        stateless: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', short: 'v', default: false },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const base = { demo: values.demo, host: values.host, stateless: values.stateless, json: values.json };
+  if (values.help) return { command: 'help', ...base };
+  if (values.version) return { command: 'version', ...base };
+  const [first, second, third, ...rest] = positionals;
+  if (first === 'tools') {
+    if (second !== undefined) throw new UsageError(`'tools' takes no argument (got ${second})`);
+    return { command: 'tools', ...base };
+  }
+  if (first === 'call') {
+    if (!second) throw new UsageError(`'call' needs a tool name: revenue-mcp call TOOL '{"period":"yesterday"}'`);
+    if (rest.length > 0) throw new UsageError(`'call' takes TOOL and one JSON argument; quote the JSON (got extra: ${rest.join(' ')})`);
+    let args: unknown = {};
+    if (third !== undefined) {
+      try {
+        args = JSON.parse(third);
+      } catch {
+        throw new UsageError(`the arguments of 'call' must be one JSON object, e.g. '{"period":"last_week"}' (got ${third})`);
+      }
+      if (typeof args !== 'object' || args === null || Array.isArray(args)) throw new UsageError(`the arguments of 'call' must be a JSON object (got ${third})`);
+    }
+    return { command: 'call', tool: second, args: args as Record<string, unknown>, ...base };
+  }
+  if (first !== undefined) throw new UsageError(`unknown command '${first}'`);
+  let http: number | undefined;
+  if (values.http !== undefined) {
+    http = Number(values.http);
+    if (!Number.isInteger(http) || http < 0 || http > 65535) throw new UsageError(`--http needs a port 0-65535 (got ${values.http})`);
+  }
+  if (values.stateless && http === undefined) throw new UsageError('--stateless applies to --http only');
+  return { command: 'serve', http, ...base };
+}
+
+/** In demo mode the simulators' addresses and demo credentials override the environment. */
+async function prepare(cli: Cli): Promise<{ runtime: Runtime; close(): Promise<void> }> {
+  let env: Record<string, string | undefined> = process.env;
+  let stopSims = async () => {};
+  if (cli.demo) {
+    const demo = await startDemoSims();
+    env = { ...process.env, ...demo.env };
+    stopSims = demo.close;
+    log('info', `demo mode: ${demo.sims.map((s) => `${s.source} at ${s.server.url}`).join(', ') || 'no simulators'}`);
+  }
+  let config: Config;
+  try {
+    config = loadConfig(env);
+  } catch (err) {
+    await stopSims();
+    throw err;
+  }
+  setLogLevel(config.logLevel);
+  const runtime = new Runtime(config);
+  return {
+    runtime,
+    close: async () => {
+      await runtime.close();
+      await stopSims();
+    },
+  };
+}
+
+/** Run tools through a real MCP client over an in-memory pair, so 'call' sees exactly what a client sees. */
+async function withClient<T>(runtime: Runtime, fn: (client: Client) => Promise<T>): Promise<T> {
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  const server = buildServer(runtime);
+  await server.connect(serverSide);
+  const client = new Client({ name: 'revenue-mcp-cli', version: PACKAGE.version });
+  await client.connect(clientSide);
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+    await server.close();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const cli = parseCli(argv);
+  if (cli.command === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (cli.command === 'version') {
+    process.stdout.write(`${PACKAGE.version}\n`);
+    return 0;
+  }
+  const { runtime, close } = await prepare(cli);
+  try {
+    if (cli.command === 'tools') {
+      const list = await withClient(runtime, (c) => c.listTools());
+      if (cli.json) process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+      else for (const t of list.tools) process.stdout.write(`${t.name}  —  ${t.title ?? ''}\n    ${(t.description ?? '').split('\n')[0]}\n`);
+      return 0;
+    }
+    if (cli.command === 'call') {
+      const name = cli.tool!;
+      if (!TOOLS.some((t) => t.name === name)) {
+        throw new UsageError(`unknown tool '${name}'. Tools: ${TOOLS.map((t) => t.name).join(', ') || '(none)'}`);
+      }
+      const result = await withClient(runtime, (c) => c.callTool({ name, arguments: cli.args }));
+      const text = (result.content as Array<{ type: string; text?: string }>).map((c) => c.text ?? '').join('\n');
+      if (result.isError) {
+        process.stderr.write(`${text}\n`);
+        return 1;
+      }
+      process.stdout.write(cli.json ? `${JSON.stringify(result.structuredContent, null, 2)}\n` : `${text}\n`);
+      return 0;
+    }
+    if (cli.http !== undefined) {
+      const handle = await serveHttp(runtime, {
+        port: cli.http,
+        host: cli.host,
+        stateless: cli.stateless,
+        token: runtime.config.httpToken,
+        allowedHosts: runtime.config.allowedHosts,
+        allowedOrigins: runtime.config.allowedOrigins,
+      });
+      // A line a person (or a test) can read to find the address; logs stay on stderr.
+      process.stderr.write(`revenue-mcp listening: ${handle.url}/mcp\n`);
+      if (cli.demo) {
+        process.stderr.write(
+          `Connect a client to ${handle.url}/mcp (Streamable HTTP) or ${handle.url}/sse (legacy SSE); e.g. npx @modelcontextprotocol/inspector\n`,
+        );
+      }
+      await waitForSignal();
+      await handle.close();
+      return 0;
+    }
+    if (cli.demo) {
+      process.stderr.write('revenue-mcp demo on stdio: start it from an MCP client (see README, "Claude Desktop"), or use --http 3000.\n');
+    }
+    await serveStdio(runtime);
+    return 0;
+  } finally {
+    await close();
+  }
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`revenue-mcp: ${err.message}\nRun 'revenue-mcp --help' for usage.\n`);
+      process.exit(2);
+    }
+    if (err instanceof ConfigError || err instanceof BindRefused) {
+      process.stderr.write(`revenue-mcp: ${err.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`revenue-mcp: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,17 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * e2e tests spawn the built server: build once before any test runs. Type errors do not stop the emit
+ * (they fail `npm run typecheck` instead), so one broken file elsewhere does not hide every e2e result.
+ */
+export default function setup(): void {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const tsc = fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url));
+  try {
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: root, stdio: 'pipe' });
+  } catch (err) {
+    const out = (err as { stdout?: Buffer }).stdout?.toString() ?? '';
+    process.stderr.write(`tsc reported errors (build emitted anyway):\n${out}\n`);
+  }
+}

@@ -1,0 +1,47 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { fileURLToPath } from 'node:url';
+
+/** The built CLI entry; vitest's global setup builds it once before the e2e tests. */
+export const MAIN = fileURLToPath(new URL('../../dist/src/main.js', import.meta.url));
+
+/** Every variable the server reads is cleared, so tests see only what they set. */
+const SERVER_VARS = /^(LIFEPOS_|OFD_|MARKET_|POSIFLORA_|MCP_HTTP_TOKEN|REVENUE_TZ|HTTP_|LOG_LEVEL)/;
+
+export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !SERVER_VARS.test(k)) env[k] = v;
+  return { ...env, ...extra };
+}
+
+export interface StdioSession {
+  client: Client;
+  /** Everything the server wrote on stderr so far. */
+  stderr(): string;
+  close(): Promise<void>;
+}
+
+/** Spawn the built server (`node dist/src/main.js ...args`) and connect a real SDK client over stdio. */
+export async function connectStdio(options: { env?: Record<string, string>; args?: string[] } = {}): Promise<StdioSession> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [MAIN, ...(options.args ?? [])],
+    env: cleanEnv(options.env),
+    stderr: 'pipe',
+  });
+  let err = '';
+  transport.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
+  const client = new Client({ name: 'revenue-mcp-tests', version: '1.0.0' });
+  await client.connect(transport);
+  return {
+    client,
+    stderr: () => err,
+    close: () => client.close(),
+  };
+}
+
+/** The text of a tool result's first content block. */
+export function textOf(result: unknown): string {
+  const content = (result as { content?: Array<{ type: string; text?: string }> }).content ?? [];
+  return content.map((c) => c.text ?? '').join('\n');
+}
