@@ -34,7 +34,8 @@ export class UpstreamError extends Error {
     this.code = init.code;
     this.retryable = init.retryable;
     this.resetAt = init.resetAt;
-    this.body = init.body;
+    // Error bodies may echo what was sent (keys included): keep only a scrubbed copy.
+    this.body = init.body === undefined ? undefined : (JSON.parse(redact(JSON.stringify(init.body))) as unknown);
   }
 
   get label(): string {

@@ -222,7 +222,15 @@ export class Upstream {
 
     let res: Dispatcher.ResponseData;
     try {
-      res = await poolFor(target.origin, http).request({ method: req.method, path: fullPath, headers, body, signal });
+      res = await poolFor(target.origin, http).request({
+        method: req.method,
+        path: fullPath,
+        headers,
+        body,
+        signal,
+        headersTimeout: http.headersTimeoutMs,
+        bodyTimeout: http.bodyTimeoutMs,
+      });
     } catch (err) {
       throw this.#transportError(err, what, signal);
     }

@@ -45,3 +45,57 @@ export function textOf(result: unknown): string {
   const content = (result as { content?: Array<{ type: string; text?: string }> }).content ?? [];
   return content.map((c) => c.text ?? '').join('\n');
 }
+
+export interface HttpServerProcess {
+  /** Base URL, e.g. http://127.0.0.1:43123 */
+  url: string;
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+/** Start `node dist/src/main.js --http 0 ...args` and wait for the line that gives its address. */
+export async function startHttpServer(options: { env?: Record<string, string>; args?: string[] } = {}): Promise<HttpServerProcess> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [MAIN, '--http', '0', ...(options.args ?? [])], {
+    env: cleanEnv(options.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${err}`)), 15_000);
+    child.stderr.on('data', (chunk: Buffer) => {
+      err += chunk.toString('utf8');
+      const m = /revenue-mcp listening: (http:\/\/\S+)\/mcp/.exec(err);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${err}`));
+    });
+  });
+  return {
+    url,
+    stderr: () => err,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Run the CLI to completion: exit code, stdout, stderr. */
+export async function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [MAIN, ...args], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  return { code, stdout, stderr };
+}

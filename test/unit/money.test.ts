@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import {
+  Decimal,
+  MoneyParseError,
+  formatPercent,
+  formatRub,
+  formatRubDelta,
+  kopecks,
+  parseAmount,
+  parseOptionalAmount,
+  percentChange,
+  share,
+  sum,
+  toDecimalString,
+} from '../../src/money.js';
+
+describe('money', () => {
+  it('parses JSON numbers through their shortest string, so 0.1 + 0.2 is exactly 0.3', () => {
+    const total = sum([parseAmount(0.1), parseAmount(0.2)]);
+    expect(toDecimalString(total)).toBe('0.30');
+    expect(total.equals(new Decimal('0.3'))).toBe(true);
+    // the float way would be wrong
+    expect(0.1 + 0.2).not.toBe(0.3);
+  });
+
+  it('parses decimal strings and minor units', () => {
+    expect(toDecimalString(parseAmount('491519.50'))).toBe('491519.50');
+    expect(toDecimalString(parseAmount(' 12 '.trim()))).toBe('12.00');
+    expect(toDecimalString(parseAmount(10050, 'minor'))).toBe('100.50');
+    expect(toDecimalString(parseAmount('1', 'minor'))).toBe('0.01');
+    expect(parseAmount(1e21).toFixed()).toBe('1000000000000000000000');
+  });
+
+  it('refuses what is not an amount instead of guessing', () => {
+    expect(() => parseAmount('12,50')).toThrow(MoneyParseError);
+    expect(() => parseAmount(Number.NaN)).toThrow(MoneyParseError);
+    expect(() => parseAmount(null)).toThrow(MoneyParseError);
+    expect(() => parseAmount({ value: 1 })).toThrow(MoneyParseError);
+    expect(parseOptionalAmount(null)).toBeUndefined();
+    expect(parseOptionalAmount('')).toBeUndefined();
+    expect(parseOptionalAmount(0)?.isZero()).toBe(true);
+  });
+
+  it('rounds to kopecks half away from zero', () => {
+    expect(toDecimalString(kopecks(new Decimal('2.345')))).toBe('2.35');
+    expect(toDecimalString(kopecks(new Decimal('-2.345')))).toBe('-2.35');
+    expect(toDecimalString(kopecks(new Decimal('2.344999')))).toBe('2.34');
+  });
+
+  it('formats roubles the Russian way', () => {
+    expect(formatRub(new Decimal('12345.67'))).toBe('12 345,67 ₽');
+    expect(formatRub(new Decimal('1234567.8'))).toBe('1 234 567,80 ₽');
+    expect(formatRub(new Decimal('0'))).toBe('0,00 ₽');
+    expect(formatRub(new Decimal('-56.7'))).toBe('−56,70 ₽');
+    expect(formatRub(new Decimal('-0.001'))).toBe('0,00 ₽');
+    expect(formatRubDelta(new Decimal('1234'))).toBe('+1 234,00 ₽');
+  });
+
+  it('computes percent change and shares, with no base meaning no figure', () => {
+    expect(formatPercent(percentChange(new Decimal(112.4), new Decimal(100)))).toBe('+12,4 %');
+    expect(formatPercent(percentChange(new Decimal(97), new Decimal(100)))).toBe('−3,0 %');
+    expect(percentChange(new Decimal(5), new Decimal(0))).toBeUndefined();
+    expect(formatPercent(undefined)).toBe('n/a');
+    expect(formatPercent(share(new Decimal(1), new Decimal(3)), 2)).toBe('+33,33 %');
+    expect(share(new Decimal(1), new Decimal(0))).toBeUndefined();
+    // a negative base: growth from −100 to −50 is an improvement of 50 %
+    expect(formatPercent(percentChange(new Decimal(-50), new Decimal(-100)))).toBe('+50,0 %');
+  });
+});
