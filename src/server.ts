@@ -32,19 +32,26 @@ export function buildServer(runtime: Runtime, tools: readonly ToolSpec[] = TOOLS
         outputSchema: spec.output,
         annotations: { title: spec.title, ...spec.annotations },
       },
-      ((args: unknown, extra: Extra) => runTool(spec, args, extra, runtime)) as never,
+      ((args: unknown, extra: Extra) => runTool(spec, args, extra, runtime, server)) as never,
     );
     spec.setup?.(server, runtime);
   }
   return server;
 }
 
-async function runTool(spec: ToolSpec, args: unknown, extra: Extra, runtime: Runtime): Promise<CallToolResult> {
+/** The SDK keeps each session's logging/setLevel choice; honour it for notifications tied to a request. */
+function loggingIgnored(server: McpServer, level: LogLevel, sessionId: string | undefined): boolean {
+  const check = (server.server as unknown as { isMessageIgnored?: (l: LogLevel, s?: string) => boolean }).isMessageIgnored;
+  return typeof check === 'function' ? check.call(server.server, level, sessionId) : false;
+}
+
+async function runTool(spec: ToolSpec, args: unknown, extra: Extra, runtime: Runtime, server: McpServer): Promise<CallToolResult> {
   if (spec.source) {
     const missing = runtime.missing(spec.source);
     if (missing) return { isError: true, content: [{ type: 'text', text: missing }] };
   }
   const notify = (level: LogLevel, message: string) => {
+    if (loggingIgnored(server, level, extra.sessionId)) return;
     extra
       .sendNotification({ method: 'notifications/message', params: { level, logger: PACKAGE.name, data: message } })
       .catch(() => undefined);
@@ -66,7 +73,10 @@ async function runTool(spec: ToolSpec, args: unknown, extra: Extra, runtime: Run
     const out = await withLogSink(notify, () => spec.run(args as never, ctx));
     log('debug', `${spec.name} answered in ${Date.now() - started} ms`);
     return {
-      content: [{ type: 'text', text: redact(out.text) }],
+      content: [
+        { type: 'text', text: redact(out.text) },
+        ...(out.links ?? []).map((link) => ({ type: 'resource_link' as const, ...link })),
+      ],
       structuredContent: JSON.parse(redact(JSON.stringify(out.structured))) as Record<string, unknown>,
     };
   } catch (err) {

@@ -25,6 +25,8 @@ export interface ToolOutput<O> {
   text: string;
   /** Compact, self-sufficient data matching the output schema. */
   structured: O;
+  /** Optional resource_link content blocks after the text (e.g. a cached report a client can read). */
+  links?: Array<{ uri: string; name: string; description?: string; mimeType?: string }>;
 }
 
 export interface ToolSpec<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
