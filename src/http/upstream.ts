@@ -258,6 +258,8 @@ export class Upstream {
         try {
           parsed = JSON.parse(text);
         } catch {
+          // A status the caller asked to see (e.g. 401 before a re-login) may carry any body.
+          if (!ok) return { status: res.statusCode, headers: resHeaders, body: text as T, attempts: 1 };
           throw new UpstreamError({
             source: this.source,
             status: res.statusCode,
