@@ -1,6 +1,6 @@
 import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimServer, header } from '../../src/sim/framework.js';
+import { SimServer, header, type SimReply, type SimRequest } from '../../src/sim/framework.js';
 import { connectStdio, runCli, textOf } from '../helpers/mcp.js';
 
 /**
@@ -17,13 +17,15 @@ const SECRETS = {
 const ECHOED = ['x-yandex-key', 'x-ofd-key', 'authorization', 'api-key'];
 
 describe('no secret value appears in any output', () => {
-  const echo = new SimServer({
+  let calls = 0;
+  const echo: SimServer = new SimServer({
     name: 'echo',
     routes: [],
-    before: (req) => {
+    before: (req: SimRequest): SimReply => {
+      calls += 1;
       const seen = ECHOED.map((h) => `${h}=${header(req, h) ?? ''}`).join(' ');
       // First a 503 carrying the secrets (retried, logged), then a 401 carrying them.
-      const status = echo.requests.length % 2 === 1 ? 503 : 401;
+      const status = calls % 2 === 1 ? 503 : 401;
       return { status, body: { code: 1, message: `rejected: ${seen}`, echo: seen, request: req.text } };
     },
   });
