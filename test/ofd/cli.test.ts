@@ -1,0 +1,81 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { Decimal } from 'decimal.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOfdSim, type OfdSim } from '../../src/sim/ofd/index.js';
+import { cleanEnv, MAIN } from '../helpers/mcp.js';
+import { figures, rubText, s2, select, shiftDays } from './expected.js';
+
+/**
+ * `revenue-mcp call get_sales_aggregation '{"period":"last_week"}' --demo`: the demo simulator seeds the
+ * same receipts as a simulator started here with default options (same seed, same clock day), so the
+ * CLI's figures can be checked exactly, as well as for plausibility.
+ */
+
+const run = promisify(execFile);
+let sim: OfdSim;
+
+function moscowToday(): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Moscow', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+}
+
+function lastWeek(today: string): { from: string; to: string } {
+  const weekday = (new Date(`${today}T12:00:00Z`).getUTCDay() + 6) % 7; // Monday = 0
+  const from = shiftDays(today, -weekday - 7);
+  return { from, to: shiftDays(from, 6) };
+}
+
+beforeAll(async () => {
+  sim = await startOfdSim({ tz: 'Europe/Moscow' });
+});
+afterAll(async () => {
+  await sim?.close();
+});
+
+async function cli(args: string[]) {
+  return run(process.execPath, [MAIN, ...args], { env: cleanEnv({ REVENUE_TZ: 'Europe/Moscow' }), timeout: 20_000 });
+}
+
+describe('CLI --demo: get_sales_aggregation last_week', () => {
+  it('prints plausible shop figures equal to the seeded receipts', async () => {
+    const dayBefore = moscowToday();
+    const { stdout } = await cli(['call', 'get_sales_aggregation', '{"period":"last_week"}', '--demo']);
+    const week = lastWeek(dayBefore);
+    expect(stdout).toContain(`**Yandex OFD sales, ${week.from} – ${week.to}** (by day, Europe/Moscow)`);
+    const gross = /Gross sales ([\d ]+,\d{2}) ₽/.exec(stdout);
+    const receipts = /Receipts (\d+) · average receipt ([\d ]+,\d{2}) ₽/.exec(stdout);
+    expect(gross && receipts, stdout).toBeTruthy();
+    const grossRub = Number(gross![1]!.replace(/ /g, '').replace(',', '.'));
+    // a few small shops and a café: hundreds of receipts a week, a few hundred thousand roubles
+    expect(grossRub).toBeGreaterThan(100_000);
+    expect(grossRub).toBeLessThan(5_000_000);
+    expect(Number(receipts![1])).toBeGreaterThan(200);
+    expect(Number(receipts![1])).toBeLessThan(5_000);
+    expect(stdout).toMatch(/vs \d{4}-\d{2}-\d{2} – \d{4}-\d{2}-\d{2}: net [+−]/);
+    expect(stdout.match(/^\| \d{4}-\d{2}-\d{2} \|/gm)).toHaveLength(7);
+    if (moscowToday() === dayBefore) {
+      const e = figures(select(sim.receipts, week, sim.companies));
+      expect(stdout).toContain(`Gross sales ${rubText(e.gross)} · refunds ${rubText(e.refunds)} · **net ${rubText(e.net)}**`);
+      expect(stdout).toContain(`Receipts ${e.receipts} · average receipt ${rubText(e.average!)}`);
+    }
+  });
+
+  it('--json prints the structured result with exact decimal strings', async () => {
+    const dayBefore = moscowToday();
+    const { stdout } = await cli(['call', 'get_sales_aggregation', '{"period":"last_week","response_format":"detailed"}', '--json', '--demo']);
+    const sc = JSON.parse(stdout) as Record<string, any>;
+    expect(sc.currency).toBe('RUB');
+    expect(sc.intervals).toHaveLength(7);
+    expect(new Decimal(sc.totals.gross_sales).minus(sc.totals.refunds).toFixed(2)).toBe(sc.totals.net_sales);
+    if (moscowToday() === dayBefore) {
+      const e = figures(select(sim.receipts, lastWeek(dayBefore), sim.companies));
+      expect([sc.totals.gross_sales, sc.totals.net_sales, sc.totals.receipts]).toEqual([s2(e.gross), s2(e.net), e.receipts]);
+    }
+  });
+
+  it('exits 1 with the error on stderr for bad input', async () => {
+    const err = await cli(['call', 'get_sales_aggregation', '{"interval":"hour"}', '--demo']).catch((e: { code: number; stderr: string }) => e);
+    expect((err as { code: number }).code).toBe(1);
+    expect((err as { stderr: string }).stderr).toContain('Invalid input, interval');
+  });
+});

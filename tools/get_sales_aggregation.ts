@@ -1,0 +1,321 @@
+import { z } from 'zod';
+import { formatRub } from '../src/money.js';
+import { addDays, daysInclusive, formatPeriod, isoWeekday, NAMED_PERIODS, periodDays, previousPeriod, resolvePeriod, type Period } from '../src/period.js';
+import { defineTool, ToolInputError } from '../src/tool.js';
+import { MAX_INTERVALS, OfdClient, type AggregationFilters, type AggregationQuery } from '../src/sources/ofd/client.js';
+import { DOCUMENT_TYPES, INTERVALS, OPERATION_TYPES, ORDER_KEYS, RECEIPT_DOCUMENT_TYPES, TAXATION_TYPES, type Interval } from '../src/sources/ofd/schemas.js';
+import {
+  changeOf,
+  exactOf,
+  figuresFromIntervals,
+  fmt,
+  fmtCountDelta,
+  fmtDelta,
+  labelOf,
+  paymentLine,
+  rowOf,
+  tableOf,
+  totalsOf,
+  type Exact,
+  type IntervalRow,
+} from '../src/sources/ofd/summary.js';
+
+/**
+ * get_sales_aggregation: fiscal sales, refunds and receipts from Yandex OFD (legacy API), by day, week or
+ * month, with the previous period for comparison. Figures are the OFD's own sums over fiscal receipts,
+ * read exactly (float roubles → decimal → kopecks).
+ */
+
+const CONCISE_ROWS = 10;
+
+const ids = (what: string, example: string) =>
+  z
+    .array(z.union([z.string(), z.number()]))
+    .optional()
+    .describe(`Only these ${what} ids (strings), e.g. ${example}. Omit for every one the keys can read.`);
+
+const input = z.object({
+  period: z
+    .string()
+    .optional()
+    .describe(`Named period in the shop's time zone: ${NAMED_PERIODS.join(', ')}. Use this or date_from/date_to; default last_7_days.`),
+  date_from: z.string().optional().describe('Start, inclusive: ISO date or date-time in the shop time zone, e.g. "2026-11-01" or "2026-11-01T10:00".'),
+  date_to: z.string().optional().describe('End, inclusive: ISO date or date-time, e.g. "2026-11-30". Default: today.'),
+  interval: z
+    .string()
+    .optional()
+    .describe('Rows by day, week (Monday–Sunday) or month (calendar). Default: day up to 31 days, week up to 6 months, month beyond.'),
+  company_ids: ids('company', '["301"]'),
+  retail_point_ids: ids('retail point', '["1001"]'),
+  cashbox_ids: ids('cashbox (KKT)', '["5001"]'),
+  document_types: z
+    .array(z.string())
+    .optional()
+    .describe(`Document kinds to count; default ${RECEIPT_DOCUMENT_TYPES.join(', ')}. Accepted: ${DOCUMENT_TYPES.join(', ')}.`),
+  operation_types: z.array(z.string()).optional().describe(`Only these operations: ${OPERATION_TYPES.join(', ')}. Default: all.`),
+  taxation_types: z.array(z.string()).optional().describe(`Only these tax systems: ${TAXATION_TYPES.join(', ')}. Default: all.`),
+  orders: z
+    .array(z.string())
+    .optional()
+    .describe(`Row order, applied in sequence; prefix "-" for descending, e.g. ["-income"] for the best days first. Keys: ${ORDER_KEYS.join(', ')}. Default: by date.`),
+  compare_previous: z.boolean().optional().describe('Also fetch the previous period of equal length and show the change. Default true.'),
+  response_format: z.string().optional().describe(`"concise" (default: totals and up to ${CONCISE_ROWS} rows) or "detailed" (every row, with cash and electronic columns).`),
+});
+
+const money = z.string().nullable().describe('Roubles as a decimal string, e.g. "12345.67"; null when Yandex OFD did not report it (absent, not zero).');
+const count = z.number().int().nullable();
+const paymentsShape = z.object({ cash: money, electronic: money, prepaid: money, credit: money, provision: money });
+const shareShape = z.object({
+  cash: z.string().nullable(),
+  electronic: z.string().nullable(),
+  prepaid: z.string().nullable(),
+  credit: z.string().nullable(),
+  provision: z.string().nullable(),
+});
+const totalsShape = z.object({
+  gross_sales: money.describe('income.total: all income receipts'),
+  refunds: money.describe('income_return.total'),
+  net_sales: money.describe('gross_sales − refunds'),
+  receipts: count.describe('checks_income: income receipts'),
+  documents: count.describe('checks: all counted documents'),
+  average_receipt: money.describe('gross_sales / receipts'),
+  payments: paymentsShape.describe('Income by payment form'),
+  payment_shares_percent: shareShape.describe('Each payment form as a percentage of gross_sales, one decimal'),
+  outcome: money,
+  outcome_return: money,
+  data_from: z.string().nullable().describe('First date with data'),
+  data_to: z.string().nullable().describe('Last date with data'),
+});
+const delta = z.object({ absolute: z.string().nullable(), percent: z.string().nullable() });
+const rowShape = z.object({
+  start: z.string().nullable().describe('Calendar start of the interval'),
+  end: z.string().nullable().describe('Calendar end of the interval'),
+  from: z.string().nullable().describe('Start clipped to the period'),
+  to: z.string().nullable().describe('End clipped to the period'),
+  partial: z.boolean(),
+  gross_sales: money,
+  refunds: money,
+  net_sales: money,
+  receipts: count,
+  average_receipt: money,
+  cash: money,
+  electronic: money,
+});
+const periodShape = z.object({ name: z.string(), date_from: z.string(), date_to: z.string(), time_zone: z.string() });
+
+const output = z.object({
+  source: z.literal('Yandex OFD'),
+  currency: z.literal('RUB'),
+  period: periodShape,
+  interval: z.enum(INTERVALS),
+  filters: z.object({
+    company_ids: z.array(z.string()),
+    retail_point_ids: z.array(z.string()),
+    cashbox_ids: z.array(z.string()),
+    document_types: z.array(z.string()),
+    operation_types: z.array(z.string()),
+    taxation_types: z.array(z.string()),
+  }),
+  totals: totalsShape,
+  absent: z.array(z.string()).describe('Fields Yandex OFD left out of the answer; shown as null, never as 0'),
+  previous: z
+    .object({
+      period: periodShape,
+      totals: totalsShape,
+      change: z.object({ gross_sales: delta, refunds: delta, net_sales: delta, receipts: delta, average_receipt: delta }),
+    })
+    .nullable(),
+  best_interval: rowShape.nullable(),
+  worst_interval: rowShape.nullable(),
+  intervals_total: z.number().int().describe('Intervals with data in the period, as the OFD counts them'),
+  intervals_read: z.number().int(),
+  intervals: z.array(rowShape),
+  truncated: z.boolean().describe('True when not every interval is listed in `intervals`'),
+  notes: z.array(z.string()),
+});
+
+type Output = z.infer<typeof output>;
+
+// ---- input normalisation (case-insensitive, before any request) ----
+
+const squash = (s: string) => s.trim().toLowerCase().replace(/[\s_-]+/g, '');
+
+function oneOf<T extends string>(field: string, raw: string, allowed: readonly T[]): T {
+  const hit = allowed.find((a) => squash(a) === squash(raw));
+  if (!hit) throw new ToolInputError(field, `"${raw}" is not accepted. Use one of: ${allowed.join(', ')}.`);
+  return hit;
+}
+
+function listOf<T extends string>(field: string, raw: string[] | undefined, allowed: readonly T[]): T[] | undefined {
+  if (raw === undefined) return undefined;
+  if (raw.length === 0) throw new ToolInputError(field, `give at least one value (${allowed.join(', ')}) or leave ${field} out.`);
+  return [...new Set(raw.map((r) => oneOf(field, r, allowed)))];
+}
+
+function idList(field: string, raw: Array<string | number> | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const out = raw.map((v) => String(v).trim());
+  if (out.length === 0 || out.some((v) => v === '')) throw new ToolInputError(field, `give ids as non-empty strings, e.g. ["301"], or leave ${field} out.`);
+  return [...new Set(out)];
+}
+
+function ordersOf(raw: string[] | undefined): string[] | undefined {
+  if (raw === undefined || raw.length === 0) return undefined;
+  return raw.map((o) => {
+    const t = o.trim();
+    const desc = t.startsWith('-');
+    const key = oneOf('orders', t.replace(/^[-+]/, ''), ORDER_KEYS);
+    return desc ? `-${key}` : key;
+  });
+}
+
+function defaultInterval(days: number): Interval {
+  if (days <= 31) return 'day';
+  if (days <= 183) return 'week';
+  return 'month';
+}
+
+/** Calendar intervals the period touches (the OFD lists only those with data). */
+function calendarIntervals(from: string, to: string, interval: Interval): number {
+  const days = daysInclusive(from, to);
+  if (interval === 'day') return days;
+  if (interval === 'week') {
+    const firstMonday = addDays(from, 1 - isoWeekday(from));
+    return Math.floor(daysInclusive(firstMonday, to) / 7) + (daysInclusive(firstMonday, to) % 7 ? 1 : 0);
+  }
+  const [fy, fm] = from.split('-').map(Number) as [number, number];
+  const [ty, tm] = to.split('-').map(Number) as [number, number];
+  return (ty - fy) * 12 + (tm - fm) + 1;
+}
+
+const periodOut = (p: Period) => ({ name: p.name, date_from: p.start, date_to: p.end, time_zone: p.tz });
+const UNIT: Record<Interval, [string, string]> = { day: ['day', 'days'], week: ['week', 'weeks'], month: ['month', 'months'] };
+
+export default defineTool({
+  name: 'get_sales_aggregation',
+  title: 'Yandex OFD: sales by day, week or month',
+  description:
+    'Fiscal sales from Yandex OFD (the receipts every cash register sends to the tax service): gross sales, refunds, net, ' +
+    'receipt count, average receipt and payment split (cash, electronic, prepaid, credit, provision) for a period, ' +
+    'by day, week or month, compared with the previous period, with the best and worst interval. Use it for "how much did ' +
+    'we sell last week / in October and compared with before?" when the shop reports through Yandex OFD; the figures are ' +
+    'exact to the kopeck. Filters by company, retail point, cashbox, document kind, operation and tax system.',
+  input,
+  output,
+  annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: true },
+  source: 'ofd',
+  async run(args, ctx) {
+    const { runtime } = ctx;
+    // Everything is checked before the first request.
+    const period = resolvePeriod(args, runtime.config.tz, runtime.now(), 'last_7_days');
+    const interval = args.interval === undefined ? defaultInterval(periodDays(period)) : oneOf('interval', args.interval, INTERVALS);
+    const detailed = args.response_format === undefined ? false : oneOf('response_format', args.response_format, ['concise', 'detailed'] as const) === 'detailed';
+    const filters: AggregationFilters = {
+      company_ids: idList('company_ids', args.company_ids),
+      retail_point_ids: idList('retail_point_ids', args.retail_point_ids),
+      cashbox_ids: idList('cashbox_ids', args.cashbox_ids),
+      document_types: listOf('document_types', args.document_types, DOCUMENT_TYPES) ?? [...RECEIPT_DOCUMENT_TYPES],
+      operation_types: listOf('operation_types', args.operation_types, OPERATION_TYPES),
+      taxation_types: listOf('taxation_types', args.taxation_types, TAXATION_TYPES),
+    };
+    const userOrders = ordersOf(args.orders);
+    const compare = args.compare_previous ?? true;
+
+    const client = OfdClient.for(runtime);
+    const query: AggregationQuery = { ...filters, start: period.start, end: period.end, interval, orders: userOrders ?? ['date'] };
+    const prev = compare ? previousPeriod(period) : undefined;
+    const [result, previous] = await Promise.all([
+      client.aggregate(query, { signal: ctx.signal, onPage: (read, total) => ctx.progress(read, total, `read ${read} of ${total} intervals`) }),
+      prev ? client.totals({ ...query, start: prev.start, end: prev.end, orders: ['date'] }, { signal: ctx.signal }) : undefined,
+    ]);
+
+    const notes: string[] = [];
+    let fullFigures = result.full;
+    if (!fullFigures && !result.capped) {
+      fullFigures = figuresFromIntervals(result.intervals);
+      notes.push('The answer had no "full" block; totals are the exact sum of the intervals.');
+    }
+    const cur: Exact = fullFigures ? exactOf(fullFigures) : { payments: { cash: undefined, electronic: undefined, prepaid: undefined, credit: undefined, provision: undefined }, absent: ['full (whole-period totals)'] };
+    const prevExact = previous?.full ? exactOf(previous.full) : undefined;
+
+    const span = { from: period.start.slice(0, 10), to: period.end.slice(0, 10) };
+    const rows = result.intervals.map((i) => rowOf(i, span));
+    const ranked = rows.filter((r) => r.exactGross !== undefined);
+    const best = ranked.length >= 2 ? ranked.reduce((a, b) => (b.exactGross!.greaterThan(a.exactGross!) ? b : a)) : undefined;
+    const worst = ranked.length >= 2 ? ranked.reduce((a, b) => (b.exactGross!.lessThan(a.exactGross!) ? b : a)) : undefined;
+    const strip = (r: (typeof rows)[number] | undefined): IntervalRow | null => {
+      if (!r) return null;
+      const { exactGross: _drop, ...row } = r;
+      return row;
+    };
+    const allRows = rows.map((r) => strip(r)!);
+    // Concise: the most recent rows in date order, or the first rows of the order the caller asked for.
+    const shownRows = detailed || allRows.length <= CONCISE_ROWS ? allRows : userOrders ? allRows.slice(0, CONCISE_ROWS) : allRows.slice(-CONCISE_ROWS);
+
+    const [one, many] = UNIT[interval];
+    const calendar = calendarIntervals(span.from, span.to, interval);
+    if (result.capped) {
+      notes.push(`Only the first ${result.intervals.length} of ${result.total} ${many} were read (cap ${MAX_INTERVALS} per call); totals cover the whole period. Use a coarser interval or a shorter period to see every row.`);
+    }
+    if (result.total < calendar) notes.push(`${calendar - result.total} of ${calendar} ${many} in the period had no documents; Yandex OFD does not list them.`);
+    if (prev && prevExact?.dataFrom && daysInclusive(prev.start.slice(0, 10), prevExact.dataFrom.slice(0, 10)) > 8) {
+      notes.push(`Yandex OFD has data for the previous period only from ${prevExact.dataFrom.slice(0, 10)} (it starts ${prev.start.slice(0, 10)}), so the change overstates growth.`);
+    }
+    if (cur.partsGap) notes.push(`Gross sales differ from the sum of the payment forms by ${formatRub(cur.partsGap)}; the OFD's own total is used.`);
+
+    const structured: Output = {
+      source: 'Yandex OFD',
+      currency: 'RUB',
+      period: periodOut(period),
+      interval,
+      filters: {
+        company_ids: filters.company_ids ?? [],
+        retail_point_ids: filters.retail_point_ids ?? [],
+        cashbox_ids: filters.cashbox_ids ?? [],
+        document_types: filters.document_types ?? [],
+        operation_types: filters.operation_types ?? [],
+        taxation_types: filters.taxation_types ?? [],
+      },
+      totals: totalsOf(cur),
+      absent: cur.absent,
+      previous: prev && prevExact ? { period: periodOut(prev), totals: totalsOf(prevExact), change: changeOf(cur, prevExact) } : null,
+      best_interval: strip(best),
+      worst_interval: strip(worst),
+      intervals_total: result.total,
+      intervals_read: result.intervals.length,
+      intervals: shownRows,
+      truncated: shownRows.length < result.total,
+      notes,
+    };
+
+    // ---- Markdown, headline first ----
+    const lines: string[] = [];
+    lines.push(`**Yandex OFD sales, ${formatPeriod(period)}** (by ${one}, ${period.tz})`);
+    lines.push(`Gross sales ${fmt(cur.gross)} · refunds ${fmt(cur.refunds)} · **net ${fmt(cur.net)}**`);
+    lines.push(`Receipts ${cur.receipts ?? 'absent'} · average receipt ${cur.average ? formatRub(cur.average) : cur.receipts === 0 ? 'n/a (no receipts)' : 'absent'}`);
+    if (structured.previous && prev) {
+      const c = structured.previous.change;
+      lines.push(
+        `vs ${formatPeriod(prev)}: net ${fmtDelta(c.net_sales)}, gross ${fmtDelta(c.gross_sales)}, receipts ${fmtCountDelta(c.receipts)}, average receipt ${fmtDelta(c.average_receipt)} (previous net ${fmt(prevExact?.net)})`,
+      );
+    } else if (compare) lines.push('Previous period: Yandex OFD returned no totals for it.');
+    lines.push(`Payments: ${paymentLine(cur)}`);
+    const extra: string[] = [];
+    if (cur.outcome === undefined || !cur.outcome.isZero()) extra.push(`outcome ${fmt(cur.outcome)}`);
+    if (cur.outcomeReturn === undefined || !cur.outcomeReturn.isZero()) extra.push(`outcome returns ${fmt(cur.outcomeReturn)}`);
+    if (extra.length) lines.push(`Also: ${extra.join(' · ')}`);
+    if (best && worst && best !== worst) {
+      lines.push(`Best ${one}: ${labelOf(best, interval)} — ${fmt(best.exactGross)} gross; worst: ${labelOf(worst, interval)} — ${fmt(worst.exactGross)}.`);
+    }
+    if (cur.absent.length) lines.push(`Not reported by Yandex OFD (absent, not zero): ${cur.absent.join(', ')}.`);
+    for (const n of notes) lines.push(`_${n}_`);
+    if (shownRows.length) {
+      lines.push('', tableOf(shownRows, interval, detailed));
+      if (shownRows.length < result.intervals.length) {
+        const which = userOrders ? `first ${shownRows.length} in the requested order` : `${shownRows.length} most recent`;
+        lines.push(`_Showing the ${which} of ${result.intervals.length} ${many}; pass response_format "detailed" for every row._`);
+      }
+    } else lines.push('', 'No documents in this period for these filters.');
+    return { text: lines.join('\n'), structured };
+  },
+});
