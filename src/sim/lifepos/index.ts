@@ -1,0 +1,83 @@
+import type { SimServer } from '../framework.js';
+import { seedData, type SeedOptions, type SimData } from './data.js';
+import { createLifeposServer, LifeposSimState } from './server.js';
+import type { MoneyUnit } from './wire.js';
+import type { ShareScale } from './widget.js';
+
+export type { SimData, SimOrg, SimSale, SimRefund, SimPosition } from './data.js';
+export { moneyValue } from './wire.js';
+
+export interface LifeposSimOptions extends SeedOptions {
+  moneyUnit?: MoneyUnit;
+  shareScale?: ShareScale;
+  tokenTtlMs?: number;
+  rps?: number;
+  orgsPageSize?: number;
+  ignorePeriodParams?: boolean;
+  extraRequiredHeaders?: string[];
+}
+
+export interface LifeposSim {
+  server: SimServer;
+  url: string;
+  /** Demo credentials: a phone login and a static API token. */
+  credentials: { phone: string; password: string; token: string };
+  data: SimData;
+  /** Shortcuts into `data`: the organizations the demo user sees, every sale and every refund operation. */
+  orgs: SimData['orgs'];
+  sales: SimData['sales'];
+  refunds: SimData['refunds'];
+  state: LifeposSimState;
+  moneyUnit: MoneyUnit;
+  /** Environment that points revenue-mcp at this simulator (phone login by default). */
+  env(auth?: 'phone' | 'token'): Record<string, string>;
+  close(): Promise<void>;
+}
+
+export const DEMO_CREDENTIALS = {
+  phone: '+79001234567',
+  password: 'demo-pass-2026',
+  token: 'lp-demo-static-token-6f1e2d3c4b5a',
+};
+
+/** Start the LIFE POS simulator on 127.0.0.1 with seeded data. */
+export async function startLifeposSim(options: LifeposSimOptions = {}): Promise<LifeposSim> {
+  const data = seedData(options);
+  const moneyUnit = options.moneyUnit ?? 'minor';
+  const state = new LifeposSimState();
+  const server = createLifeposServer(
+    {
+      data,
+      moneyUnit,
+      shareScale: options.shareScale ?? 'fraction',
+      ...DEMO_CREDENTIALS,
+      apiToken: DEMO_CREDENTIALS.token,
+      tokenTtlMs: options.tokenTtlMs ?? 30 * 24 * 3_600_000,
+      rps: options.rps ?? 20,
+      orgsPageSize: options.orgsPageSize ?? 2,
+      ignorePeriodParams: options.ignorePeriodParams ?? false,
+      extraRequiredHeaders: options.extraRequiredHeaders ?? [],
+    },
+    state,
+  );
+  const url = await server.start();
+  return {
+    server,
+    url,
+    credentials: { ...DEMO_CREDENTIALS },
+    data,
+    orgs: data.orgs,
+    sales: data.sales,
+    refunds: data.refunds,
+    state,
+    moneyUnit,
+    env(auth = 'phone') {
+      return {
+        LIFEPOS_BASE_URL: url,
+        LIFEPOS_MONEY_UNIT: moneyUnit,
+        ...(auth === 'phone' ? { LIFEPOS_PHONE: DEMO_CREDENTIALS.phone, LIFEPOS_PASSWORD: DEMO_CREDENTIALS.password } : { LIFEPOS_TOKEN: DEMO_CREDENTIALS.token }),
+      };
+    },
+    close: () => server.close(),
+  };
+}

@@ -1,0 +1,199 @@
+import { Decimal } from 'decimal.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLifeposSim, type LifeposSim, type SimSale } from '../../src/sim/lifepos/index.js';
+import { connectStdio, textOf, type StdioSession } from '../helpers/mcp.js';
+import { rubText } from './expected.js';
+
+/** get_sale through a real MCP client over stdio; expectations from the simulator's seeded sales. */
+
+const NOW = new Date('2026-11-25T09:00:00Z');
+const EXAMPLE = '7564edaa-27bd-4f16-aa8a-6b1d0fecf4d0';
+
+type Position = { n: number; name: string | null; quantity: string | null; price: string | null; sum: string | null; tax: string | null; settlement_subject: string | null };
+type SaleOut = {
+  deal_guid: string;
+  number: string | null;
+  opened_at: string | null;
+  created_at: string | null;
+  state: string | null;
+  status_text: string;
+  total: string | null;
+  positions_sum: string | null;
+  positions_match_total: boolean | null;
+  positions_difference: string | null;
+  positions_count: number;
+  positions_omitted: number;
+  positions: Position[];
+  customer: { name: string | null; inn: string | null } | null;
+  discounts: { sale_discount_percent: string | null; positions: Array<{ amount: string | null; original_price: string | null; position_name: string | null }> } | null;
+  payment_methods_allowed: string[] | null;
+  money_unit: string;
+};
+
+const rub = (kopecks: number) => new Decimal(kopecks).div(100).toFixed(2);
+
+function expectEveryPosition(sale: SimSale, out: SaleOut, text: string): void {
+  expect(out.positions).toHaveLength(sale.positions.length);
+  const lines = text.split('\n');
+  sale.positions.forEach((p, i) => {
+    expect(out.positions[i]).toMatchObject({ n: i + 1, name: p.name, price: rub(p.price), sum: rub(p.total), quantity: String(p.quantity) });
+    const row = lines.find((l) => l.startsWith(`| ${i + 1} | ${p.name} |`));
+    expect(row, `row ${i + 1}`).toBeDefined();
+    expect(row).toContain(rubText(rub(p.total)));
+    expect(row).toContain(rubText(rub(p.price)));
+  });
+}
+
+describe.each(['minor', 'major'] as const)('get_sale e2e, money unit %s', (unit) => {
+  let sim: LifeposSim;
+  let session: StdioSession;
+  let big: SimSale;
+
+  beforeAll(async () => {
+    sim = await startLifeposSim({ now: NOW, days: 20, seed: 77, moneyUnit: unit });
+    big = sim.sales.find((s) => s.guid === sim.data.fixtures.bigBasket)!;
+    session = await connectStdio({ env: { ...sim.env('phone'), LIFEPOS_MONEY_UNIT: unit } });
+  });
+  afterAll(async () => {
+    await session?.close();
+    await sim?.close();
+  });
+
+  it('renders every position, the customer, discounts and payment methods in detailed', async () => {
+    const res = await session.client.callTool({ name: 'get_sale', arguments: { deal_guid: big.guid, response_format: 'detailed' } });
+    expect(res.isError, textOf(res)).toBeFalsy();
+    const out = res.structuredContent as SaleOut;
+    const text = textOf(res);
+    expect(big.positions.length).toBe(27);
+    expectEveryPosition(big, out, text);
+    const total = big.positions.reduce((s, p) => s.plus(new Decimal(p.total).div(100)), new Decimal(0));
+    expect(out.total).toBe(total.toFixed(2));
+    expect(out.total).toBe(rub(big.total));
+    expect(out.positions_match_total).toBe(true);
+    expect(out.positions_omitted).toBe(0);
+    expect(out.money_unit).toBe(unit);
+    expect(text).toContain(`**Total: ${rubText(rub(big.total))}**`);
+    expect(text).toContain('№B-2048');
+    expect(text).toContain('completed, paid, handed over');
+    expect(out.customer).toMatchObject({ name: 'ООО «Ромашка»', inn: '7701234567' });
+    expect(text).toContain('INN 7701234567');
+    expect(out.discounts?.sale_discount_percent).toBe('5');
+    expect(out.discounts?.positions[0]).toMatchObject({ amount: '5.00', original_price: rub(big.positions[0]!.price + 500), position_name: big.positions[0]!.name });
+    expect(text).toContain('sale discount 5,00 %');
+    expect(out.payment_methods_allowed).toEqual(['cash', 'card', 'cashless (bank transfer)']);
+    expect(text).toContain('Comment: Корпоративный заказ');
+  });
+
+  it('caps the positions table at 20 in concise and says how many are left', async () => {
+    const res = await session.client.callTool({ name: 'get_sale', arguments: { deal_guid: big.guid } });
+    expect(res.isError, textOf(res)).toBeFalsy();
+    const out = res.structuredContent as SaleOut;
+    expect(out.positions).toHaveLength(20);
+    expect(out.positions_count).toBe(27);
+    expect(out.positions_omitted).toBe(7);
+    const text = textOf(res);
+    expect(text).toContain('| 20 | ');
+    expect(text).not.toContain('| 21 | ');
+    expect(text).toContain('…and 7 more positions (27 in all); response_format "detailed" lists every one.');
+    // The total stays the sale's own figure whatever is shown.
+    expect(out.total).toBe(rub(big.total));
+  });
+
+  it('flags a sale whose positions do not add up to its total (the documented example)', async () => {
+    const res = await session.client.callTool({ name: 'get_sale', arguments: { deal_guid: EXAMPLE.toUpperCase() } });
+    expect(res.isError, textOf(res)).toBeFalsy();
+    const out = res.structuredContent as SaleOut;
+    expect(out.total).toBe('100.00');
+    expect(out.positions_sum).toBe('50.00');
+    expect(out.positions_match_total).toBe(false);
+    expect(out.positions_difference).toBe('50.00');
+    // settlement_subject arrives as the number 0; created_at as 0001-01-01 (= not set); opened_at with 7 digits.
+    expect(out.positions[0]).toMatchObject({ name: 'Конфеты', quantity: '5', price: '10.00', sum: '50.00', tax: 'Tax20', settlement_subject: 'Product' });
+    expect(out.created_at).toBeNull();
+    expect(out.opened_at).toBe('2026-11-24T12:18:04');
+    expect(out.status_text).toBe('new (open), not paid, not handed over');
+    const text = textOf(res);
+    expect(text).toContain('⚠ The positions add up to 50,00 ₽, not the sale total 100,00 ₽ (difference 50,00 ₽)');
+    expect(text).toContain('**Total: 100,00 ₽**');
+  });
+
+  it('answers a sale that does not exist with a clear 404 text', async () => {
+    const missing = '0b5f0c0e-1111-4222-8333-944445555666';
+    const res = await session.client.callTool({ name: 'get_sale', arguments: { deal_guid: missing } });
+    expect(res.isError).toBe(true);
+    expect(textOf(res)).toContain(`No sale ${missing} in organization ${sim.orgs[0]!.name} (${sim.orgs[0]!.guid}); check the guid and org (404, NotFound`);
+  });
+});
+
+describe('get_sale e2e: input and organizations', () => {
+  let sim: LifeposSim;
+  let session: StdioSession;
+
+  beforeAll(async () => {
+    sim = await startLifeposSim({ now: NOW, days: 10, seed: 5, orgs: 3 });
+    session = await connectStdio({ env: sim.env('token') });
+  });
+  afterAll(async () => {
+    await session?.close();
+    await sim?.close();
+  });
+
+  it('refuses a malformed guid before calling LIFE POS', async () => {
+    sim.server.clearRequests();
+    const res = await session.client.callTool({ name: 'get_sale', arguments: { deal_guid: '7564edaa-27bd-4f16-aa8a' } });
+    expect(res.isError).toBe(true);
+    expect(textOf(res)).toMatch(/^Invalid input, deal_guid: "7564edaa-27bd-4f16-aa8a" is not a valid guid/);
+    expect(sim.server.requests).toHaveLength(0);
+    const bad = await session.client.callTool({ name: 'get_sale', arguments: { deal_guid: EXAMPLE, response_format: 'verbose' } });
+    expect(textOf(bad)).toContain('Invalid input, response_format');
+  });
+
+  it('lists every organization (name and guid, across pages) when several are visible and none is chosen', async () => {
+    const res = await session.client.callTool({ name: 'get_sale', arguments: { deal_guid: EXAMPLE } });
+    expect(res.isError).toBe(true);
+    const text = textOf(res);
+    expect(text).toContain('Invalid input, org_guid: This LIFE POS account sees 3 organizations');
+    for (const org of sim.orgs) expect(text).toContain(`${org.name} (${org.guid})`);
+    // Two pages of organizations were read (page size 2).
+    expect(sim.server.requests.filter((r) => r.path === '/orgs').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('uses org_guid when given, and says when the account has no access to an organization', async () => {
+    const ok = await session.client.callTool({ name: 'get_sale', arguments: { deal_guid: EXAMPLE, org_guid: sim.orgs[0]!.guid } });
+    expect(ok.isError, textOf(ok)).toBeFalsy();
+    expect((ok.structuredContent as SaleOut).total).toBe('100.00');
+    const wrongOrg = await session.client.callTool({ name: 'get_sale', arguments: { deal_guid: EXAMPLE, org_guid: sim.orgs[1]!.guid } });
+    expect(textOf(wrongOrg)).toContain(`No sale ${EXAMPLE} in organization ${sim.orgs[1]!.name}`);
+    const foreign = await session.client.callTool({ name: 'get_sale', arguments: { deal_guid: EXAMPLE, org_guid: sim.data.foreignOrg.guid } });
+    expect(foreign.isError).toBe(true);
+    expect(textOf(foreign)).toContain('has no permission for sale');
+    expect(textOf(foreign)).toContain('403, NoPermissions');
+    const badOrg = await session.client.callTool({ name: 'get_sale', arguments: { deal_guid: EXAMPLE, org_guid: 'shop-1' } });
+    expect(textOf(badOrg)).toContain('Invalid input, org_guid: "shop-1" is not an organization guid');
+  });
+
+  it('takes LIFEPOS_ORG_GUID as the default organization', async () => {
+    const s = await connectStdio({ env: { ...sim.env('token'), LIFEPOS_ORG_GUID: sim.orgs[0]!.guid } });
+    try {
+      sim.server.clearRequests();
+      const res = await s.client.callTool({ name: 'get_sale', arguments: { deal_guid: EXAMPLE } });
+      expect(res.isError, textOf(res)).toBeFalsy();
+      expect(sim.server.requests.some((r) => r.path === '/orgs')).toBe(false);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('demo mode', () => {
+  it('serves get_sale from the in-process LIFE POS simulator', async () => {
+    const s = await connectStdio({ args: ['--demo'] });
+    try {
+      const res = await s.client.callTool({ name: 'get_sale', arguments: { deal_guid: EXAMPLE } });
+      expect(res.isError, textOf(res)).toBeFalsy();
+      expect((res.structuredContent as SaleOut).positions_match_total).toBe(false);
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -1,0 +1,243 @@
+import { z } from 'zod';
+import { formatPercent, formatRub, formatRubDelta, percentChange, toDecimalString, type Decimal } from '../src/money.js';
+import { formatPeriod, NAMED_PERIODS, previousPeriod, resolvePeriod, toInstant, toLocal, type Period } from '../src/period.js';
+import { defineTool } from '../src/tool.js';
+import { LifeposClient, orgLabel } from '../src/sources/lifepos/client.js';
+import { guidField, responseFormat } from '../src/sources/lifepos/input.js';
+import type { RevenueGroup, RevenueSummary, RevenueWidget } from '../src/sources/lifepos/widget.js';
+import { WIDGET_PARAMS, type Window } from '../src/sources/lifepos/widget-query.js';
+
+/**
+ * get_revenue_widget: LIFE POS's own revenue widget — payments, refunds and net revenue for a period and
+ * the period before, with receipts, average and median receipt, shares and the growth rate. Figures are
+ * LIFE POS's; the growth rate is shown as given and recomputed from the net sums.
+ */
+
+const EXAMPLE_GUID = '3fa85f64-5717-4562-b3fc-2c963f66afa6';
+
+const input = z.object({
+  period: z
+    .string()
+    .optional()
+    .describe(`Named period in the shop's time zone: ${NAMED_PERIODS.join(', ')}. Use this or date_from/date_to; default today. Example: "last_week".`),
+  date_from: z.string().optional().describe('Start, inclusive: ISO date or date-time in the shop time zone, e.g. "2026-11-01" or "2026-11-01T10:00".'),
+  date_to: z.string().optional().describe('End, inclusive: ISO date or date-time, e.g. "2026-11-30". Default: today.'),
+  org_guid: z
+    .string()
+    .optional()
+    .describe(`LIFE POS organization guid, e.g. "${EXAMPLE_GUID}". Default: LIFEPOS_ORG_GUID, or the only organization the account sees.`),
+  outlet_guid: z.string().optional().describe(`Only this outlet (shop) of the organization, by guid, e.g. "${EXAMPLE_GUID}". Default: all outlets.`),
+  response_format: z
+    .string()
+    .optional()
+    .describe('"concise" (default: headline table) or "detailed" (adds averages and medians of refunds and net, all shares, raw growth rate).'),
+});
+
+const money = z.string().nullable().describe('Roubles as a decimal string, e.g. "12345.67"; null when LIFE POS did not report it (absent, not zero).');
+const percent = z.string().nullable().describe('Percent with 2 decimals, e.g. "12.50"; null when not reported.');
+const group = z.object({
+  count: z.number().nullable().describe('Number of operations (receipts)'),
+  sum: money,
+  average: money,
+  median: money,
+  share_by_sum: percent,
+  share_by_count: percent,
+});
+const summary = z.object({
+  reported_from: z.string().nullable().describe('Start of the period LIFE POS says it reported, local time YYYY-MM-DDTHH:mm:ss'),
+  reported_to: z.string().nullable(),
+  payments: group,
+  refunds: group,
+  total: group.describe('Net: payments − refunds (sum); all operations (count)'),
+});
+
+const output = z.object({
+  org_guid: z.string(),
+  org_name: z.string().nullable(),
+  outlet_guid: z.string().nullable(),
+  currency: z.string().describe('ISO currency of the amounts, normally RUB'),
+  money_unit: z.enum(['minor', 'major']).describe('How Money.value was read (LIFEPOS_MONEY_UNIT): minor = kopecks'),
+  tz: z.string(),
+  requested: z.object({ from: z.string(), to: z.string(), previous_from: z.string(), previous_to: z.string() }).describe('Local bounds sent, inclusive'),
+  period_confirmed: z.boolean().describe('true when both periods LIFE POS reported match the ones requested'),
+  current: summary,
+  previous: summary,
+  growth: z.object({
+    api_percentage: z.string().nullable().describe('growth_rate.percentage exactly as LIFE POS gave it'),
+    api_is_calculated: z.boolean().nullable().describe('growth_rate.is_calculated; false means LIFE POS did not compute it'),
+    recomputed_percent: percent.describe('(current net − previous net) / |previous net| × 100, from the sums'),
+    net_change: money.describe('current net − previous net'),
+  }),
+  verdict: z.string(),
+  notes: z.array(z.string()),
+});
+
+type Out = z.infer<typeof output>;
+
+const dec = (d: Decimal | undefined) => (d === undefined ? null : toDecimalString(d));
+const pct = (d: Decimal | undefined) => (d === undefined ? null : toDecimalString(d, 2));
+
+function groupOut(g: RevenueGroup): z.infer<typeof group> {
+  return { count: g.count ?? null, sum: dec(g.sum), average: dec(g.average), median: dec(g.median), share_by_sum: pct(g.shareBySum), share_by_count: pct(g.shareByCount) };
+}
+
+/** Send the inclusive local bounds as instants; the end second is inclusive up to its last millisecond. */
+function windowOf(p: Period): Window {
+  return { from: toInstant(p.start, p.tz), to: new Date(toInstant(p.end, p.tz).getTime() + 999) };
+}
+
+/** Reported bounds match the request within a second (APIs trim or round fractions). */
+function matches(reported: RevenueSummary['period'], sent: Window): boolean {
+  if (!reported.from || !reported.to) return false;
+  return Math.abs(reported.from.getTime() - sent.from.getTime()) <= 1000 && Math.abs(reported.to.getTime() - sent.to.getTime()) <= 1000;
+}
+
+function reportedText(reported: RevenueSummary['period'], tz: string): string {
+  if (!reported.from || !reported.to) return 'not stated';
+  const l = (d: Date) => toLocal(d, tz).slice(0, 16).replace('T', ' ');
+  return `${l(reported.from)} – ${l(reported.to)}`;
+}
+
+const rub = (d: Decimal | undefined) => (d === undefined ? '—' : formatRub(d));
+/** An average or median over no operations means nothing, whatever number the API put there. */
+const stat = (g: RevenueGroup, d: Decimal | undefined) => (g.count === 0 ? '—' : rub(d));
+const statChange = (c: RevenueGroup, p: RevenueGroup, pick: (g: RevenueGroup) => Decimal | undefined) =>
+  c.count === 0 || p.count === 0 ? '—' : change(pick(c), pick(p));
+
+function sumCount(g: RevenueGroup): string {
+  return `${rub(g.sum)} · ${g.count === undefined ? '?' : g.count}`;
+}
+
+function change(cur: Decimal | undefined, prev: Decimal | undefined): string {
+  if (cur === undefined || prev === undefined) return '—';
+  return formatPercent(percentChange(cur, prev));
+}
+
+function verdictOf(cur: Decimal | undefined, prev: Decimal | undefined): string {
+  if (cur === undefined) return 'LIFE POS reported no net revenue for the period.';
+  if (prev === undefined) return `Net revenue ${formatRub(cur)}; LIFE POS reported no figure for the previous period.`;
+  const delta = cur.minus(prev);
+  const p = percentChange(cur, prev);
+  if (p === undefined) return `Net revenue ${formatRub(cur)}, against none in the previous period (${formatRubDelta(delta)}).`;
+  const word = delta.isZero() ? 'unchanged' : delta.isPositive() ? `up ${formatPercent(p.abs()).replace('+', '')}` : `down ${formatPercent(p.abs()).replace('+', '')}`;
+  return `Revenue ${word}: ${formatRub(cur)} vs ${formatRub(prev)} (${formatRubDelta(delta)}).`;
+}
+
+function shareText(g: RevenueGroup): string {
+  const f = (d: Decimal | undefined) => (d === undefined ? '—' : formatPercent(d, 1).replace('+', ''));
+  return `${f(g.shareBySum)} / ${f(g.shareByCount)}`;
+}
+
+function render(w: RevenueWidget, o: Out, ctx: { org: string; current: Period; previous: Period; detailed: boolean; recomputed: Decimal | undefined }): string {
+  const c = w.current;
+  const p = w.previous;
+  const lines: string[] = [];
+  lines.push(`**LIFE POS revenue — ${ctx.org}${o.outlet_guid ? `, outlet ${o.outlet_guid}` : ''}: ${formatPeriod(ctx.current)} vs ${formatPeriod(ctx.previous)}** (${o.tz})`);
+  lines.push('');
+  lines.push(o.verdict);
+  lines.push('');
+  lines.push('| | current | previous | change |');
+  lines.push('|---|---|---|---|');
+  lines.push(`| Payments (sum · receipts) | ${sumCount(c.payments)} | ${sumCount(p.payments)} | ${change(c.payments.sum, p.payments.sum)} |`);
+  lines.push(`| Refunds (sum · receipts) | ${sumCount(c.refunds)} | ${sumCount(p.refunds)} | ${change(c.refunds.sum, p.refunds.sum)} |`);
+  lines.push(`| **Net revenue** (sum · operations) | **${rub(c.total.sum)}** · ${c.total.count ?? '?'} | ${rub(p.total.sum)} · ${p.total.count ?? '?'} | ${change(c.total.sum, p.total.sum)} |`);
+  lines.push(`| Average receipt | ${stat(c.payments, c.payments.average)} | ${stat(p.payments, p.payments.average)} | ${statChange(c.payments, p.payments, (g) => g.average)} |`);
+  lines.push(`| Median receipt | ${stat(c.payments, c.payments.median)} | ${stat(p.payments, p.payments.median)} | ${statChange(c.payments, p.payments, (g) => g.median)} |`);
+  lines.push(`| Refunds share (by sum / by count) | ${shareText(c.refunds)} | ${shareText(p.refunds)} | |`);
+  if (ctx.detailed) {
+    lines.push(`| Payments share (by sum / by count) | ${shareText(c.payments)} | ${shareText(p.payments)} | |`);
+    lines.push(`| Average refund | ${stat(c.refunds, c.refunds.average)} | ${stat(p.refunds, p.refunds.average)} | |`);
+    lines.push(`| Median refund | ${stat(c.refunds, c.refunds.median)} | ${stat(p.refunds, p.refunds.median)} | |`);
+    lines.push(`| Average operation, net | ${stat(c.total, c.total.average)} | ${stat(p.total, p.total.average)} | |`);
+    lines.push(`| Median operation, net | ${stat(c.total, c.total.median)} | ${stat(p.total, p.total.median)} | |`);
+  }
+  lines.push('');
+  const given = w.growth.percentage;
+  let growth = `Growth rate: recomputed from net sums ${ctx.recomputed === undefined ? 'n/a (previous net is zero or missing)' : formatPercent(ctx.recomputed, 2)}`;
+  if (w.growth.isCalculated === false) growth += `; LIFE POS did not calculate one (is_calculated: false${given !== undefined ? `, value sent ${given.toString()}` : ''})`;
+  else if (given !== undefined) growth += `; as given by LIFE POS ${formatPercent(given, 2)}`;
+  else growth += '; LIFE POS sent none';
+  lines.push(`${growth}.`);
+  lines.push(`Periods reported by LIFE POS: current ${reportedText(c.period, o.tz)}, previous ${reportedText(p.period, o.tz)}${o.period_confirmed ? ' (as requested).' : '.'}`);
+  for (const note of o.notes) lines.push(`⚠ ${note}`);
+  if (ctx.detailed) lines.push(`Shares were sent as ${w.current.shareScale === 'fraction' ? 'fractions of 1' : 'percent'}; shown in percent. Amounts read with LIFEPOS_MONEY_UNIT=${o.money_unit}.`);
+  else lines.push('More: response_format "detailed" adds refund and net averages/medians and all shares.');
+  return lines.join('\n');
+}
+
+export default defineTool({
+  name: 'get_revenue_widget',
+  title: 'LIFE POS revenue vs previous period',
+  description:
+    'Use for "how much did we take today / last week, and how does it compare?" on a shop running LIFE POS (LIFE PAY) cash registers. ' +
+    "Returns LIFE POS's own revenue widget for a period and the period just before: payments, refunds and net revenue (sum and receipts), " +
+    'average and median receipt, refund shares, the growth rate as LIFE POS gives it and as recomputed from the sums, and a one-line verdict. ' +
+    'Amounts are exact roubles. For one receipt in full use get_sale.',
+  input,
+  output,
+  annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: true },
+  source: 'lifepos',
+  async run(args, ctx) {
+    const format = responseFormat(args.response_format);
+    const outlet = guidField('outlet_guid', args.outlet_guid, EXAMPLE_GUID);
+    const tz = ctx.runtime.config.tz;
+    const current = resolvePeriod(args, tz, ctx.runtime.now(), 'today');
+    const previous = previousPeriod(current);
+    const client = LifeposClient.for(ctx.runtime);
+    const org = await client.resolveOrg(args.org_guid, ctx.signal);
+    const sentCurrent = windowOf(current);
+    const sentPrevious = windowOf(previous);
+    const w = await client.revenueWidget(org, sentCurrent, sentPrevious, outlet, ctx.signal);
+
+    const notes: string[] = [];
+    const curOk = matches(w.current.period, sentCurrent);
+    const prevOk = matches(w.previous.period, sentPrevious);
+    if (!curOk) {
+      notes.push(
+        `LIFE POS reported the current period as ${reportedText(w.current.period, tz)}, not the requested ${formatPeriod(current)}: the widget's period parameters (${WIDGET_PARAMS.from}/${WIDGET_PARAMS.to}) were not honoured. The figures above are for the period LIFE POS reported.`,
+      );
+    }
+    if (!prevOk) {
+      notes.push(
+        `LIFE POS compared with ${reportedText(w.previous.period, tz)}, not the requested ${formatPeriod(previous)} (${WIDGET_PARAMS.comparisonFrom}/${WIDGET_PARAMS.comparisonTo}).`,
+      );
+    }
+    const currencies = [...new Set([...w.current.currencies, ...w.previous.currencies])];
+    if (currencies.length > 1 || (currencies[0] && currencies[0] !== 'RUB')) notes.push(`Amounts are in ${currencies.join(', ')}, not only RUB.`);
+
+    const curNet = w.current.total.sum;
+    const prevNet = w.previous.total.sum;
+    const recomputed = curNet !== undefined && prevNet !== undefined ? percentChange(curNet, prevNet) : undefined;
+    const o: Out = {
+      org_guid: org.guid,
+      org_name: org.name ?? null,
+      outlet_guid: outlet ?? null,
+      currency: currencies[0] ?? 'RUB',
+      money_unit: client.config.moneyUnit,
+      tz,
+      requested: { from: current.start, to: current.end, previous_from: previous.start, previous_to: previous.end },
+      period_confirmed: curOk && prevOk,
+      current: summaryOut(w.current, tz),
+      previous: summaryOut(w.previous, tz),
+      growth: {
+        api_percentage: w.growth.percentage === undefined ? null : w.growth.percentage.toString(),
+        api_is_calculated: w.growth.isCalculated ?? null,
+        recomputed_percent: pct(recomputed),
+        net_change: curNet !== undefined && prevNet !== undefined ? toDecimalString(curNet.minus(prevNet)) : null,
+      },
+      verdict: verdictOf(curNet, prevNet),
+      notes,
+    };
+    return { text: render(w, o, { org: orgLabel(org), current, previous, detailed: format === 'detailed', recomputed }), structured: o };
+  },
+});
+
+function summaryOut(s: RevenueSummary, tz: string): z.infer<typeof summary> {
+  return {
+    reported_from: s.period.from ? toLocal(s.period.from, tz) : null,
+    reported_to: s.period.to ? toLocal(s.period.to, tz) : null,
+    payments: groupOut(s.payments),
+    refunds: groupOut(s.refunds),
+    total: groupOut(s.total),
+  };
+}
