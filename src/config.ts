@@ -67,6 +67,8 @@ export interface MarketConfig extends SourceBase {
   campaignId?: number;
   /** Per-method quotas, keyed by method (e.g. `reports.info`, `generate.united-orders`). */
   methodLimits: Record<string, LimitSpec>;
+  /** How often a waiting await_market_report sends a progress heartbeat (must stay under 15 s). */
+  progressIntervalMs: number;
 }
 export interface PosifloraConfig extends SourceBase {
   username?: Secret;
@@ -207,6 +209,7 @@ export function loadConfig(env: Env = process.env): Config {
       'generate.shows-sales': { count: 1, intervalMs: read(env, 'MARKET_GENERATE_SHOWS_SALES_INTERVAL_MS', positiveInt, 10 * minute)! },
       'generate.goods-movement': { count: 1, intervalMs: read(env, 'MARKET_GENERATE_GOODS_MOVEMENT_INTERVAL_MS', positiveInt, 2 * minute)! },
     },
+    progressIntervalMs: read(env, 'MARKET_PROGRESS_INTERVAL_MS', positiveInt.max(15_000, 'must be at most 15000 (clients reset their timeout on progress)'), 10_000)!,
     missing: mApiKey || mOauth ? [] : ['MARKET_API_KEY (or MARKET_OAUTH_TOKEN)'],
   };
 

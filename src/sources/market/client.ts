@@ -1,0 +1,131 @@
+import { UpstreamError } from '../../http/errors.js';
+import type { Upstream } from '../../http/upstream.js';
+import type { Runtime } from '../../runtime.js';
+import { ErrorBody, GenerateReportResponse, ReportInfoResponse, type ReportInfo } from './schemas.js';
+import { REPORT_TYPE_INFO, limitKeyOf, type ReportFormat, type ReportLanguage, type ReportType } from './report-types.js';
+
+/**
+ * Yandex Market Partner API, report methods only: start a generation, read its status, fetch the file.
+ * Every call goes through the source's Upstream (4 in flight per business; `reports.info` and each
+ * generator on their own quota keys, paused on 420 / X-RateLimit-Resource-Remaining: 0).
+ */
+
+/** The API's own error code and message from `{status, errors:[{code, message}]}`; judged by HTTP status. */
+export function parseMarketError(_status: number, body: unknown): { code?: string; message?: string } | undefined {
+  const parsed = ErrorBody.safeParse(body);
+  const first = parsed.success ? parsed.data.errors?.[0] : undefined;
+  if (!first) return undefined;
+  return { code: first.code, message: first.message };
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Give up (with `deadline` / `rate_limited`) rather than wait past this many ms. */
+  deadlineMs?: number;
+}
+
+export type Download = { ok: true; bytes: Buffer } | { ok: false; status: number };
+
+export class MarketClient {
+  readonly upstream: Upstream;
+
+  constructor(private readonly runtime: Runtime) {
+    this.upstream = runtime.upstream('market', { parseError: parseMarketError });
+  }
+
+  /** Api-Key (preferred) or the deprecated OAuth token in Authorization. */
+  #auth(): Record<string, string> {
+    const { apiKey, oauthToken } = this.runtime.config.market;
+    if (apiKey) return { 'Api-Key': apiKey.reveal() };
+    if (oauthToken) return { Authorization: `Bearer ${oauthToken.reveal()}` };
+    return {};
+  }
+
+  /** When the generator of `type` may be called again, as far as this process knows; 0 when free. */
+  generatePausedUntil(type: ReportType): number {
+    return this.upstream.pausedUntil(limitKeyOf(type));
+  }
+
+  async generate(type: ReportType, body: Record<string, unknown>, format: ReportFormat, language: ReportLanguage | undefined, options: CallOptions = {}): Promise<{ reportId: string; estimatedMs?: number }> {
+    const res = await this.upstream.request({
+      method: 'POST',
+      path: `/v2/reports/${type}/generate`,
+      query: { format, language: REPORT_TYPE_INFO[type].language ? language : undefined },
+      headers: this.#auth(),
+      json: body,
+      // A repeated POST would start a second report and spend another generation from the quota.
+      idempotent: false,
+      limitKey: limitKeyOf(type),
+      signal: options.signal,
+      deadlineMs: options.deadlineMs,
+      what: `POST /v2/reports/${type}/generate`,
+    });
+    const parsed = GenerateReportResponse.safeParse(res.body);
+    if (!parsed.success) throw this.#badResponse(`generate ${type}`);
+    return { reportId: parsed.data.result.reportId, estimatedMs: parsed.data.result.estimatedGenerationTime };
+  }
+
+  async info(reportId: string, options: CallOptions = {}): Promise<ReportInfo> {
+    const res = await this.upstream.request({
+      method: 'GET',
+      path: `/v2/reports/info/${encodeURIComponent(reportId)}`,
+      headers: this.#auth(),
+      limitKey: 'reports.info',
+      signal: options.signal,
+      deadlineMs: options.deadlineMs,
+      what: 'GET /v2/reports/info',
+    });
+    const parsed = ReportInfoResponse.safeParse(res.body);
+    if (!parsed.success) throw this.#badResponse('reports/info');
+    const r = parsed.data.result;
+    return {
+      status: r.status,
+      subStatus: r.subStatus ?? undefined,
+      generationRequestedAt: r.generationRequestedAt ?? undefined,
+      generationFinishedAt: r.generationFinishedAt ?? undefined,
+      file: r.file ?? undefined,
+      estimatedMs: r.estimatedGenerationTime ?? undefined,
+    };
+  }
+
+  /**
+   * A plain GET of the report link (pre-signed: no Api-Key goes to the file host). A refused link
+   * (401/403/404/410: expired or already invalid) comes back as `{ok:false}` so the caller can ask
+   * reports/info for a fresh one.
+   */
+  async download(url: string, maxBytes: number, options: CallOptions = {}): Promise<Download> {
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch {
+      throw this.#badResponse('reports/info (file link is not a URL)');
+    }
+    if (target.protocol !== 'https:' && target.protocol !== 'http:') throw this.#badResponse('reports/info (file link is not http)');
+    const res = await this.upstream.request<Buffer>({
+      method: 'GET',
+      path: target.toString(),
+      headers: { accept: '*/*' },
+      responseType: 'buffer',
+      passStatuses: [401, 403, 404, 410],
+      maxBytes,
+      signal: options.signal,
+      deadlineMs: options.deadlineMs,
+      what: 'download of the report file',
+    });
+    if (res.status >= 400) return { ok: false, status: res.status };
+    return { ok: true, bytes: res.body };
+  }
+
+  #badResponse(what: string): UpstreamError {
+    return new UpstreamError({
+      source: 'market',
+      code: 'bad_response',
+      retryable: false,
+      message: `Yandex Market answered ${what} in an unexpected shape; no figures were produced. Try again later.`,
+    });
+  }
+}
+
+export function marketClient(runtime: Runtime): MarketClient {
+  return runtime.shared('market:client', () => new MarketClient(runtime));
+}

@@ -1,0 +1,71 @@
+import type { ReportSummary } from './report-summary.js';
+import type { Sheet } from './report-file.js';
+
+/**
+ * Parsed reports kept in memory for an hour, so a client can read every row (MCP resource
+ * `market-report://{reportId}`) or ask again without another generation. The download link is never
+ * kept: it expires and each reports/info call mints a new one.
+ */
+
+export interface CachedReport {
+  reportId: string;
+  type?: string;
+  format: string;
+  bytes: number;
+  sheets: Sheet[];
+  summary: ReportSummary;
+  generationFinishedAt?: string;
+  subStatus?: string;
+  storedAt: number;
+  expiresAt: number;
+}
+
+export const REPORT_TTL_MS = 60 * 60_000;
+const MAX_REPORTS = 20;
+
+export class ReportCache {
+  readonly #reports = new Map<string, CachedReport>();
+
+  constructor(
+    private readonly ttlMs = REPORT_TTL_MS,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  put(entry: Omit<CachedReport, 'storedAt' | 'expiresAt'>): CachedReport {
+    const now = this.clock();
+    const full = { ...entry, storedAt: now, expiresAt: now + this.ttlMs };
+    this.#reports.delete(entry.reportId);
+    this.#reports.set(entry.reportId, full);
+    // Oldest first out when full: reports can be large.
+    while (this.#reports.size > MAX_REPORTS) this.#reports.delete(this.#reports.keys().next().value!);
+    return full;
+  }
+
+  get(reportId: string): CachedReport | undefined {
+    const entry = this.#reports.get(reportId);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= this.clock()) {
+      this.#reports.delete(reportId);
+      return undefined;
+    }
+    return entry;
+  }
+
+  list(): CachedReport[] {
+    const now = this.clock();
+    for (const [id, e] of this.#reports) if (e.expiresAt <= now) this.#reports.delete(id);
+    return [...this.#reports.values()];
+  }
+}
+
+/** Report types this process generated, so a resumed report_id still knows what it is. */
+export class GeneratedReports {
+  readonly #types = new Map<string, { type: string; format: string }>();
+  remember(reportId: string, type: string, format: string): void {
+    this.#types.set(reportId, { type, format });
+    if (this.#types.size > 500) this.#types.delete(this.#types.keys().next().value!);
+  }
+  get(reportId: string): { type: string; format: string } | undefined {
+    return this.#types.get(reportId);
+  }
+}

@@ -1,0 +1,158 @@
+import { strFromU8, unzipSync } from 'fflate';
+
+/**
+ * A downloaded report file → sheets of rows. Market sends a ZIP with one file per sheet: JSON
+ * (`{"rows":[{camelCaseKey: value}]}`) or CSV (UPPER_SNAKE header row). Parsing is tolerant: a BOM,
+ * subfolders, `;` or `,` separators, rows under another key, unknown and missing columns.
+ */
+
+export type Cell = string | number | boolean | null;
+export type Row = Record<string, Cell>;
+
+export interface Sheet {
+  /** File name without folder and extension, e.g. `orders_and_offers_transactions`. */
+  name: string;
+  /** Column names in first-seen order. */
+  columns: string[];
+  rows: Row[];
+}
+
+export class ReportFileError extends Error {
+  override name = 'ReportFileError';
+}
+
+function stripBom(text: string): string {
+  return text.replace(/^\uFEFF/, '');
+}
+
+/** The rows of a JSON sheet: `rows`, a top-level array, or the first array of objects found inside. */
+function findRows(value: unknown, depth = 0): Record<string, unknown>[] | undefined {
+  if (depth > 4 || value === null || typeof value !== 'object') return undefined;
+  if (Array.isArray(value)) return value.every((v) => v !== null && typeof v === 'object' && !Array.isArray(v)) ? (value as Record<string, unknown>[]) : undefined;
+  const obj = value as Record<string, unknown>;
+  if (Array.isArray(obj.rows)) return findRows(obj.rows, depth + 1);
+  for (const v of Object.values(obj)) {
+    const found = findRows(v, depth + 1);
+    if (found && found.length > 0) return found;
+  }
+  return undefined;
+}
+
+function cell(v: unknown): Cell {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  // Nested values are kept readable rather than dropped.
+  return JSON.stringify(v);
+}
+
+function sheetFrom(name: string, records: Record<string, unknown>[]): Sheet {
+  const columns: string[] = [];
+  const seen = new Set<string>();
+  const rows = records.map((r) => {
+    const row: Row = {};
+    for (const [k, v] of Object.entries(r)) {
+      if (!seen.has(k)) {
+        seen.add(k);
+        columns.push(k);
+      }
+      row[k] = cell(v);
+    }
+    return row;
+  });
+  return { name, columns, rows };
+}
+
+export function parseJsonSheet(name: string, text: string): Sheet {
+  let value: unknown;
+  try {
+    value = JSON.parse(stripBom(text));
+  } catch {
+    throw new ReportFileError(`sheet ${name} is not valid JSON`);
+  }
+  return sheetFrom(name, findRows(value) ?? []);
+}
+
+/** RFC 4180 CSV with the separator guessed from the header line. */
+export function parseCsvSheet(name: string, text: string): Sheet {
+  const body = stripBom(text);
+  const firstLine = body.slice(0, body.search(/\r?\n|$/));
+  const counts = [';', ',', '\t'].map((d) => [d, firstLine.split(d).length] as const);
+  const sep = counts.sort((a, b) => b[1] - a[1])[0]![0];
+  const records: string[][] = [];
+  let field = '';
+  let record: string[] = [];
+  let quoted = false;
+  for (let i = 0; i < body.length; i++) {
+    const ch = body[i]!;
+    if (quoted) {
+      if (ch === '"') {
+        if (body[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else quoted = false;
+      } else field += ch;
+    } else if (ch === '"' && field === '') quoted = true;
+    else if (ch === sep) {
+      record.push(field);
+      field = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && body[i + 1] === '\n') i++;
+      record.push(field);
+      records.push(record);
+      record = [];
+      field = '';
+    } else field += ch;
+  }
+  if (field !== '' || record.length > 0) {
+    record.push(field);
+    records.push(record);
+  }
+  const nonEmpty = records.filter((r) => !(r.length === 1 && r[0] === ''));
+  const [header, ...data] = nonEmpty;
+  if (!header) return { name, columns: [], rows: [] };
+  const columns = header.map((h, i) => h.trim() || `column_${i + 1}`);
+  const rows = data.map((values) => {
+    const row: Row = {};
+    columns.forEach((c, i) => {
+      const v = values[i];
+      row[c] = v === undefined || v === '' ? null : v;
+    });
+    return row;
+  });
+  return { name, columns, rows };
+}
+
+const baseName = (path: string) => path.split('/').pop()!.replace(/\.[^.]+$/, '');
+
+/**
+ * Unzip and parse every sheet. `maxUnpackedBytes` guards against a file that inflates far beyond its
+ * download size.
+ */
+export function parseReportFile(bytes: Uint8Array, maxUnpackedBytes: number): { sheets: Sheet[]; skipped: string[] } {
+  if (bytes.length < 4 || bytes[0] !== 0x50 || bytes[1] !== 0x4b) {
+    throw new ReportFileError('the report file is not a ZIP archive (was it generated as XLSX, format FILE?)');
+  }
+  let total = 0;
+  let entries: Record<string, Uint8Array>;
+  try {
+    entries = unzipSync(bytes, {
+      filter: (f) => {
+        total += f.originalSize;
+        if (total > maxUnpackedBytes) throw new ReportFileError(`the report unpacks to more than ${Math.round(maxUnpackedBytes / 1024 / 1024)} MiB`);
+        return !f.name.endsWith('/');
+      },
+    });
+  } catch (err) {
+    if (err instanceof ReportFileError) throw err;
+    throw new ReportFileError(`the report ZIP could not be opened (${err instanceof Error ? err.message : String(err)})`);
+  }
+  const sheets: Sheet[] = [];
+  const skipped: string[] = [];
+  for (const [path, data] of Object.entries(entries)) {
+    const lower = path.toLowerCase();
+    if (lower.endsWith('.json')) sheets.push(parseJsonSheet(baseName(path), strFromU8(data)));
+    else if (lower.endsWith('.csv')) sheets.push(parseCsvSheet(baseName(path), strFromU8(data)));
+    else skipped.push(path);
+  }
+  return { sheets, skipped };
+}

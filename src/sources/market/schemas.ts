@@ -1,0 +1,40 @@
+import { z } from 'zod';
+
+/** Lenient zod schemas of the Partner API answers we read (unknown fields pass through). */
+
+export const REPORT_STATUSES = ['PENDING', 'PROCESSING', 'FAILED', 'DONE'] as const;
+export type ReportStatus = (typeof REPORT_STATUSES)[number];
+export const REPORT_SUB_STATUSES = ['NO_DATA', 'TOO_LARGE', 'RESOURCE_NOT_FOUND'] as const;
+export type ReportSubStatus = (typeof REPORT_SUB_STATUSES)[number];
+
+export const GenerateReportResponse = z.looseObject({
+  result: z.looseObject({
+    reportId: z.string().min(1),
+    estimatedGenerationTime: z.coerce.number().nonnegative().optional(),
+  }),
+});
+
+export const ReportInfoResponse = z.looseObject({
+  result: z.looseObject({
+    status: z.enum(REPORT_STATUSES),
+    subStatus: z.string().optional().nullable(),
+    generationRequestedAt: z.string().optional().nullable(),
+    generationFinishedAt: z.string().optional().nullable(),
+    file: z.string().optional().nullable(),
+    estimatedGenerationTime: z.coerce.number().nonnegative().optional().nullable(),
+  }),
+});
+
+export interface ReportInfo {
+  status: ReportStatus;
+  subStatus?: string;
+  generationRequestedAt?: string;
+  generationFinishedAt?: string;
+  /** A short-lived download link: use at once, never keep. */
+  file?: string;
+  estimatedMs?: number;
+}
+
+export const ErrorBody = z.looseObject({
+  errors: z.array(z.looseObject({ code: z.string().optional(), message: z.string().optional() })).optional().nullable(),
+});

@@ -1,0 +1,532 @@
+import { ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { UpstreamError } from '../src/http/errors.js';
+import { Decimal, formatNumber, formatRub, toDecimalString } from '../src/money.js';
+import { resolvePeriod, toLocal } from '../src/period.js';
+import type { Runtime } from '../src/runtime.js';
+import { defineTool, ToolInputError, type ToolContext } from '../src/tool.js';
+import { marketClient, type MarketClient } from '../src/sources/market/client.js';
+import { GeneratedReports, ReportCache, type CachedReport } from '../src/sources/market/report-cache.js';
+import { parseReportFile, ReportFileError } from '../src/sources/market/report-file.js';
+import { summariseReport, type SheetSummary } from '../src/sources/market/report-summary.js';
+import {
+  FORMATS, GROUPINGS, LANGUAGES, PLACEMENT_PROGRAMS, REPORT_TYPES, REPORT_TYPE_INFO, normaliseReportType,
+  type ReportFormat, type ReportLanguage, type ReportType,
+} from '../src/sources/market/report-types.js';
+import type { ReportInfo } from '../src/sources/market/schemas.js';
+import { waitForReport, type WaitOutcome } from '../src/sources/market/waiter.js';
+
+/**
+ * await_market_report: generate a Yandex Market report (or resume one by id), wait for it with progress
+ * notifications, then download, unzip and summarise every sheet exactly. The parsed report stays readable
+ * for an hour as the MCP resource `market-report://{reportId}`.
+ */
+
+const RESOURCE_SCHEME = 'market-report://';
+const DEFAULT_WAIT_S = 50;
+
+const id = z.union([z.number().int().positive(), z.string().trim().regex(/^\d+$/, 'digits only')]);
+
+const input = z.object({
+  report_id: z
+    .string()
+    .trim()
+    .min(1)
+    .max(255)
+    .optional()
+    .describe('Resume waiting for a report generated earlier (the id a previous call returned), e.g. "united_orders_lx3k9_1a2b3c". Give either report_id or report.'),
+  report: z
+    .object({
+      type: z.string().describe(`Report to generate: ${REPORT_TYPES.join(', ')} (united-orders = orders and revenue, united-marketplace-services = Market's service charges, shows-sales = sales funnel analytics, goods-movement = FBY stock movement).`),
+      period: z.string().optional().describe('Named period in the shop time zone: today, yesterday, this_week, last_week, this_month, last_month, last_7_days, last_30_days, this_year. Or give date_from/date_to.'),
+      date_from: z.string().optional().describe('First day, YYYY-MM-DD, e.g. "2026-10-01".'),
+      date_to: z.string().optional().describe('Last day (inclusive), YYYY-MM-DD, e.g. "2026-10-31". Default today.'),
+      business_id: id.optional().describe('Cabinet (business) id; default MARKET_BUSINESS_ID. Used by united-orders, united-marketplace-services and (instead of campaign_id) shows-sales.'),
+      campaign_id: id.optional().describe('Campaign (shop) id; default MARKET_CAMPAIGN_ID. Required by goods-movement; shows-sales takes campaign_id or business_id.'),
+      campaign_ids: z.array(id).optional().describe('Only these shops (united-orders, united-marketplace-services), e.g. [21000101].'),
+      placement_programs: z.array(z.string()).optional().describe(`Only these models (united-marketplace-services): ${PLACEMENT_PROGRAMS.join(', ')}.`),
+      inns: z.array(z.string()).optional().describe('Only these INNs (united-marketplace-services).'),
+      grouping: z.string().optional().describe(`shows-sales grouping: ${GROUPINGS.join(' or ')} (default OFFERS).`),
+      promo_id: z.string().optional().describe('united-orders: only goods of this promo.'),
+      shop_sku: z.string().optional().describe('goods-movement: only this SKU.'),
+      format: z.string().optional().describe('File format to generate: JSON (default) or CSV, both ZIP files this tool can read.'),
+      language: z.string().optional().describe('RU (default) or EN: language of text values (united-orders, united-marketplace-services).'),
+    })
+    .optional()
+    .describe('What to generate. Omit when resuming with report_id.'),
+  max_wait_seconds: z
+    .number()
+    .min(0)
+    .max(600)
+    .optional()
+    .describe(`How long to wait for the report in this call (default ${DEFAULT_WAIT_S}; many clients time out at 60 s). Up to 600 for clients that reset their timeout on progress notifications. If the report is not ready by then, the result says how to resume.`),
+  response_format: z.string().optional().describe('concise (default): headline, sums and top 5 rows per sheet; detailed: every summed column, all status counts, column lists and top 10 rows.'),
+});
+
+const money = z.string().describe('Roubles as an exact decimal string, e.g. "12345.67"');
+
+const output = z.object({
+  report_id: z.string(),
+  report_type: z.string().optional(),
+  status: z.string().describe('PENDING, PROCESSING, DONE or FAILED (as Yandex Market reports it)'),
+  sub_status: z.string().optional().describe('NO_DATA, TOO_LARGE or RESOURCE_NOT_FOUND when Market gave one'),
+  ready: z.boolean().describe('true when the report was downloaded and summarised'),
+  waited_seconds: z.number(),
+  estimated_seconds_left: z.number().optional(),
+  resume: z.object({ report_id: z.string(), not_before: z.string().optional() }).optional().describe('Call again with this report_id to keep waiting'),
+  rate_limited_until: z.string().optional(),
+  advice: z.string().optional(),
+  resource_uri: z.string().optional().describe('market-report://{reportId}: every row of every sheet, kept 60 min'),
+  cached_until: z.string().optional(),
+  currency: z.literal('RUB'),
+  file: z.object({ format: z.string(), bytes: z.number(), sheets: z.number() }).optional(),
+  orders: z
+    .object({
+      sheet: z.string(),
+      amount_column: z.string(),
+      orders: z.number(),
+      items: z.string().optional(),
+      amount: money,
+      by_status: z.array(z.object({ status: z.string(), orders: z.number(), items: z.string().optional(), amount: money })),
+      top_skus: z.array(z.object({ sku: z.string(), name: z.string().optional(), items: z.string().optional(), amount: money })),
+    })
+    .optional(),
+  sheets: z
+    .array(
+      z.object({
+        name: z.string(),
+        rows: z.number(),
+        column_count: z.number(),
+        columns: z.array(z.string()).optional(),
+        main_amount_column: z.string().optional(),
+        sums: z.array(z.object({ column: z.string(), kind: z.string(), total: z.string() })),
+        status_counts: z.array(z.object({ column: z.string(), counts: z.array(z.object({ value: z.string(), rows: z.number() })) })),
+        date_range: z.object({ column: z.string(), from: z.string(), to: z.string() }).optional(),
+        top: z.array(z.object({ row: z.number(), label: z.string(), amount: money })),
+      }),
+    )
+    .optional(),
+});
+
+type Input = z.infer<typeof input>;
+type Output = z.infer<typeof output>;
+type Detail = 'concise' | 'detailed';
+
+// ---------------------------------------------------------------- input → generate request
+
+function oneOf<T extends string>(field: string, raw: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (raw === undefined) return fallback;
+  const v = raw.trim().toUpperCase();
+  if ((allowed as readonly string[]).includes(v)) return v as T;
+  throw new ToolInputError(field, `"${raw}" is not accepted; use one of: ${allowed.join(', ')}.`);
+}
+
+const asNumber = (v: number | string) => Number(v);
+
+interface GenerateRequest {
+  type: ReportType;
+  body: Record<string, unknown>;
+  format: ReportFormat;
+  language: ReportLanguage;
+  period: { from: string; to: string };
+}
+
+function buildRequest(report: NonNullable<Input['report']>, runtime: Runtime): GenerateRequest {
+  const type = normaliseReportType(report.type);
+  if (!type) throw new ToolInputError('report.type', `"${report.type}" is not a report this tool can generate; use one of: ${REPORT_TYPES.join(', ')}.`);
+  const cfg = runtime.config.market;
+  const format = oneOf('report.format', report.format, FORMATS, 'JSON');
+  const language = oneOf('report.language', report.language, LANGUAGES, 'RU');
+  const p = resolvePeriod({ period: report.period, date_from: report.date_from, date_to: report.date_to }, runtime.config.tz, runtime.now());
+  const from = p.start.slice(0, 10);
+  const to = p.end.slice(0, 10);
+  const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000 + 1;
+  const info = REPORT_TYPE_INFO[type];
+  if (days > info.maxDays) throw new ToolInputError('report.date_from', `${type} covers at most ${info.maxDays} days; ${from} – ${to} is ${days}. Narrow the period.`);
+
+  const notFor = (field: string, allowed: ReportType[]) => {
+    if (!allowed.includes(type)) throw new ToolInputError(`report.${field}`, `${type} does not take ${field} (only ${allowed.join(', ')} do); leave it out.`);
+  };
+  const body: Record<string, unknown> = { dateFrom: from, dateTo: to };
+  const businessId = report.business_id !== undefined ? asNumber(report.business_id) : cfg.businessId;
+  const campaignId = report.campaign_id !== undefined ? asNumber(report.campaign_id) : cfg.campaignId;
+  if (type === 'united-orders' || type === 'united-marketplace-services') {
+    if (!businessId) throw new ToolInputError('report.business_id', `${type} needs the cabinet id: pass business_id or set MARKET_BUSINESS_ID.`);
+    body.businessId = businessId;
+  } else if (type === 'goods-movement') {
+    if (!campaignId) throw new ToolInputError('report.campaign_id', 'goods-movement needs the campaign (shop) id: pass campaign_id or set MARKET_CAMPAIGN_ID.');
+    body.campaignId = campaignId;
+  } else {
+    // shows-sales: exactly one of the two; an explicit argument wins over the configured defaults.
+    if (report.campaign_id !== undefined && report.business_id !== undefined) throw new ToolInputError('report.campaign_id', 'shows-sales takes either campaign_id or business_id, not both.');
+    if (report.campaign_id !== undefined) body.campaignId = campaignId;
+    else if (businessId) body.businessId = businessId;
+    else if (campaignId) body.campaignId = campaignId;
+    else throw new ToolInputError('report.business_id', 'shows-sales needs business_id or campaign_id (or MARKET_BUSINESS_ID / MARKET_CAMPAIGN_ID).');
+    body.grouping = oneOf('report.grouping', report.grouping, GROUPINGS, 'OFFERS');
+  }
+  if (report.grouping !== undefined) notFor('grouping', ['shows-sales']);
+  if (report.campaign_ids !== undefined) {
+    notFor('campaign_ids', ['united-orders', 'united-marketplace-services']);
+    if (report.campaign_ids.length > 0) body.campaignIds = [...new Set(report.campaign_ids.map(asNumber))];
+  }
+  if (report.placement_programs !== undefined) {
+    notFor('placement_programs', ['united-marketplace-services']);
+    if (report.placement_programs.length > 0) body.placementPrograms = [...new Set(report.placement_programs.map((p) => oneOf('report.placement_programs', p, PLACEMENT_PROGRAMS, 'FBS')))];
+  }
+  if (report.inns !== undefined) {
+    notFor('inns', ['united-marketplace-services']);
+    if (report.inns.length > 0) body.inns = [...new Set(report.inns.map((i) => i.trim()))];
+  }
+  if (report.promo_id !== undefined) {
+    notFor('promo_id', ['united-orders']);
+    body.promoId = report.promo_id.trim();
+  }
+  if (report.shop_sku !== undefined) {
+    notFor('shop_sku', ['goods-movement']);
+    body.shopSku = report.shop_sku.trim();
+  }
+  return { type, body, format, language, period: { from, to } };
+}
+
+// ---------------------------------------------------------------- errors with advice
+
+function clockTime(date: Date, tz: string): string {
+  return `${toLocal(date, tz).slice(11, 16)} (${tz})`;
+}
+
+/** Upstream failures rewritten with the credential, scope or id to check. */
+function explain(err: UpstreamError, step: 'generate' | 'info', runtime: Runtime, reportId?: string): UpstreamError {
+  const detail = err.body && typeof err.body === 'object' ? err.message.replace(/^.*?HTTP \d+\s*/, '') : '';
+  const credential = runtime.config.market.apiKey ? 'MARKET_API_KEY' : 'MARKET_OAUTH_TOKEN';
+  let message: string | undefined;
+  if (err.status === 401) message = `Yandex Market says the request carried no valid credentials (401${detail ? ` ${detail}` : ''}). Set ${credential} to an Api-Key token from the seller cabinet (Settings → API and modules).`;
+  else if (err.status === 403) message = `Yandex Market refused access (403${detail ? ` ${detail}` : ''}). Check that ${credential} is valid, not deleted, and has a scope that allows reports (e.g. "all-methods:read-only" or "finance-and-accounting"), and that the business/campaign id belongs to that cabinet.`;
+  else if (err.status === 404 && step === 'info') message = `Yandex Market does not know report ${reportId} (404). Check the report_id, or generate the report again with report: {type, period}.`;
+  else if (err.status === 404) message = `Yandex Market answered 404${detail ? ` ${detail}` : ''}: the campaign or business id is unknown. Check campaign_id / business_id (or MARKET_CAMPAIGN_ID / MARKET_BUSINESS_ID).`;
+  else if (err.status === 400) message = `Yandex Market rejected the report request (400${detail ? ` ${detail}` : ''}). Check the ids, the period (YYYY-MM-DD, not too long) and the filters.`;
+  else if ((err.code === 'rate_limited' || err.status === 420) && err.resetAt) message = `Yandex Market's limit for ${step === 'generate' ? 'this report generator' : 'report status checks'} is reached until ${clockTime(err.resetAt, runtime.config.tz)}, later than this call may wait. Call again after that time${reportId ? ` with report_id="${reportId}"` : ''}, or raise max_wait_seconds.`;
+  if (!message) return err;
+  return new UpstreamError({ source: 'market', status: err.status, code: err.code, retryable: err.retryable, resetAt: err.resetAt, body: err.body, message });
+}
+
+const SUB_STATUS_ADVICE: Record<string, string> = {
+  NO_DATA: 'Market has no data for this report: check the period (are there orders in it?) and the business/campaign ids, then generate again.',
+  TOO_LARGE: 'The report is too large for Market to build: narrow the period (e.g. one month instead of a quarter) or filter by campaign_ids / placement_programs, then generate again.',
+  RESOURCE_NOT_FOUND: 'Market could not find some of the requested entities: check campaign_ids, business_id and SKU filters.',
+};
+
+// ---------------------------------------------------------------- structured + text
+
+const dec = (d: Decimal) => toDecimalString(d);
+const qty = (d: Decimal) => d.toFixed();
+
+function sheetOut(s: SheetSummary, detail: Detail): NonNullable<Output['sheets']>[number] {
+  const topN = detail === 'detailed' ? 10 : 5;
+  return {
+    name: s.name,
+    rows: s.rows,
+    column_count: s.columns.length,
+    ...(detail === 'detailed' ? { columns: s.columns } : {}),
+    main_amount_column: s.mainAmount,
+    sums: (detail === 'detailed' ? s.sums : s.sums.filter((x) => x.kind !== 'number').slice(0, 12)).map((x) => ({ column: x.column, kind: x.kind, total: x.kind === 'money' ? dec(x.total) : qty(x.total) })),
+    status_counts: (detail === 'detailed' ? s.statusCounts : s.statusCounts.slice(0, 2)).map((c) => ({ column: c.column, counts: c.counts.slice(0, detail === 'detailed' ? 30 : 8) })),
+    date_range: s.dateRange,
+    top: s.top.slice(0, topN).map((t) => ({ row: t.row, label: t.label, amount: dec(t.amount) })),
+  };
+}
+
+function reportStructured(entry: CachedReport, detail: Detail): Pick<Output, 'orders' | 'sheets' | 'file'> {
+  const o = entry.summary.orders;
+  return {
+    file: { format: entry.format, bytes: entry.bytes, sheets: entry.sheets.length },
+    orders: o && {
+      sheet: o.sheet,
+      amount_column: o.amountColumn,
+      orders: o.orders,
+      items: o.items && qty(o.items),
+      amount: dec(o.amount),
+      by_status: o.byStatus.map((s) => ({ status: s.status, orders: s.orders, items: s.items && qty(s.items), amount: dec(s.amount) })),
+      top_skus: o.topSkus.slice(0, detail === 'detailed' ? 10 : 5).map((s) => ({ sku: s.sku, name: s.name, items: s.items && qty(s.items), amount: dec(s.amount) })),
+    },
+    sheets: entry.summary.sheets.map((s) => sheetOut(s, detail)),
+  };
+}
+
+function reportText(entry: CachedReport, structured: Pick<Output, 'orders' | 'sheets'>, tz: string): string {
+  const lines: string[] = [];
+  const title = `**Yandex Market ${entry.type ?? 'report'} ${entry.reportId}** — ready (${entry.format}, ${entry.sheets.length} sheet${entry.sheets.length === 1 ? '' : 's'})`;
+  lines.push(title);
+  const o = entry.summary.orders;
+  if (o) {
+    lines.push(`Orders: **${o.orders}**${o.items ? ` · items: **${formatNumber(o.items, 0)}**` : ''} · Σ ${o.amountColumn}: **${formatRub(o.amount)}** (all statuses)`);
+    if (o.byStatus.length > 0) lines.push(`By status: ${o.byStatus.map((s) => `${s.status} — ${s.orders} orders, ${formatRub(s.amount)}`).join('; ')}`);
+    if (structured.orders && structured.orders.top_skus.length > 0) {
+      lines.push(`Top SKUs: ${o.topSkus.slice(0, structured.orders.top_skus.length).map((s) => `${s.sku}${s.name ? ` (${s.name})` : ''} ${formatRub(s.amount)}`).join('; ')}`);
+    }
+  }
+  for (const s of structured.sheets ?? []) {
+    const range = s.date_range ? `, ${s.date_range.from} – ${s.date_range.to} (${s.date_range.column})` : '';
+    lines.push(`\n**${s.name}**: ${s.rows} rows, ${s.column_count} columns${range}`);
+    const sums = s.sums.map((x) => `${x.column} ${x.kind === 'money' ? formatRub(new Decimal(x.total)) : formatNumber(new Decimal(x.total), new Decimal(x.total).decimalPlaces())}`);
+    if (sums.length > 0) lines.push(`Sums: ${sums.join('; ')}`);
+    for (const c of s.status_counts) lines.push(`${c.column}: ${c.counts.map((v) => `${v.value} ${v.rows}`).join(', ')}`);
+    if (s.top.length > 0 && s.main_amount_column) lines.push(`Top by ${s.main_amount_column}: ${s.top.map((t) => `#${t.row} ${t.label} ${formatRub(new Decimal(t.amount))}`).join('; ')}`);
+  }
+  lines.push(`\nEvery row: resource ${RESOURCE_SCHEME}${entry.reportId} (kept until ${clockTime(new Date(entry.expiresAt), tz)}). Sums are exact over all rows; lists are capped (response_format: "detailed" shows more).`);
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------- the run
+
+interface Shared {
+  client: MarketClient;
+  cache: ReportCache;
+  generated: GeneratedReports;
+}
+
+function shared(runtime: Runtime): Shared {
+  return {
+    client: marketClient(runtime),
+    cache: runtime.shared('market:report-cache', () => new ReportCache()),
+    generated: runtime.shared('market:generated-reports', () => new GeneratedReports()),
+  };
+}
+
+function cancelled(ctx: ToolContext, err: unknown): unknown {
+  if (ctx.signal.aborted && !(err instanceof UpstreamError && err.code === 'aborted')) {
+    return new UpstreamError({ source: 'market', code: 'aborted', retryable: false, message: 'Yandex Market report wait was cancelled.' });
+  }
+  return err;
+}
+
+/** Download the file of a DONE report, fetching a fresh link when the one we hold was refused. */
+async function downloadAndParse(s: Shared, runtime: Runtime, reportId: string, info: ReportInfo, ctx: ToolContext, meta?: { type: string; format: string }): Promise<CachedReport> {
+  const cap = runtime.config.http.maxResponseBytes;
+  let current = info;
+  for (let attempt = 0; ; attempt++) {
+    if (!current.file) throw new UpstreamError({ source: 'market', code: 'bad_response', retryable: false, message: `Yandex Market reports ${reportId} as DONE but gave no file link. Call again with report_id="${reportId}".` });
+    const got = await s.client.download(current.file, cap, { signal: ctx.signal });
+    if (got.ok) {
+      let parsed;
+      try {
+        parsed = parseReportFile(got.bytes, cap * 8);
+      } catch (err) {
+        if (err instanceof ReportFileError) throw new UpstreamError({ source: 'market', code: 'bad_response', retryable: false, message: `Report ${reportId} could not be read: ${err.message}. Generate it again with format JSON or CSV.` });
+        throw err;
+      }
+      return s.cache.put({
+        reportId,
+        type: meta?.type ?? guessType(parsed.sheets.map((x) => x.name)),
+        format: meta?.format ?? 'ZIP',
+        bytes: got.bytes.length,
+        sheets: parsed.sheets,
+        summary: summariseReport(parsed.sheets),
+        generationFinishedAt: current.generationFinishedAt,
+        subStatus: current.subStatus,
+      });
+    }
+    // Links expire (and each info call mints a new one): ask for a fresh link, twice at most.
+    if (attempt >= 2) throw new UpstreamError({ source: 'market', status: got.status, code: 'link_expired', retryable: false, message: `The download link of report ${reportId} was refused (HTTP ${got.status}) three times. Call again with report_id="${reportId}" a little later.` });
+    ctx.log('info', `Yandex Market: the link of report ${reportId} was refused (HTTP ${got.status}); fetching a fresh one from reports/info`);
+    current = await s.client.info(reportId, { signal: ctx.signal });
+  }
+}
+
+function guessType(sheets: string[]): string | undefined {
+  if (sheets.includes('orders_and_offers_transactions')) return 'united-orders';
+  if (sheets.includes('sales_funnel_report')) return 'shows-sales';
+  if (sheets.some((n) => n.startsWith('movement_by'))) return 'goods-movement';
+  if (sheets.includes('placement')) return 'united-marketplace-services';
+  return undefined;
+}
+
+async function run(args: Input, ctx: ToolContext) {
+  const { runtime } = ctx;
+  const started = Date.now();
+  const detail = oneOf<'CONCISE' | 'DETAILED'>('response_format', args.response_format, ['CONCISE', 'DETAILED'], 'CONCISE').toLowerCase() as Detail;
+  if ((args.report_id === undefined) === (args.report === undefined)) {
+    throw new ToolInputError('report_id', 'Give either report_id (to resume an earlier report) or report: {type, period} (to generate a new one), not both and not neither.');
+  }
+  const maxWaitMs = (args.max_wait_seconds ?? DEFAULT_WAIT_S) * 1000;
+  const deadlineAt = started + maxWaitMs;
+  const s = shared(runtime);
+  const tz = runtime.config.tz;
+  const waited = () => Math.round((Date.now() - started) / 100) / 10;
+
+  let reportId: string;
+  let firstPollMs = 0;
+  let meta: { type: string; format: string } | undefined;
+  if (args.report) {
+    const req = buildRequest(args.report, runtime);
+    const pausedUntil = s.client.generatePausedUntil(req.type);
+    if (pausedUntil > deadlineAt) {
+      throw explain(new UpstreamError({ source: 'market', status: 420, code: 'rate_limited', retryable: false, resetAt: new Date(pausedUntil), message: 'limit' }), 'generate', runtime);
+    }
+    let generated;
+    try {
+      generated = await s.client.generate(req.type, req.body, req.format, req.language, { signal: ctx.signal, deadlineMs: Math.max(deadlineAt - Date.now(), 5_000) });
+    } catch (err) {
+      if (err instanceof UpstreamError && err.code === 'deadline' && !ctx.signal.aborted) {
+        throw new UpstreamError({ source: 'market', code: 'rate_limited', retryable: false, message: `Yandex Market allows ${REPORT_TYPE_INFO[req.type].quota} ${req.type} generations; the next slot did not come within max_wait_seconds. Try again in a couple of minutes, or resume an earlier report with report_id.` });
+      }
+      throw cancelled(ctx, err instanceof UpstreamError ? explain(err, 'generate', runtime) : err);
+    }
+    reportId = generated.reportId;
+    meta = { type: req.type, format: req.format };
+    s.generated.remember(reportId, req.type, req.format);
+    firstPollMs = generated.estimatedMs ?? 2_000;
+    ctx.log('info', `Yandex Market: ${req.type} report ${reportId} requested for ${req.period.from} – ${req.period.to}; estimated ${Math.round(firstPollMs / 1000)} s`);
+  } else {
+    reportId = args.report_id!;
+    meta = s.generated.get(reportId);
+    const cached = s.cache.get(reportId);
+    if (cached) return done(cached, detail, tz, waited());
+  }
+
+  // Progress: a strictly growing count of seconds waited, with the status and estimate as the message.
+  let lastProgress = 0;
+  const progress = (info: ReportInfo | undefined) => {
+    const value = Math.max(waited(), lastProgress + 0.1);
+    lastProgress = value;
+    const status = info?.status ?? 'PENDING';
+    const estimate = info ? info.estimatedMs : firstPollMs;
+    const message = `Report ${reportId}: ${status}${estimate ? `, about ${Math.ceil(estimate / 1000)} s left (Market's estimate)` : ''}; waited ${Math.round(value)} s of ${Math.round(maxWaitMs / 1000)} s`;
+    void ctx.progress(value, undefined, message);
+  };
+  progress(undefined);
+
+  let outcome: WaitOutcome;
+  try {
+    outcome = await waitForReport({
+      client: s.client,
+      reportId,
+      firstPollMs,
+      deadlineAt,
+      minIntervalMs: Math.ceil(60_000 / (runtime.config.market.methodLimits['reports.info']?.count ?? 100)),
+      heartbeatMs: runtime.config.market.progressIntervalMs,
+      signal: ctx.signal,
+      onProgress: progress,
+    });
+  } catch (err) {
+    throw cancelled(ctx, err instanceof UpstreamError ? explain(err, 'info', runtime, reportId) : err);
+  }
+
+  const base = { report_id: reportId, report_type: meta?.type, currency: 'RUB' as const };
+  if (outcome.kind !== 'finished') {
+    const status = outcome.info?.status ?? 'PENDING';
+    const left = outcome.info?.estimatedMs;
+    const until = outcome.kind === 'rate_limited' ? outcome.until : undefined;
+    const structured: Output = {
+      ...base,
+      status,
+      ready: false,
+      waited_seconds: waited(),
+      estimated_seconds_left: left !== undefined ? Math.ceil(left / 1000) : undefined,
+      resume: { report_id: reportId, not_before: until?.toISOString() },
+      rate_limited_until: until?.toISOString(),
+    };
+    const why = until
+      ? `Market's limit on status checks is reached until ${clockTime(until, tz)}`
+      : `max_wait_seconds (${Math.round(maxWaitMs / 1000)} s) passed`;
+    const text = [
+      `**Yandex Market report ${reportId}** is still ${status}${left ? ` (Market estimates about ${Math.ceil(left / 1000)} s more)` : ''}; ${why}.`,
+      `The report is not lost: call await_market_report again with report_id="${reportId}"${until ? ` after ${clockTime(until, tz)}` : ''}${maxWaitMs < 600_000 ? ' (a larger max_wait_seconds waits longer in one call, if your client resets its timeout on progress)' : ''}.`,
+    ].join('\n');
+    return { text, structured };
+  }
+
+  const info = outcome.info;
+  if (info.status === 'FAILED') {
+    const advice = (info.subStatus && SUB_STATUS_ADVICE[info.subStatus]) ?? 'Market could not build the report: check the ids and the period, then generate it again; if it fails again, try a shorter period.';
+    const structured: Output = { ...base, status: 'FAILED', sub_status: info.subStatus, ready: false, waited_seconds: waited(), advice, currency: 'RUB' };
+    return { text: `**Yandex Market report ${reportId} failed**${info.subStatus ? ` (${info.subStatus})` : ''}. ${advice}`, structured };
+  }
+
+  let entry: CachedReport;
+  try {
+    entry = await downloadAndParse(s, runtime, reportId, info, ctx, meta);
+  } catch (err) {
+    throw cancelled(ctx, err instanceof UpstreamError ? explain(err, 'info', runtime, reportId) : err);
+  }
+  return done(entry, detail, tz, waited());
+}
+
+function done(entry: CachedReport, detail: Detail, tz: string, waitedSeconds: number) {
+  const parts = reportStructured(entry, detail);
+  const advice = entry.subStatus ? SUB_STATUS_ADVICE[entry.subStatus] : undefined;
+  const structured: Output = {
+    report_id: entry.reportId,
+    report_type: entry.type,
+    status: 'DONE',
+    sub_status: entry.subStatus,
+    ready: true,
+    waited_seconds: waitedSeconds,
+    advice,
+    resource_uri: `${RESOURCE_SCHEME}${entry.reportId}`,
+    cached_until: new Date(entry.expiresAt).toISOString(),
+    currency: 'RUB',
+    ...parts,
+  };
+  let text = reportText(entry, parts, tz);
+  if (advice) text = `${text}\nNote (${entry.subStatus}): ${advice}`;
+  return {
+    text,
+    structured,
+    links: [{ uri: `${RESOURCE_SCHEME}${entry.reportId}`, name: `market-report ${entry.reportId}`, description: 'Every row of every sheet of the report (JSON), kept 60 min', mimeType: 'application/json' }],
+  };
+}
+
+// ---------------------------------------------------------------- the resource
+
+function setup(server: import('@modelcontextprotocol/sdk/server/mcp.js').McpServer, runtime: Runtime): void {
+  const cache = () => runtime.shared('market:report-cache', () => new ReportCache());
+  server.registerResource(
+    'market-report',
+    new ResourceTemplate(`${RESOURCE_SCHEME}{reportId}`, {
+      list: async () => ({
+        resources: cache()
+          .list()
+          .map((e) => ({ uri: `${RESOURCE_SCHEME}${e.reportId}`, name: `market-report ${e.reportId}`, description: `${e.type ?? 'report'}: ${e.sheets.map((x) => `${x.name} (${x.rows.length} rows)`).join(', ')}`, mimeType: 'application/json' })),
+      }),
+    }),
+    {
+      title: 'Yandex Market report rows',
+      description: 'Every row of a report downloaded by await_market_report, by sheet, as JSON. Kept 60 minutes after download.',
+      mimeType: 'application/json',
+    },
+    async (uri, variables) => {
+      const reportId = decodeURIComponent(String(variables.reportId ?? ''));
+      const entry = cache().get(reportId);
+      if (!entry) throw new Error(`Report ${reportId} is not in memory (reports are kept 60 minutes). Call await_market_report with report_id="${reportId}" to download it again.`);
+      const payload = {
+        report_id: entry.reportId,
+        report_type: entry.type,
+        format: entry.format,
+        expires_at: new Date(entry.expiresAt).toISOString(),
+        sheets: entry.sheets.map((x) => ({ name: x.name, columns: x.columns, rows: x.rows })),
+      };
+      return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(payload) }] };
+    },
+  );
+}
+
+export default defineTool({
+  name: 'await_market_report',
+  title: 'Yandex Market report: generate, wait, summarise',
+  description:
+    'Use to answer questions from Yandex Market seller reports: orders and revenue for a period (united-orders), ' +
+    "Market's service charges (united-marketplace-services), sales funnel analytics (shows-sales) or FBY goods movement. " +
+    'Starts generation (or resumes one with report_id), waits with progress notifications, then downloads the file and ' +
+    'returns an exact summary of every sheet: row counts, exact sums of money and quantity columns, status counts, ' +
+    'date range, top rows; for orders reports also orders, items, revenue by status and top SKUs. If the report is not ' +
+    'ready within max_wait_seconds, it returns the report_id to resume with. Full rows: the linked resource ' +
+    'market-report://{reportId} (kept 60 min). Market allows few generations (e.g. one orders report per 2 min), so ' +
+    'resume with report_id rather than generating the same report again.',
+  input,
+  output,
+  annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: false },
+  source: 'market',
+  run,
+  setup,
+});
