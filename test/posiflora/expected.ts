@@ -1,0 +1,73 @@
+import { Decimal } from 'decimal.js';
+import type { PosifloraData, SimOrder } from '../../src/sim/posiflora/index.js';
+
+/**
+ * Expected figures computed straight from the simulator's seeded orders with plain decimal.js — never
+ * through the code under test. Filters mirror what a tool call asks for (created-date period in a time zone).
+ */
+
+export interface Expect {
+  orders: number;
+  total: string;
+  paid: string;
+}
+
+export interface ExpectedFigures {
+  overall: Expect;
+  byStatus: Map<string, Expect>;
+  byStore: Map<string, Expect>;
+  byDay: Map<string, Expect>;
+  /** Newest first, as the API lists them. */
+  newest: SimOrder[];
+}
+
+class Acc {
+  orders = 0;
+  total = new Decimal(0);
+  paid = new Decimal(0);
+  add(o: SimOrder) {
+    this.orders += 1;
+    this.total = this.total.plus(new Decimal(o.totalKop).div(100));
+    this.paid = this.paid.plus(new Decimal(o.paymentsKop).div(100));
+  }
+  done(): Expect {
+    return { orders: this.orders, total: this.total.toFixed(2), paid: this.paid.toFixed(2) };
+  }
+}
+
+/** Local midnight of `ymd` in `tz` as epoch ms, found by asking Intl for the zone's offset. */
+export function localMidnight(ymd: string, tz: string): number {
+  const guess = Date.parse(`${ymd}T00:00:00Z`);
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(new Date(guess));
+  const get = (t: string) => parts.find((p) => p.type === t)!.value;
+  const shown = Date.parse(`${get('year')}-${get('month')}-${get('day')}T${get('hour')}:${get('minute')}:${get('second')}Z`);
+  return guess - (shown - guess);
+}
+
+export function expected(data: PosifloraData, f: { from: string; to: string; tz: string; statuses?: string[]; storeIds?: string[] }): ExpectedFigures {
+  const fromMs = localMidnight(f.from, f.tz);
+  const toMs = localMidnight(new Date(Date.parse(`${f.to}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10), f.tz) - 1000;
+  const dayOf = new Intl.DateTimeFormat('en-CA', { timeZone: f.tz, year: 'numeric', month: '2-digit', day: '2-digit' });
+  const overall = new Acc();
+  const byStatus = new Map<string, Acc>();
+  const byStore = new Map<string, Acc>();
+  const byDay = new Map<string, Acc>();
+  const matched: SimOrder[] = [];
+  const bump = (m: Map<string, Acc>, k: string, o: SimOrder) => {
+    if (!m.has(k)) m.set(k, new Acc());
+    m.get(k)!.add(o);
+  };
+  for (const o of data.all()) {
+    const t = Date.parse(o.createdAt);
+    if (t < fromMs || t > toMs) continue;
+    if (f.statuses && !f.statuses.includes(o.status)) continue;
+    if (f.storeIds && !f.storeIds.includes(o.storeId)) continue;
+    overall.add(o);
+    bump(byStatus, o.status, o);
+    bump(byStore, o.storeId, o);
+    bump(byDay, dayOf.format(new Date(t)), o);
+    matched.push(o);
+  }
+  const done = (m: Map<string, Acc>) => new Map([...m].map(([k, v]) => [k, v.done()]));
+  return { overall: overall.done(), byStatus: done(byStatus), byStore: done(byStore), byDay: done(byDay), newest: matched.reverse() };
+}
