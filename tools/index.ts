@@ -1,4 +1,9 @@
 import type { ToolSpec } from '../src/tool.js';
+import getRevenueWidget from './get_revenue_widget.js';
+import getSale from './get_sale.js';
+import awaitMarketReport from './await_market_report.js';
+import getSalesAggregation from './get_sales_aggregation.js';
+import listPosifloraOrders from './list_posiflora_orders.js';
 
 /** Every MCP tool of the server, in the order clients list them. */
-export const TOOLS: readonly ToolSpec[] = [];
+export const TOOLS: readonly ToolSpec[] = [getRevenueWidget, getSale, getSalesAggregation, awaitMarketReport, listPosifloraOrders];

@@ -1,4 +1,8 @@
 import type { SimServer } from './framework.js';
+import { startMarketDemo } from './market/index.js';
+import { startLifeposSim } from './lifepos/index.js';
+import { startOfdSim } from './ofd/index.js';
+import { startPosifloraSim } from './posiflora/index.js';
 
 /**
  * Demo mode: every simulator started in-process with seeded data. Each entry starts one simulator and
@@ -12,7 +16,22 @@ export interface DemoSim {
 
 type Starter = () => Promise<DemoSim>;
 
-const starters: Starter[] = [];
+const starters: Starter[] = [
+  async () => {
+    const lifepos = await startLifeposSim();
+    return { source: 'LIFE POS', server: lifepos.server, env: lifepos.env('phone') };
+  },
+  async () => {
+    const ofd = await startOfdSim();
+    return { source: 'Yandex OFD', server: ofd.server, env: ofd.env };
+  },
+  startMarketDemo,
+  async () => {
+    // Orders up to today, so named periods (yesterday, last_week …) have data.
+    const posiflora = await startPosifloraSim({ endDate: new Date().toISOString().slice(0, 10) });
+    return { source: 'Posiflora', server: posiflora.server, env: posiflora.env };
+  },
+];
 
 export async function startDemoSims(): Promise<{ sims: DemoSim[]; env: Record<string, string>; close(): Promise<void> }> {
   const sims = await Promise.all(starters.map((start) => start()));
