@@ -15,14 +15,11 @@ export const PAGE_SIZE = 100;
 /** At most this many intervals are read per call (10 pages); `full` still covers the whole period. */
 export const MAX_INTERVALS = 1000;
 
-export interface AggregationFilters {
-  company_ids?: string[];
-  retail_point_ids?: string[];
-  cashbox_ids?: string[];
-  document_types?: string[];
-  operation_types?: string[];
-  taxation_types?: string[];
-}
+/** The id and kind filters, passed through to the body under their documented names. */
+export type AggregationFilters = Pick<
+  SalesAggregationBody,
+  'company_ids' | 'retail_point_ids' | 'cashbox_ids' | 'document_types' | 'operation_types' | 'taxation_types'
+>;
 
 export interface AggregationQuery extends AggregationFilters {
   /** Local wall-clock bounds in the shop's zone, `YYYY-MM-DDTHH:mm:ss`, both inclusive. */
