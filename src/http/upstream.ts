@@ -47,6 +47,13 @@ export interface UpstreamResponse<T = unknown> {
   attempts: number;
 }
 
+/** A response as read off the wire, before decoding. */
+interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  raw: Buffer;
+}
+
 export interface UpstreamOptions {
   source: SourceName;
   baseUrl: string;
@@ -140,11 +147,10 @@ export class Upstream {
 
     let attempts = 0;
     try {
-      return await pRetry(
+      const res = await pRetry(
         async () => {
           attempts += 1;
-          const res = await this.#scheduled<T>(req, what, signal, deadlineAt);
-          return { ...res, attempts };
+          return this.#scheduled(req, what, signal, deadlineAt);
         },
         {
           retries: http.retries,
@@ -164,6 +170,7 @@ export class Upstream {
           },
         },
       );
+      return { status: res.status, headers: res.headers, body: this.#decode<T>(res, req, what), attempts };
     } catch (err) {
       throw this.#final(err, req, what);
     } finally {
@@ -188,20 +195,20 @@ export class Upstream {
   }
 
   /** Queue behind the method and source limiters, wait out any pause, then send. */
-  #scheduled<T>(req: UpstreamRequest, what: string, signal: AbortSignal, deadlineAt: number): Promise<UpstreamResponse<T>> {
-    const run = async (): Promise<UpstreamResponse<T>> => {
+  #scheduled(req: UpstreamRequest, what: string, signal: AbortSignal, deadlineAt: number): Promise<RawResponse> {
+    const run = async (): Promise<RawResponse> => {
       signal.throwIfAborted();
       const methodGate = req.limitKey ? this.#methodGates.get(req.limitKey) : undefined;
       await this.#gate.wait(signal, deadlineAt);
       await methodGate?.wait(signal, deadlineAt);
       signal.throwIfAborted();
-      return this.#send<T>(req, what, signal);
+      return this.#send(req, what, signal);
     };
     const methodLimiter = req.limitKey ? this.#methodLimiters.get(req.limitKey) : undefined;
     const job = methodLimiter ? methodLimiter.schedule(() => this.#limiter.schedule(run)) : this.#limiter.schedule(run);
     // A queued job cannot be pulled out of bottleneck; race it against the signal so the caller is
     // released at once, and let the job itself see the aborted signal and end without sending.
-    return new Promise<UpstreamResponse<T>>((resolve, reject) => {
+    return new Promise<RawResponse>((resolve, reject) => {
       const onAbort = () => reject(signal.reason);
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
@@ -209,7 +216,7 @@ export class Upstream {
     });
   }
 
-  async #send<T>(req: UpstreamRequest, what: string, signal: AbortSignal): Promise<UpstreamResponse<T>> {
+  async #send(req: UpstreamRequest, what: string, signal: AbortSignal): Promise<RawResponse> {
     const http = this.#options.http;
     const target = req.path.startsWith('http://') || req.path.startsWith('https://') ? new URL(req.path) : new URL(`${this.baseUrl}${req.path}`);
     const headers: Record<string, string> = { accept: 'application/json', ...(req.headers ?? {}) };
@@ -248,29 +255,35 @@ export class Upstream {
     const ok = res.statusCode >= 200 && res.statusCode < 300;
     if (!ok && !req.passStatuses?.includes(res.statusCode)) throw this.#httpError(res.statusCode, resHeaders, raw, req, what);
 
-    let parsed: unknown = raw;
+    return { status: res.statusCode, headers: resHeaders, raw };
+  }
+
+  /**
+   * Bytes to the requested shape. Done after the limiter hands the response back, so what crosses the
+   * limiter's timers is one off-heap Buffer, not an object graph that would live long enough to be
+   * promoted to the old generation (which made the heap of long listings balloon).
+   */
+  #decode<T>(res: RawResponse, req: UpstreamRequest, what: string): T {
+    const { raw } = res;
     const type = req.responseType ?? 'json';
-    if (type === 'text') parsed = raw.toString('utf8');
-    else if (type === 'json') {
-      const text = raw.toString('utf8').replace(/^\uFEFF/, '');
-      if (text.trim() === '') parsed = undefined;
-      else {
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          // A status the caller asked to see (e.g. 401 before a re-login) may carry any body.
-          if (!ok) return { status: res.statusCode, headers: resHeaders, body: text as T, attempts: 1 };
-          throw new UpstreamError({
-            source: this.source,
-            status: res.statusCode,
-            code: 'bad_response',
-            retryable: false,
-            message: `${this.label} sent a reply to ${what} that is not valid JSON (${raw.length} bytes). The upstream may be having trouble; try again later.`,
-          });
-        }
-      }
+    if (type === 'buffer') return raw as T;
+    const text = raw.toString('utf8');
+    if (type === 'text') return text as T;
+    const json = text.replace(/^\uFEFF/, '');
+    if (json.trim() === '') return undefined as T;
+    try {
+      return JSON.parse(json) as T;
+    } catch {
+      // A status the caller asked to see (e.g. 401 before a re-login) may carry any body.
+      if (res.status < 200 || res.status >= 300) return json as T;
+      throw new UpstreamError({
+        source: this.source,
+        status: res.status,
+        code: 'bad_response',
+        retryable: false,
+        message: `${this.label} sent a reply to ${what} that is not valid JSON (${raw.length} bytes). The upstream may be having trouble; try again later.`,
+      });
     }
-    return { status: res.statusCode, headers: resHeaders, body: parsed as T, attempts: 1 };
   }
 
   /** Yandex Market style quota headers: when nothing remains, pause until the window resets. */
