@@ -8,7 +8,6 @@ import { log, setLogLevel } from './log.js';
 import { PACKAGE } from './meta.js';
 import { Runtime } from './runtime.js';
 import { buildServer } from './server.js';
-import { startDemoSims } from './sim/demo.js';
 import { BindRefused, serveHttp } from './transports/http.js';
 import { serveStdio } from './transports/stdio.js';
 
@@ -127,6 +126,8 @@ async function prepare(cli: Cli): Promise<{ runtime: Runtime; close(): Promise<v
   let env: Record<string, string | undefined> = process.env;
   let stopSims = async () => {};
   if (cli.demo) {
+    // Loaded only in demo mode: a production server carries no simulator code.
+    const { startDemoSims } = await import('./sim/demo.js');
     const demo = await startDemoSims();
     env = { ...process.env, ...demo.env };
     stopSims = demo.close;
