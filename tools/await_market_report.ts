@@ -5,6 +5,7 @@ import { Decimal, formatNumber, formatRub, toDecimalString } from '../src/money.
 import { resolvePeriod, toLocal } from '../src/period.js';
 import type { Runtime } from '../src/runtime.js';
 import { defineTool, ToolInputError, type ToolContext } from '../src/tool.js';
+import { oneOf, responseFormat, type ResponseFormat } from './inputs.js';
 import { marketClient, type MarketClient } from '../src/sources/market/client.js';
 import { GeneratedReports, ReportCache, type CachedReport } from '../src/sources/market/report-cache.js';
 import { parseReportFile, ReportFileError } from '../src/sources/market/report-file.js';
@@ -110,16 +111,9 @@ const output = z.object({
 
 type Input = z.infer<typeof input>;
 type Output = z.infer<typeof output>;
-type Detail = 'concise' | 'detailed';
+type Detail = ResponseFormat;
 
 // ---------------------------------------------------------------- input → generate request
-
-function oneOf<T extends string>(field: string, raw: string | undefined, allowed: readonly T[], fallback: T): T {
-  if (raw === undefined) return fallback;
-  const v = raw.trim().toUpperCase();
-  if ((allowed as readonly string[]).includes(v)) return v as T;
-  throw new ToolInputError(field, `"${raw}" is not accepted; use one of: ${allowed.join(', ')}.`);
-}
 
 const asNumber = (v: number | string) => Number(v);
 
@@ -344,7 +338,7 @@ function guessType(sheets: string[]): string | undefined {
 async function run(args: Input, ctx: ToolContext) {
   const { runtime } = ctx;
   const started = Date.now();
-  const detail = oneOf<'CONCISE' | 'DETAILED'>('response_format', args.response_format, ['CONCISE', 'DETAILED'], 'CONCISE').toLowerCase() as Detail;
+  const detail: Detail = responseFormat(args.response_format);
   if ((args.report_id === undefined) === (args.report === undefined)) {
     throw new ToolInputError('report_id', 'Give either report_id (to resume an earlier report) or report: {type, period} (to generate a new one), not both and not neither.');
   }

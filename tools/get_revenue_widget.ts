@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { formatPercent, formatRub, formatRubDelta, percentChange, toDecimalString, type Decimal } from '../src/money.js';
-import { formatPeriod, NAMED_PERIODS, previousPeriod, resolvePeriod, toInstant, toLocal, type Period } from '../src/period.js';
+import { formatPeriod, previousPeriod, resolvePeriod, toInstant, toLocal, type Period } from '../src/period.js';
 import { defineTool } from '../src/tool.js';
 import { LifeposClient, orgLabel } from '../src/sources/lifepos/client.js';
-import { guidField, responseFormat } from '../src/sources/lifepos/input.js';
+import { guidField } from '../src/sources/lifepos/input.js';
+import { periodFields, responseFormat, responseFormatField } from './inputs.js';
 import type { RevenueGroup, RevenueSummary, RevenueWidget } from '../src/sources/lifepos/widget.js';
 import { WIDGET_PARAMS, type Window } from '../src/sources/lifepos/widget-query.js';
 
@@ -16,21 +17,13 @@ import { WIDGET_PARAMS, type Window } from '../src/sources/lifepos/widget-query.
 const EXAMPLE_GUID = '3fa85f64-5717-4562-b3fc-2c963f66afa6';
 
 const input = z.object({
-  period: z
-    .string()
-    .optional()
-    .describe(`Named period in the shop's time zone: ${NAMED_PERIODS.join(', ')}. Use this or date_from/date_to; default today. Example: "last_week".`),
-  date_from: z.string().optional().describe('Start, inclusive: ISO date or date-time in the shop time zone, e.g. "2026-11-01" or "2026-11-01T10:00".'),
-  date_to: z.string().optional().describe('End, inclusive: ISO date or date-time, e.g. "2026-11-30". Default: today.'),
+  ...periodFields('today'),
   org_guid: z
     .string()
     .optional()
     .describe(`LIFE POS organization guid, e.g. "${EXAMPLE_GUID}". Default: LIFEPOS_ORG_GUID, or the only organization the account sees.`),
   outlet_guid: z.string().optional().describe(`Only this outlet (shop) of the organization, by guid, e.g. "${EXAMPLE_GUID}". Default: all outlets.`),
-  response_format: z
-    .string()
-    .optional()
-    .describe('"concise" (default: headline table) or "detailed" (adds averages and medians of refunds and net, all shares, raw growth rate).'),
+  response_format: responseFormatField('headline table', 'adds averages and medians of refunds and net, all shares, raw growth rate'),
 });
 
 const money = z.string().nullable().describe('Roubles as a decimal string, e.g. "12345.67"; null when LIFE POS did not report it (absent, not zero).');

@@ -3,7 +3,8 @@ import { Decimal, formatNumber, formatRub, sum, toDecimalString } from '../src/m
 import { toLocal } from '../src/period.js';
 import { defineTool, ToolInputError } from '../src/tool.js';
 import { LifeposClient, orgLabel } from '../src/sources/lifepos/client.js';
-import { guidField, responseFormat } from '../src/sources/lifepos/input.js';
+import { guidField } from '../src/sources/lifepos/input.js';
+import { responseFormat, responseFormatField } from './inputs.js';
 import type { Sale, SalePosition } from '../src/sources/lifepos/sale.js';
 
 /**
@@ -20,10 +21,7 @@ const input = z.object({
     .string()
     .optional()
     .describe('LIFE POS organization guid, e.g. "3fa85f64-5717-4562-b3fc-2c963f66afa6". Default: LIFEPOS_ORG_GUID, or the only organization the account sees.'),
-  response_format: z
-    .string()
-    .optional()
-    .describe(`"concise" (default: up to ${CONCISE_POSITIONS} positions) or "detailed" (every position, barcodes, workplace and timestamps).`),
+  response_format: responseFormatField(`up to ${CONCISE_POSITIONS} positions`, 'every position, barcodes, workplace and timestamps'),
 });
 
 const money = z.string().nullable().describe('Roubles as a decimal string, e.g. "12345.67"; null when LIFE POS did not send it (absent, not zero).');

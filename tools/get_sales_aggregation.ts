@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { formatRub } from '../src/money.js';
-import { addDays, daysInclusive, formatPeriod, isoWeekday, NAMED_PERIODS, periodDays, previousPeriod, resolvePeriod, type Period } from '../src/period.js';
+import { addDays, daysInclusive, formatPeriod, isoWeekday, periodDays, previousPeriod, resolvePeriod, type Period } from '../src/period.js';
 import { defineTool, ToolInputError } from '../src/tool.js';
+import { listOf, oneOf, periodFields, responseFormat, responseFormatField } from './inputs.js';
 import { MAX_INTERVALS, OfdClient, type AggregationFilters, type AggregationQuery } from '../src/sources/ofd/client.js';
 import { DOCUMENT_TYPES, INTERVALS, OPERATION_TYPES, ORDER_KEYS, RECEIPT_DOCUMENT_TYPES, TAXATION_TYPES, type Interval } from '../src/sources/ofd/schemas.js';
 import {
@@ -35,12 +36,7 @@ const ids = (what: string, example: string) =>
     .describe(`Only these ${what} ids (strings), e.g. ${example}. Omit for every one the keys can read.`);
 
 const input = z.object({
-  period: z
-    .string()
-    .optional()
-    .describe(`Named period in the shop's time zone: ${NAMED_PERIODS.join(', ')}. Use this or date_from/date_to; default last_7_days.`),
-  date_from: z.string().optional().describe('Start, inclusive: ISO date or date-time in the shop time zone, e.g. "2026-11-01" or "2026-11-01T10:00".'),
-  date_to: z.string().optional().describe('End, inclusive: ISO date or date-time, e.g. "2026-11-30". Default: today.'),
+  ...periodFields('last_7_days'),
   interval: z
     .string()
     .optional()
@@ -59,7 +55,7 @@ const input = z.object({
     .optional()
     .describe(`Row order, applied in sequence; prefix "-" for descending, e.g. ["-income"] for the best days first. Keys: ${ORDER_KEYS.join(', ')}. Default: by date.`),
   compare_previous: z.boolean().optional().describe('Also fetch the previous period of equal length and show the change. Default true.'),
-  response_format: z.string().optional().describe(`"concise" (default: totals and up to ${CONCISE_ROWS} rows) or "detailed" (every row, with cash and electronic columns).`),
+  response_format: responseFormatField(`totals and up to ${CONCISE_ROWS} rows`, 'every row, with cash and electronic columns'),
 });
 
 const money = z.string().nullable().describe('Roubles as a decimal string, e.g. "12345.67"; null when Yandex OFD did not report it (absent, not zero).');
@@ -138,20 +134,6 @@ type Output = z.infer<typeof output>;
 
 // ---- input normalisation (case-insensitive, before any request) ----
 
-const squash = (s: string) => s.trim().toLowerCase().replace(/[\s_-]+/g, '');
-
-function oneOf<T extends string>(field: string, raw: string, allowed: readonly T[]): T {
-  const hit = allowed.find((a) => squash(a) === squash(raw));
-  if (!hit) throw new ToolInputError(field, `"${raw}" is not accepted. Use one of: ${allowed.join(', ')}.`);
-  return hit;
-}
-
-function listOf<T extends string>(field: string, raw: string[] | undefined, allowed: readonly T[]): T[] | undefined {
-  if (raw === undefined) return undefined;
-  if (raw.length === 0) throw new ToolInputError(field, `give at least one value (${allowed.join(', ')}) or leave ${field} out.`);
-  return [...new Set(raw.map((r) => oneOf(field, r, allowed)))];
-}
-
 function idList(field: string, raw: Array<string | number> | undefined): string[] | undefined {
   if (raw === undefined) return undefined;
   const out = raw.map((v) => String(v).trim());
@@ -209,7 +191,7 @@ export default defineTool({
     // Everything is checked before the first request.
     const period = resolvePeriod(args, runtime.config.tz, runtime.now(), 'last_7_days');
     const interval = args.interval === undefined ? defaultInterval(periodDays(period)) : oneOf('interval', args.interval, INTERVALS);
-    const detailed = args.response_format === undefined ? false : oneOf('response_format', args.response_format, ['concise', 'detailed'] as const) === 'detailed';
+    const detailed = responseFormat(args.response_format) === 'detailed';
     const filters: AggregationFilters = {
       company_ids: idList('company_ids', args.company_ids),
       retail_point_ids: idList('retail_point_ids', args.retail_point_ids),

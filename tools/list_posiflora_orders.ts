@@ -4,9 +4,10 @@ import { periodDays, resolvePeriod, toInstant } from '../src/period.js';
 import { newTally } from '../src/sources/posiflora/auth.js';
 import { PosifloraClient, type StoreInfo } from '../src/sources/posiflora/client.js';
 import { DATE_FIELDS, runMetaPlan, runWalk, type DateField, type GroupBy, type OrderQuery, type RunOptions } from '../src/sources/posiflora/orders.js';
-import { ORDER_STATUSES, type OrderStatus } from '../src/sources/posiflora/schemas.js';
+import { ORDER_STATUSES } from '../src/sources/posiflora/schemas.js';
 import { buildStructured, buildText } from '../src/sources/posiflora/summary.js';
 import { defineTool, ToolInputError } from '../src/tool.js';
+import { listOf, oneOf, periodFields, responseFormat, responseFormatField } from './inputs.js';
 
 const GROUPS = ['status', 'store', 'day', 'week'] as const;
 const MAX_LIMIT = 200;
@@ -14,9 +15,7 @@ const MAX_LIMIT = 200;
 const MAX_LARGEST_DEPTH = 5000;
 
 const input = z.object({
-  period: z.string().optional().describe('Named period: today, yesterday, this_week, last_week, this_month, last_month, last_7_days, last_30_days, this_year. Default last_30_days. Or use date_from/date_to.'),
-  date_from: z.string().optional().describe('Start date YYYY-MM-DD (or YYYY-MM-DDTHH:mm:ss) in the shop time zone, e.g. "2026-03-01".'),
-  date_to: z.string().optional().describe('End date, inclusive, e.g. "2026-03-31". Default today.'),
+  ...periodFields('last_30_days'),
   date_field: z.string().optional().describe('Which date the period applies to: created (default), updated, due (delivery time), posted, payment_posted.'),
   statuses: z.array(z.string()).optional().describe(`Only these statuses, e.g. ["done","new"]. One of: ${ORDER_STATUSES.join(', ')}.`),
   stores: z.array(z.string()).optional().describe('Only these stores: ids or names, e.g. ["Флора Центр"].'),
@@ -30,7 +29,7 @@ const input = z.object({
   limit: z.number().int().min(0).max(MAX_LIMIT).optional().describe(`Orders to list, 0–${MAX_LIMIT}; default 20. 0 = figures only (cheapest).`),
   cursor: z.string().optional().describe('next_cursor from a previous answer, to list the next orders (repeat the same other arguments).'),
   aggregate: z.union([z.boolean(), z.string()]).optional().describe('true (default): figures by the cheapest plan; false: only the listed orders and overall meta; "walk": sum every page ourselves and cross-check against Posiflora\'s meta.'),
-  response_format: z.string().optional().describe('"concise" (default) or "detailed" (every day row, plan notes).'),
+  response_format: responseFormatField('the figures and the listed orders', 'every day row, plan notes'),
 });
 
 const money = z.string().describe('Roubles as a decimal string, e.g. "12345.67"');
@@ -79,26 +78,6 @@ const output = z.object({
   next_cursor: z.string().nullable().describe('Pass as cursor to list the next orders; null when none remain'),
   cross_check: z.object({ checked: z.boolean(), matches: z.boolean().nullable(), notes: z.array(z.string()) }),
 });
-
-function oneOf<T extends string>(field: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
-  if (value === undefined) return fallback;
-  const found = allowed.find((a) => a.toLowerCase() === value.trim().toLowerCase().replace(/[\s-]+/g, '_'));
-  if (!found) throw new ToolInputError(field, `"${value}" is not accepted. Use one of: ${allowed.join(', ')}.`);
-  return found;
-}
-
-function statusesOf(values: string[] | undefined): OrderStatus[] | undefined {
-  if (!values || values.length === 0) return undefined;
-  const out: OrderStatus[] = [];
-  const unknown: string[] = [];
-  for (const v of values) {
-    const s = ORDER_STATUSES.find((a) => a.toLowerCase() === v.trim().toLowerCase().replace(/[\s_-]+/g, ''));
-    if (s) out.push(s);
-    else unknown.push(v);
-  }
-  if (unknown.length > 0) throw new ToolInputError('statuses', `unknown status ${unknown.map((u) => `"${u}"`).join(', ')}. Accepted: ${ORDER_STATUSES.join(', ')}.`);
-  return [...new Set(out)];
-}
 
 function aggregateOf(value: boolean | string | undefined): true | false | 'walk' {
   if (value === undefined || value === true) return true;
@@ -176,13 +155,13 @@ export default defineTool({
     const periodDefaulted = args.period === undefined && args.date_from === undefined && args.date_to === undefined;
     const period = resolvePeriod(args, tz, ctx.runtime.now(), 'last_30_days');
     const dateField = oneOf<DateField>('date_field', args.date_field, Object.keys(DATE_FIELDS) as DateField[], 'created');
-    const statuses = statusesOf(args.statuses);
-    let groupBy = [...new Set((args.group_by ?? ['status']).map((g) => oneOf<GroupBy>('group_by', g, GROUPS, 'status')))];
+    const statuses = listOf('statuses', args.statuses, ORDER_STATUSES);
+    let groupBy: GroupBy[] = args.group_by === undefined ? ['status'] : (listOf('group_by', args.group_by, GROUPS) ?? []);
     // Per-day rows over long periods would flood the answer: weeks instead.
     if (groupBy.includes('day') && periodDays(period) > 92) groupBy = [...new Set(groupBy.map((g) => (g === 'day' ? 'week' : g)))];
     const sort = oneOf('sort', args.sort, ['recent', 'largest'] as const, 'recent');
     const aggregate = aggregateOf(args.aggregate);
-    const detailed = oneOf('response_format', args.response_format, ['concise', 'detailed'] as const, 'concise') === 'detailed';
+    const detailed = responseFormat(args.response_format) === 'detailed';
     const limit = args.limit ?? 20;
     if (args.amount_min !== undefined && args.amount_max !== undefined && args.amount_min > args.amount_max) {
       throw new ToolInputError('amount_min', `${args.amount_min} is above amount_max ${args.amount_max}; swap them.`);

@@ -3,15 +3,6 @@ import { isUuid } from './client.js';
 
 /** Tool input checks shared by the LIFE POS tools (the root schemas stay plain strings). */
 
-export type ResponseFormat = 'concise' | 'detailed';
-
-export function responseFormat(raw: string | undefined): ResponseFormat {
-  if (raw === undefined || raw.trim() === '') return 'concise';
-  const v = raw.trim().toLowerCase();
-  if (v === 'concise' || v === 'detailed') return v;
-  throw new ToolInputError('response_format', `"${raw}" is not a response format. Use "concise" (default) or "detailed".`);
-}
-
 /** A guid field: trimmed, lower-cased, validated; braces (as some tools copy them) are dropped. */
 export function guidField(field: string, raw: string | undefined, example: string): string | undefined {
   if (raw === undefined || raw.trim() === '') return undefined;
