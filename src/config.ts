@@ -83,6 +83,8 @@ export interface Config {
   /** Extra Host header names and browser origins the HTTP transport accepts. */
   allowedHosts: string[];
   allowedOrigins: string[];
+  /** A Streamable HTTP session unused this long is closed (clients that vanish never send DELETE). */
+  sessionIdleMs: number;
   http: HttpSettings;
   lifepos: LifeposConfig;
   ofd: OfdConfig;
@@ -236,6 +238,7 @@ export function loadConfig(env: Env = process.env): Config {
     httpToken: secret(env, 'MCP_HTTP_TOKEN'),
     allowedHosts: list(env, 'MCP_ALLOWED_HOSTS'),
     allowedOrigins: list(env, 'MCP_ALLOWED_ORIGINS'),
+    sessionIdleMs: Math.round(read(env, 'MCP_SESSION_IDLE_MINUTES', positiveNumber, 30)! * 60_000),
     http,
     lifepos,
     ofd,

@@ -206,6 +206,7 @@ async function main(argv: string[]): Promise<number> {
         token: runtime.config.httpToken,
         allowedHosts: runtime.config.allowedHosts,
         allowedOrigins: runtime.config.allowedOrigins,
+        sessionIdleMs: runtime.config.sessionIdleMs,
       });
       // A line a person (or a test) can read to find the address; logs stay on stderr.
       process.stderr.write(`revenue-mcp listening: ${handle.url}/mcp\n`);

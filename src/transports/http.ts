@@ -29,6 +29,8 @@ export interface HttpOptions {
   allowedHosts?: string[];
   /** Extra browser origins accepted, e.g. https://inspector.example. Loopback origins always pass. */
   allowedOrigins?: string[];
+  /** Close a session unused this long (default 30 min). */
+  sessionIdleMs?: number;
 }
 
 export interface HttpHandle {
@@ -99,6 +101,22 @@ export async function serveHttp(runtime: Runtime, options: HttpOptions): Promise
 
   // ---- Streamable HTTP ----
   const sessions = new Map<string, StreamableHTTPServerTransport>();
+  const lastSeen = new Map<string, number>();
+  const idleMs = options.sessionIdleMs ?? 30 * 60_000;
+  const sweeper = setInterval(
+    () => {
+      const now = Date.now();
+      for (const [id, transport] of sessions) {
+        if (now - (lastSeen.get(id) ?? now) < idleMs) continue;
+        log('info', `HTTP: closing session ${id.slice(0, 8)}… idle for ${Math.round((now - lastSeen.get(id)!) / 1000)} s`);
+        sessions.delete(id);
+        lastSeen.delete(id);
+        void transport.close().catch(() => undefined);
+      }
+    },
+    Math.max(250, Math.min(60_000, Math.floor(idleMs / 4))),
+  );
+  sweeper.unref();
 
   if (options.stateless) {
     // The SDK requires a fresh server and transport per request in stateless mode.
@@ -120,7 +138,8 @@ export async function serveHttp(runtime: Runtime, options: HttpOptions): Promise
       const sid = req.header('mcp-session-id');
       if (sid) {
         const transport = sessions.get(sid);
-        if (!transport) return jsonRpcError(res, 404, 'Session not found; initialize a new session.');
+        if (!transport) return jsonRpcError(res, 404, 'Session not found (it may have expired); initialize a new session.');
+        lastSeen.set(sid, Date.now());
         return transport.handleRequest(req, res, req.body);
       }
       if (req.method !== 'POST' || !isInitializeRequest(req.body)) {
@@ -130,10 +149,14 @@ export async function serveHttp(runtime: Runtime, options: HttpOptions): Promise
         sessionIdGenerator: () => randomUUID(),
         onsessioninitialized: (id) => {
           sessions.set(id, transport);
+          lastSeen.set(id, Date.now());
         },
       });
       transport.onclose = () => {
-        if (transport.sessionId) sessions.delete(transport.sessionId);
+        if (transport.sessionId) {
+          sessions.delete(transport.sessionId);
+          lastSeen.delete(transport.sessionId);
+        }
       };
       const server = buildServer(runtime);
       await server.connect(transport);
@@ -172,6 +195,7 @@ export async function serveHttp(runtime: Runtime, options: HttpOptions): Promise
   return {
     url,
     close: async () => {
+      clearInterval(sweeper);
       for (const t of sessions.values()) await t.close().catch(() => undefined);
       for (const t of sseSessions.values()) await t.close().catch(() => undefined);
       httpServer.closeAllConnections();

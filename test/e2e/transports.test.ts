@@ -178,6 +178,32 @@ describe('HTTP modes and protection', () => {
     }
   });
 
+  it('closes a session left idle, and says so to a client that comes back', async () => {
+    const server = await startHttpServer({ args: ['--demo'], env: { MCP_SESSION_IDLE_MINUTES: '0.01' } });
+    try {
+      const transport = new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`));
+      const client = newClient();
+      await client.connect(transport);
+      const id = transport.sessionId!;
+      await new Promise((r) => setTimeout(r, 1500));
+      const res = await fetch(`${server.url}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': id },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list' }),
+      });
+      expect(res.status).toBe(404);
+      expect(await res.text()).toMatch(/expired/);
+      expect(server.stderr()).toMatch(/closing session .* idle/);
+      // a new session works
+      const again = newClient();
+      await again.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`)));
+      expect((await again.listTools()).tools).toHaveLength(TOOL_NAMES.length);
+      await again.close();
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('refuses to bind a non-loopback host without a token (exit 2)', async () => {
     const res = await runCli(['--http', '0', '--host', '0.0.0.0']);
     expect(res.code).toBe(2);
