@@ -5,13 +5,14 @@ import { TOOLS } from '../tools/index.js';
 import { errorResult } from './errors.js';
 import { log, withLogSink, type LogLevel } from './log.js';
 import { PACKAGE } from './meta.js';
+import { registerPrompts } from './prompts.js';
 import type { Runtime } from './runtime.js';
 import { redact } from './secret.js';
 import type { ToolContext, ToolSpec } from './tool.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
-/** Builds an McpServer with every tool of tools/index.ts registered. No I/O of its own. */
+/** Builds an McpServer with every tool of tools/index.ts and the prompts registered. No I/O of its own. */
 export function buildServer(runtime: Runtime, tools: readonly ToolSpec[] = TOOLS): McpServer {
   const server = new McpServer(
     { name: PACKAGE.name, version: PACKAGE.version, title: 'Revenue for Russian small retail' },
@@ -36,6 +37,7 @@ export function buildServer(runtime: Runtime, tools: readonly ToolSpec[] = TOOLS
     );
     spec.setup?.(server, runtime);
   }
+  registerPrompts(server, runtime);
   return server;
 }
 
