@@ -141,10 +141,14 @@ function timeZone(env: Env): string {
   return tz;
 }
 
-/** Per-second limit override `NAME_RPS`, falling back to the documented or assumed default. */
+/**
+ * Per-second limit override `NAME_RPS`, falling back to the documented or assumed default. A whole
+ * number is N per second; a fraction (0.5, 2.5) becomes one request per 1/rps seconds, never above it.
+ */
 function perSecond(env: Env, name: string, fallback: number, maxConcurrent: number): LimitSpec {
   const rps = read(env, name, positiveNumber, fallback)!;
-  return { count: Math.max(1, Math.round(rps)), intervalMs: 1000, maxConcurrent };
+  if (Number.isInteger(rps)) return { count: rps, intervalMs: 1000, maxConcurrent };
+  return { count: 1, intervalMs: Math.ceil(1000 / rps), maxConcurrent };
 }
 
 /** A stable installation id for LIFE POS `X-LP-Client-Identifier`, derived once from the host name. */

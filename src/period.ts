@@ -125,23 +125,25 @@ const span = (name: Period['name'], from: string, to: string, tz: string): Perio
   tz,
 });
 
+/** Periods that run up to now: they end at the current minute, not at midnight. */
+const TO_DATE: ReadonlySet<Period['name']> = new Set(['today', 'this_week', 'this_month', 'this_year']);
+
 export function namedPeriod(name: NamedPeriod, tz: string, now: Date = new Date()): Period {
   const today = todayIn(tz, now);
+  if (TO_DATE.has(name)) {
+    // "So far": up to the current minute, so the previous period can be cut at the same point.
+    const p = toDate(name, today, tz);
+    return { ...p, end: `${toLocal(now, tz).slice(0, 16)}:59` };
+  }
   switch (name) {
-    case 'today':
-      return span(name, today, today, tz);
     case 'yesterday': {
       const y = addDays(today, -1);
       return span(name, y, y, tz);
     }
-    case 'this_week':
-      return span(name, addDays(today, 1 - isoWeekday(today)), today, tz);
     case 'last_week': {
       const monday = addDays(today, 1 - isoWeekday(today) - 7);
       return span(name, monday, addDays(monday, 6), tz);
     }
-    case 'this_month':
-      return span(name, monthStart(today), today, tz);
     case 'last_month': {
       const start = monthStart(addMonths(monthStart(today), -1));
       return span(name, start, monthEnd(start), tz);
@@ -150,9 +152,29 @@ export function namedPeriod(name: NamedPeriod, tz: string, now: Date = new Date(
       return span(name, addDays(today, -7), addDays(today, -1), tz);
     case 'last_30_days':
       return span(name, addDays(today, -30), addDays(today, -1), tz);
+    default:
+      throw new Error(`unhandled period ${name}`);
+  }
+}
+
+function toDate(name: NamedPeriod, today: string, tz: string): Period {
+  switch (name) {
+    case 'this_week':
+      return span(name, addDays(today, 1 - isoWeekday(today)), today, tz);
+    case 'this_month':
+      return span(name, monthStart(today), today, tz);
     case 'this_year':
       return span(name, `${today.slice(0, 4)}-01-01`, today, tz);
+    default:
+      return span(name, today, today, tz);
   }
+}
+
+/** Move a local date-time by whole days or months, keeping the time of day. */
+function shiftLocal(local: string, by: { days?: number; months?: number }): string {
+  const date = local.slice(0, 10);
+  const moved = by.months ? addMonths(date, by.months) : addDays(date, by.days ?? 0);
+  return `${moved}${local.slice(10)}`;
 }
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
@@ -176,7 +198,8 @@ function parseBound(field: string, raw: string, edge: 'start' | 'end', tz: strin
       `${field} "${raw}" is not an ISO date. Use YYYY-MM-DD (e.g. 2026-11-01) or YYYY-MM-DDTHH:mm:ss.`,
     );
   }
-  const local = `${m[1]}T${m[2]}:${m[3]}:${m[4] ?? '00'}`;
+  // An end given to the minute covers that whole minute (12:30 → 12:30:59).
+  const local = `${m[1]}T${m[2]}:${m[3]}:${m[4] ?? (edge === 'end' && !m[5] ? '59' : '00')}`;
   if (!m[5]) return local;
   // An explicit offset names an instant: convert it to the shop's wall clock.
   const offset = m[5] === 'Z' ? 'Z' : m[5].length === 5 ? `${m[5].slice(0, 3)}:${m[5].slice(3)}` : m[5];
@@ -232,17 +255,21 @@ const isWholeDays = (p: Period) => p.start.endsWith('T00:00:00') && p.end.endsWi
 export function previousPeriod(p: Period): Period {
   const from = p.start.slice(0, 10);
   const to = p.end.slice(0, 10);
+  // Periods so far are compared with the same stretch before: today until 14:05 with yesterday until 14:05.
+  const shifted = (by: { days?: number; months?: number }): Period => ({ name: 'custom', start: shiftLocal(p.start, by), end: shiftLocal(p.end, by), tz: p.tz });
   switch (p.name) {
+    case 'today':
+      return shifted({ days: -1 });
+    case 'this_week':
+      return shifted({ days: -7 });
     case 'this_month':
+      return shifted({ months: -1 });
+    case 'this_year':
+      return shifted({ months: -12 });
     case 'last_month': {
       const start = addMonths(from, -1);
-      const end = p.name === 'last_month' ? monthEnd(start) : addMonths(to, -1);
-      return span('custom', start, end, p.tz);
+      return span('custom', start, monthEnd(start), p.tz);
     }
-    case 'this_week':
-      return span('custom', addDays(from, -7), addDays(to, -7), p.tz);
-    case 'this_year':
-      return span('custom', addMonths(from, -12), addMonths(to, -12), p.tz);
     default:
       break;
   }
@@ -258,12 +285,17 @@ export function previousPeriod(p: Period): Period {
   return { name: 'custom', start: iso(startMs - length), end: iso(startMs - 1000), tz: p.tz };
 }
 
-/** "2026-11-16 – 2026-11-22" or, with times, "2026-11-16 10:00 – 2026-11-16 18:00". */
+/**
+ * "2026-11-16 – 2026-11-22"; with times "2026-11-16 10:00 – 2026-11-16 18:00" (an end at :59 seconds
+ * reads as its minute); bounds inside a minute keep their seconds, so nothing looks off by one.
+ */
 export function formatPeriod(p: Period): string {
   if (isWholeDays(p)) {
     const from = p.start.slice(0, 10);
     const to = p.end.slice(0, 10);
     return from === to ? from : `${from} – ${to}`;
   }
-  return `${p.start.slice(0, 16).replace('T', ' ')} – ${p.end.slice(0, 16).replace('T', ' ')}`;
+  const minutes = p.start.endsWith(':00') && p.end.endsWith(':59');
+  const cut = minutes ? 16 : 19;
+  return `${p.start.slice(0, cut).replace('T', ' ')} – ${p.end.slice(0, cut).replace('T', ' ')}`;
 }

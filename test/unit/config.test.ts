@@ -36,6 +36,9 @@ describe('config from the environment', () => {
     expect(c.ofd.baseUrl).toBe('http://127.0.0.1:9999');
     expect(c.ofd.missing).toEqual([]);
     expect(c.ofd.limit).toEqual({ count: 2, intervalMs: 1000, maxConcurrent: 4 });
+    // fractions never round up past the configured rate
+    expect(loadConfig({ LIFEPOS_RPS: '2.5' }).lifepos.limit).toEqual({ count: 1, intervalMs: 400, maxConcurrent: 5 });
+    expect(loadConfig({ LIFEPOS_RPS: '0.5' }).lifepos.limit).toEqual({ count: 1, intervalMs: 2000, maxConcurrent: 5 });
     expect(c.ofd.yandexKey?.reveal()).toBe('yk-123456');
     expect(c.posiflora.baseUrl).toBe('https://myshop.posiflora.com/api');
     expect(c.posiflora.missing).toEqual([]);

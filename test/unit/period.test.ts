@@ -27,20 +27,31 @@ describe('named periods in the shop time zone', () => {
     last_30_days: ['2026-10-19', '2026-11-17', '2026-09-19', '2026-10-18'],
     this_year: ['2026-01-01', '2026-11-18', '2025-01-01', '2025-11-18'],
   };
+  // Periods that include now end at the current minute (01:30 in Moscow), and so does their comparison.
+  const soFar = new Set(['today', 'this_week', 'this_month', 'this_year']);
   for (const name of NAMED_PERIODS) {
     it(`${name} and its previous period`, () => {
       const p = namedPeriod(name, TZ, NOW);
       const [from, to, prevFrom, prevTo] = cases[name]!;
-      expect([p.start, p.end]).toEqual([`${from}T00:00:00`, `${to}T23:59:59`]);
+      const endTime = soFar.has(name) ? 'T01:30:59' : 'T23:59:59';
+      expect([p.start, p.end]).toEqual([`${from}T00:00:00`, `${to}${endTime}`]);
       const prev = previousPeriod(p);
-      expect([prev.start, prev.end]).toEqual([`${prevFrom}T00:00:00`, `${prevTo}T23:59:59`]);
+      expect([prev.start, prev.end]).toEqual([`${prevFrom}T00:00:00`, `${prevTo}${endTime}`]);
     });
   }
+
+  it('a period so far reads as such', () => {
+    expect(formatPeriod(namedPeriod('today', TZ, NOW))).toBe('2026-11-18 00:00 – 2026-11-18 01:30');
+    expect(formatPeriod(previousPeriod(namedPeriod('this_week', TZ, NOW)))).toBe('2026-11-09 00:00 – 2026-11-11 01:30');
+  });
 
   it('last_month from March 31 compares with a shorter February', () => {
     const p = namedPeriod('last_month', TZ, new Date('2026-03-31T12:00:00Z'));
     expect([p.start, p.end]).toEqual(['2026-02-01T00:00:00', '2026-02-28T23:59:59']);
     expect(previousPeriod(p).end).toBe('2026-01-31T23:59:59');
+    // this_month on March 31 compares with February up to its last day, same time
+    const t = namedPeriod('this_month', TZ, new Date('2026-03-31T12:00:00Z'));
+    expect(previousPeriod(t)).toMatchObject({ start: '2026-02-01T00:00:00', end: '2026-02-28T15:00:59' });
   });
 
   it('the same instant is a different day in another zone', () => {
@@ -63,7 +74,18 @@ describe('explicit dates', () => {
     expect([p.start, p.end]).toEqual(['2026-11-01T10:00:00', '2026-11-01T10:30:00']);
     const prev = previousPeriod(p);
     expect([prev.start, prev.end]).toEqual(['2026-11-01T09:29:59', '2026-11-01T09:59:59']);
-    expect(formatPeriod(p)).toBe('2026-11-01 10:00 – 2026-11-01 10:30');
+    // bounds inside a minute are shown with their seconds
+    expect(formatPeriod(p)).toBe('2026-11-01 10:00:00 – 2026-11-01 10:30:00');
+    expect(formatPeriod(prev)).toBe('2026-11-01 09:29:59 – 2026-11-01 09:59:59');
+  });
+
+  it('an end given to the minute covers the whole minute', () => {
+    const p = resolvePeriod({ date_from: '2026-11-01T10:00', date_to: '2026-11-01T12:30' }, TZ, NOW);
+    expect([p.start, p.end]).toEqual(['2026-11-01T10:00:00', '2026-11-01T12:30:59']);
+    expect(formatPeriod(p)).toBe('2026-11-01 10:00 – 2026-11-01 12:30');
+    const prev = previousPeriod(p);
+    expect([prev.start, prev.end]).toEqual(['2026-11-01T07:29:00', '2026-11-01T09:59:59']);
+    expect(formatPeriod(prev)).toBe('2026-11-01 07:29 – 2026-11-01 09:59');
   });
 
   it('date_to defaults to today; names are forgiving', () => {
