@@ -102,6 +102,7 @@ export class Upstream {
   readonly #options: UpstreamOptions;
   readonly #limiter: Bottleneck;
   readonly #methodLimiters = new Map<string, Bottleneck>();
+  readonly #methodSpecs = new Map<string, LimitSpec>();
   readonly #gate: PauseGate;
   readonly #methodGates = new Map<string, PauseGate>();
 
@@ -113,6 +114,7 @@ export class Upstream {
     this.#gate = new PauseGate(options.source, SOURCE_LABEL[options.source]);
     for (const [key, spec] of Object.entries(options.methodLimits ?? {})) {
       this.#methodLimiters.set(key, limiterFrom(spec));
+      this.#methodSpecs.set(key, spec);
       this.#methodGates.set(key, new PauseGate(options.source, `${SOURCE_LABEL[options.source]} ${key}`));
     }
   }
@@ -197,12 +199,20 @@ export class Upstream {
   /** Queue behind the method and source limiters, wait out any pause, then send. */
   #scheduled(req: UpstreamRequest, what: string, signal: AbortSignal, deadlineAt: number): Promise<RawResponse> {
     const run = async (): Promise<RawResponse> => {
-      signal.throwIfAborted();
-      const methodGate = req.limitKey ? this.#methodGates.get(req.limitKey) : undefined;
-      await this.#gate.wait(signal, deadlineAt);
-      await methodGate?.wait(signal, deadlineAt);
-      signal.throwIfAborted();
-      return this.#send(req, what, signal);
+      let sent = false;
+      try {
+        signal.throwIfAborted();
+        const methodGate = req.limitKey ? this.#methodGates.get(req.limitKey) : undefined;
+        await this.#gate.wait(signal, deadlineAt);
+        await methodGate?.wait(signal, deadlineAt);
+        signal.throwIfAborted();
+        sent = true;
+        return await this.#send(req, what, signal);
+      } finally {
+        // A job that ends without sending (cancelled or timed out while queued) took a quota slot when it
+        // started; give it back, or the next caller waits a whole window (2-10 min for Market reports).
+        if (!sent) await this.#returnSlots(req.limitKey);
+      }
     };
     const methodLimiter = req.limitKey ? this.#methodLimiters.get(req.limitKey) : undefined;
     const job = methodLimiter ? methodLimiter.schedule(() => this.#limiter.schedule(run)) : this.#limiter.schedule(run);
@@ -214,6 +224,17 @@ export class Upstream {
       signal.addEventListener('abort', onAbort, { once: true });
       job.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
     });
+  }
+
+  async #returnSlots(limitKey: string | undefined): Promise<void> {
+    const pairs: Array<[Bottleneck, LimitSpec | undefined]> = [[this.#limiter, this.#options.limit]];
+    if (limitKey) pairs.push([this.#methodLimiters.get(limitKey)!, this.#methodSpecs.get(limitKey)]);
+    for (const [limiter, spec] of pairs) {
+      if (!spec?.count) continue;
+      const left = await limiter.currentReservoir();
+      // Never above the window's allowance (a refill may have happened meanwhile).
+      if (left !== null && left < spec.count) await limiter.incrementReservoir(1);
+    }
   }
 
   async #send(req: UpstreamRequest, what: string, signal: AbortSignal): Promise<RawResponse> {

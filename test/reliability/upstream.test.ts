@@ -280,6 +280,23 @@ describe('limits, deadlines and aborts', () => {
     expect(e3.code).toBe('aborted');
   });
 
+  it('a call cancelled while queued gives its quota slot back to the next caller', async () => {
+    const up = upstream({ maxConcurrent: 4 }, {}, { generate: { count: 1, intervalMs: 1500 } });
+    await up.request({ method: 'GET', path: '/ok/first', limitKey: 'generate' }); // takes this window's slot
+    const cancelled = new AbortController();
+    const queued = up.request({ method: 'GET', path: '/ok/cancelled', limitKey: 'generate', signal: cancelled.signal });
+    await new Promise((r) => setTimeout(r, 100));
+    cancelled.abort();
+    expect((await failure(queued)).code).toBe('aborted');
+    await up.request({ method: 'GET', path: '/ok/next', limitKey: 'generate' });
+    const first = sim.requests.find((r) => r.path === '/ok/first')!;
+    const next = sim.requests.find((r) => r.path === '/ok/next')!;
+    // the next window (1.5 s), not the one after it (3 s)
+    expect(next.at - first.at).toBeGreaterThanOrEqual(1300);
+    expect(next.at - first.at).toBeLessThan(2600);
+    expect(sim.requests.some((r) => r.path === '/ok/cancelled')).toBe(false);
+  });
+
   it('a response over the size cap is refused with a clear error', async () => {
     const err = await failure(upstream().request({ method: 'GET', path: '/big' }));
     expect(err.code).toBe('too_large');
