@@ -189,7 +189,18 @@ async function main(argv: string[]): Promise<number> {
       if (!TOOLS.some((t) => t.name === name)) {
         throw new UsageError(`unknown tool '${name}'. Tools: ${TOOLS.map((t) => t.name).join(', ') || '(none)'}`);
       }
-      const result = await withClient(runtime, (c) => c.callTool({ name, arguments: cli.args }));
+      // Tools may legitimately run long (a Market report wait up to 600 s): progress resets the timeout,
+      // and on a terminal it is shown on stderr.
+      const result = await withClient(runtime, (c) =>
+        c.callTool({ name, arguments: cli.args }, undefined, {
+          timeout: 120_000,
+          maxTotalTimeout: 15 * 60_000,
+          resetTimeoutOnProgress: true,
+          onprogress: (p) => {
+            if (process.stderr.isTTY) process.stderr.write(`… ${p.message ?? `${p.progress}${p.total ? `/${p.total}` : ''}`}\n`);
+          },
+        }),
+      );
       const text = (result.content as Array<{ type: string; text?: string }>).map((c) => c.text ?? '').join('\n');
       if (result.isError) {
         process.stderr.write(`${text}\n`);

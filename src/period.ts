@@ -181,7 +181,9 @@ const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const DATETIME_RE = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
 function validDate(ymd: string): boolean {
-  return DATE_RE.test(ymd) && ymdOf(dateOf(ymd)) === ymd;
+  if (!DATE_RE.test(ymd)) return false;
+  const d = dateOf(ymd); // month 13 or day 32 give an invalid Date, February 30 rolls over
+  return !Number.isNaN(d.getTime()) && ymdOf(d) === ymd;
 }
 
 /** Parse an ISO date or date-time into a local wall-clock bound; date-only means start or end of day. */

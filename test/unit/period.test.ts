@@ -98,6 +98,8 @@ describe('explicit dates', () => {
     const bad: Array<[Parameters<typeof resolvePeriod>[0], string, RegExp]> = [
       [{ date_from: '2026-11-05', date_to: '2026-11-01' }, 'date_from', /after date_to.*swap/],
       [{ date_from: '2026-02-30' }, 'date_from', /not a real calendar date/],
+      [{ date_from: '2026-13-01' }, 'date_from', /not a real calendar date/],
+      [{ date_from: '2026-11-01', date_to: '2026-11-32T10:00' }, 'date_to', /YYYY-MM-DD/],
       [{ date_from: '05.11.2026' }, 'date_from', /YYYY-MM-DD/],
       [{ date_from: '2026-11-01', date_to: 'tomorrow' }, 'date_to', /YYYY-MM-DD/],
       [{ period: 'fortnight' }, 'period', /last_week/],
