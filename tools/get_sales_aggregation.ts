@@ -12,6 +12,7 @@ import {
   fmt,
   fmtCountDelta,
   fmtDelta,
+  filtersLine,
   labelOf,
   paymentLine,
   rowOf,
@@ -28,6 +29,12 @@ import {
  */
 
 const CONCISE_ROWS = 10;
+
+/** How the comparison period is chosen (period.ts previousPeriod), told to the model once, in words. */
+const COMPARISON_RULE =
+  'The previous period is: for last_week the week before; for last_month the whole previous calendar month; for periods ' +
+  'so far (today, this_week, this_month, this_year) the same stretch one day / week / month / year earlier, up to the same ' +
+  'minute; for yesterday, last_7_days, last_30_days and explicit dates the span of equal length right before.';
 
 const ids = (what: string, example: string) =>
   z
@@ -54,7 +61,10 @@ const input = z.object({
     .array(z.string())
     .optional()
     .describe(`Row order, applied in sequence; prefix "-" for descending, e.g. ["-income"] for the best days first. Keys: ${ORDER_KEYS.join(', ')}. Default: by date.`),
-  compare_previous: z.boolean().optional().describe('Also fetch the previous period of equal length and show the change. Default true.'),
+  compare_previous: z
+    .boolean()
+    .optional()
+    .describe(`Also fetch the previous period and show the change. Default true. ${COMPARISON_RULE}`),
   response_format: responseFormatField(`totals and up to ${CONCISE_ROWS} rows`, 'every row, with cash and electronic columns'),
 });
 
@@ -74,7 +84,7 @@ const totalsShape = z.object({
   net_sales: money.describe('gross_sales − refunds'),
   receipts: count.describe('checks_income: income receipts'),
   documents: count.describe('checks: all counted documents'),
-  average_receipt: money.describe('gross_sales / receipts'),
+  average_receipt: z.string().nullable().describe('gross_sales / receipts, e.g. "1234.50"; null when there are no income receipts, or when Yandex OFD did not report the figures'),
   payments: paymentsShape.describe('Income by payment form'),
   payment_shares_percent: shareShape.describe('Each payment form as a percentage of gross_sales, one decimal'),
   outcome: money,
@@ -88,12 +98,12 @@ const rowShape = z.object({
   end: z.string().nullable().describe('Calendar end of the interval'),
   from: z.string().nullable().describe('Start clipped to the period'),
   to: z.string().nullable().describe('End clipped to the period'),
-  partial: z.boolean(),
+  partial: z.boolean().describe('True when the period cuts this interval (a first or last week or month, or a day cut by a time)'),
   gross_sales: money,
   refunds: money,
   net_sales: money,
   receipts: count,
-  average_receipt: money,
+  average_receipt: z.string().nullable().describe('gross_sales / receipts; null when there are no income receipts, or not reported'),
   cash: money,
   electronic: money,
 });
@@ -117,12 +127,15 @@ const output = z.object({
   previous: z
     .object({
       period: periodShape,
+      basis: z.string().describe('How this period was chosen, e.g. "the week before" or "the previous calendar month"'),
       totals: totalsShape,
       change: z.object({ gross_sales: delta, refunds: delta, net_sales: delta, receipts: delta, average_receipt: delta }),
     })
     .nullable(),
-  best_interval: rowShape.nullable(),
-  worst_interval: rowShape.nullable(),
+  best_interval: rowShape
+    .nullable()
+    .describe('Highest gross sales among the full intervals read (partial ones are not compared); null with fewer than two full intervals'),
+  worst_interval: rowShape.nullable().describe('Lowest gross sales among the full intervals read; null with fewer than two full intervals'),
   intervals_total: z.number().int().describe('Intervals with data in the period, as the OFD counts them'),
   intervals_read: z.number().int(),
   intervals: z.array(rowShape),
@@ -170,6 +183,31 @@ function calendarIntervals(from: string, to: string, interval: Interval): number
   return (ty - fy) * 12 + (tm - fm) + 1;
 }
 
+/** Which previous period previousPeriod() chose, in words (see COMPARISON_RULE). */
+function previousBasis(p: Period): string {
+  switch (p.name) {
+    case 'today':
+      return 'yesterday up to the same minute';
+    case 'this_week':
+      return 'last week up to the same day and minute';
+    case 'this_month':
+      return 'last month up to the same day and minute';
+    case 'this_year':
+      return 'last year up to the same day and minute';
+    case 'last_week':
+      return 'the week before';
+    case 'last_month':
+      return 'the previous calendar month';
+    case 'yesterday':
+      return 'the day before';
+    default: {
+      const days = periodDays(p);
+      const whole = p.start.endsWith('T00:00:00') && p.end.endsWith('T23:59:59');
+      return whole ? `the ${days} ${days === 1 ? 'day' : 'days'} right before` : 'the stretch of equal length right before';
+    }
+  }
+}
+
 const periodOut = (p: Period) => ({ name: p.name, date_from: p.start, date_to: p.end, time_zone: p.tz });
 const UNIT: Record<Interval, [string, string]> = { day: ['day', 'days'], week: ['week', 'weeks'], month: ['month', 'months'] };
 
@@ -179,9 +217,10 @@ export default defineTool({
   description:
     'Fiscal sales from Yandex OFD (the receipts every cash register sends to the tax service): gross sales, refunds, net, ' +
     'receipt count, average receipt and payment split (cash, electronic, prepaid, credit, provision) for a period, ' +
-    'by day, week or month, compared with the previous period, with the best and worst interval. Use it for "how much did ' +
+    'by day, week or month, compared with the previous period, with the best and worst full interval. Use it for "how much did ' +
     'we sell last week / in October and compared with before?" when the shop reports through Yandex OFD; the figures are ' +
-    'exact to the kopeck. Filters by company, retail point, cashbox, document kind, operation and tax system.',
+    'exact to the kopeck. Filters by company, retail point, cashbox, document kind, operation and tax system. ' +
+    COMPARISON_RULE,
   input,
   output,
   annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: true },
@@ -204,7 +243,9 @@ export default defineTool({
     const compare = args.compare_previous ?? true;
 
     const client = OfdClient.for(runtime);
-    const query: AggregationQuery = { ...filters, start: period.start, end: period.end, interval, orders: userOrders ?? ['date'] };
+    // Without an order from the caller, page newest first: if the cap stops the walk, the rows left out are
+    // the oldest ones, and the rows read are shown in date order below.
+    const query: AggregationQuery = { ...filters, start: period.start, end: period.end, interval, orders: userOrders ?? ['-date'] };
     const prev = compare ? previousPeriod(period) : undefined;
     const [result, previous] = await Promise.all([
       client.aggregate(query, { signal: ctx.signal, onPage: (read, total) => ctx.progress(read, total, `read ${read} of ${total} intervals`) }),
@@ -220,9 +261,16 @@ export default defineTool({
     const cur: Exact = fullFigures ? exactOf(fullFigures) : { payments: { cash: undefined, electronic: undefined, prepaid: undefined, credit: undefined, provision: undefined }, absent: ['full (whole-period totals)'] };
     const prevExact = previous?.full ? exactOf(previous.full) : undefined;
 
-    const span = { from: period.start.slice(0, 10), to: period.end.slice(0, 10) };
-    const rows = result.intervals.map((i) => rowOf(i, span));
-    const ranked = rows.filter((r) => r.exactGross !== undefined);
+    const span = {
+      from: period.start.slice(0, 10),
+      to: period.end.slice(0, 10),
+      cutStart: !period.start.endsWith('T00:00:00'),
+      cutEnd: !period.end.endsWith('T23:59:59'),
+    };
+    const read = userOrders ? result.intervals : [...result.intervals].sort((a, b) => (a.start ?? '').localeCompare(b.start ?? ''));
+    const rows = read.map((i) => rowOf(i, span));
+    // Only whole intervals are ranked: a week cut to three days by the period is not a bad week.
+    const ranked = rows.filter((r) => r.exactGross !== undefined && !r.partial);
     const best = ranked.length >= 2 ? ranked.reduce((a, b) => (b.exactGross!.greaterThan(a.exactGross!) ? b : a)) : undefined;
     const worst = ranked.length >= 2 ? ranked.reduce((a, b) => (b.exactGross!.lessThan(a.exactGross!) ? b : a)) : undefined;
     const strip = (r: (typeof rows)[number] | undefined): IntervalRow | null => {
@@ -236,15 +284,23 @@ export default defineTool({
 
     const [one, many] = UNIT[interval];
     const calendar = calendarIntervals(span.from, span.to, interval);
+    const noDocuments = result.total === 0 && result.intervals.length === 0 && !cur.documents;
+    const previousEmpty = previous !== undefined && (previous.total === 0 || prevExact?.documents === 0);
     if (result.capped) {
-      notes.push(`Only the first ${result.intervals.length} of ${result.total} ${many} were read (cap ${MAX_INTERVALS} per call); totals cover the whole period. Use a coarser interval or a shorter period to see every row.`);
+      const n = result.intervals.length;
+      const which = userOrders ? `first ${n} of ${result.total} ${many} in the requested order` : `${n} most recent of ${result.total} ${many}`;
+      notes.push(
+        `Only the ${which} were read (cap ${MAX_INTERVALS} per call); totals cover the whole period, best and worst only the ${many} read. ` +
+          `To see the other rows, ${interval === 'month' ? 'use' : `use a coarser interval (${interval === 'day' ? 'week or month' : 'month'}) or`} a shorter period (date_from/date_to).`,
+      );
     }
-    if (result.total < calendar) notes.push(`${calendar - result.total} of ${calendar} ${many} in the period had no documents; Yandex OFD does not list them.`);
+    if (result.total < calendar && !noDocuments) notes.push(`${calendar - result.total} of ${calendar} ${many} in the period had no documents; Yandex OFD does not list them.`);
     if (prev && prevExact?.dataFrom && daysInclusive(prev.start.slice(0, 10), prevExact.dataFrom.slice(0, 10)) > 8) {
       notes.push(`Yandex OFD has data for the previous period only from ${prevExact.dataFrom.slice(0, 10)} (it starts ${prev.start.slice(0, 10)}), so the change overstates growth.`);
     }
     if (cur.partsGap) notes.push(`Gross sales differ from the sum of the payment forms by ${formatRub(cur.partsGap)}; the OFD's own total is used.`);
 
+    const basis = prev ? previousBasis(period) : '';
     const structured: Output = {
       source: 'Yandex OFD',
       currency: 'RUB',
@@ -260,7 +316,7 @@ export default defineTool({
       },
       totals: totalsOf(cur),
       absent: cur.absent,
-      previous: prev && prevExact ? { period: periodOut(prev), totals: totalsOf(prevExact), change: changeOf(cur, prevExact) } : null,
+      previous: prev && prevExact ? { period: periodOut(prev), basis, totals: totalsOf(prevExact), change: changeOf(cur, prevExact) } : null,
       best_interval: strip(best),
       worst_interval: strip(worst),
       intervals_total: result.total,
@@ -273,31 +329,47 @@ export default defineTool({
     // ---- Markdown, headline first ----
     const lines: string[] = [];
     lines.push(`**Yandex OFD sales, ${formatPeriod(period)}** (by ${one}, ${period.tz})`);
-    lines.push(`Gross sales ${fmt(cur.gross)} · refunds ${fmt(cur.refunds)} · **net ${fmt(cur.net)}**`);
-    lines.push(`Receipts ${cur.receipts ?? 'absent'} · average receipt ${cur.average ? formatRub(cur.average) : cur.receipts === 0 ? 'n/a (no receipts)' : 'absent'}`);
-    if (structured.previous && prev) {
+    const filterText = filtersLine(filters, RECEIPT_DOCUMENT_TYPES);
+    if (noDocuments) {
+      const before = prev && previousEmpty ? `, nor in the previous period (${formatPeriod(prev)})` : '';
+      lines.push(`**No fiscal documents in this period${filterText ? ' for these filters' : ''}${before}.** Check the period and filters, or that the cash registers report to Yandex OFD.`);
+    }
+    if (filterText) lines.push(filterText);
+    const quiet = noDocuments && (!prev || previousEmpty);
+    if (!noDocuments) {
+      lines.push(`Gross sales ${fmt(cur.gross)} · refunds ${fmt(cur.refunds)} · **net ${fmt(cur.net)}**`);
+      lines.push(`Receipts ${cur.receipts ?? 'absent'} · average receipt ${cur.average ? formatRub(cur.average) : cur.receipts === 0 ? 'n/a (no receipts)' : 'absent'}`);
+    }
+    if (quiet) {
+      // Nothing on either side: a comparison of zeros with zeros would only be noise.
+    } else if (structured.previous && prev) {
       const c = structured.previous.change;
       lines.push(
-        `vs ${formatPeriod(prev)}: net ${fmtDelta(c.net_sales)}, gross ${fmtDelta(c.gross_sales)}, receipts ${fmtCountDelta(c.receipts)}, average receipt ${fmtDelta(c.average_receipt)} (previous net ${fmt(prevExact?.net)})`,
+        `vs ${formatPeriod(prev)} (${basis}): net ${fmtDelta(c.net_sales)}, gross ${fmtDelta(c.gross_sales)}, receipts ${fmtCountDelta(c.receipts)}, average receipt ${fmtDelta(c.average_receipt)} (previous net ${fmt(prevExact?.net)})`,
       );
     } else if (compare) lines.push('Previous period: Yandex OFD returned no totals for it.');
-    lines.push(`Payments: ${paymentLine(cur)}`);
-    const extra: string[] = [];
-    if (cur.outcome === undefined || !cur.outcome.isZero()) extra.push(`outcome ${fmt(cur.outcome)}`);
-    if (cur.outcomeReturn === undefined || !cur.outcomeReturn.isZero()) extra.push(`outcome returns ${fmt(cur.outcomeReturn)}`);
-    if (extra.length) lines.push(`Also: ${extra.join(' · ')}`);
-    if (best && worst && best !== worst) {
-      lines.push(`Best ${one}: ${labelOf(best, interval)} — ${fmt(best.exactGross)} gross; worst: ${labelOf(worst, interval)} — ${fmt(worst.exactGross)}.`);
+    if (!noDocuments) {
+      lines.push(`Payments: ${paymentLine(cur)}`);
+      const extra: string[] = [];
+      if (cur.outcome === undefined || !cur.outcome.isZero()) extra.push(`outcome ${fmt(cur.outcome)}`);
+      if (cur.outcomeReturn === undefined || !cur.outcomeReturn.isZero()) extra.push(`outcome returns ${fmt(cur.outcomeReturn)}`);
+      if (extra.length) lines.push(`Also: ${extra.join(' · ')}`);
     }
-    if (cur.absent.length) lines.push(`Not reported by Yandex OFD (absent, not zero): ${cur.absent.join(', ')}.`);
+    if (best && worst && best !== worst) {
+      const scope = [rows.some((r) => r.partial) ? `full ${many} only` : '', result.capped ? `of the ${result.intervals.length} read` : ''].filter(Boolean).join(', ');
+      lines.push(`Best ${one}${scope ? ` (${scope})` : ''}: ${labelOf(best, interval)} — ${fmt(best.exactGross)} gross; worst: ${labelOf(worst, interval)} — ${fmt(worst.exactGross)}.`);
+    }
+    if (cur.absent.length && !noDocuments) lines.push(`Not reported by Yandex OFD (absent, not zero): ${cur.absent.join(', ')}.`);
     for (const n of notes) lines.push(`_${n}_`);
     if (shownRows.length) {
       lines.push('', tableOf(shownRows, interval, detailed));
       if (shownRows.length < result.intervals.length) {
         const which = userOrders ? `first ${shownRows.length} in the requested order` : `${shownRows.length} most recent`;
-        lines.push(`_Showing the ${which} of ${result.intervals.length} ${many}; pass response_format "detailed" for every row._`);
+        // When capped, "detailed" would still not show every row: say how to narrow instead.
+        const more = result.capped ? `pass response_format "detailed" for all ${result.intervals.length} read, or narrow the period for the rest` : 'pass response_format "detailed" for every row';
+        lines.push(`_Showing the ${which} of ${result.intervals.length} ${many}; ${more}._`);
       }
-    } else lines.push('', 'No documents in this period for these filters.');
+    }
     return { text: lines.join('\n'), structured };
   },
 });

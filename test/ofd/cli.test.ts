@@ -51,7 +51,8 @@ describe('CLI --demo: get_sales_aggregation last_week', () => {
     expect(grossRub).toBeLessThan(5_000_000);
     expect(Number(receipts![1])).toBeGreaterThan(200);
     expect(Number(receipts![1])).toBeLessThan(5_000);
-    expect(stdout).toMatch(/vs \d{4}-\d{2}-\d{2} – \d{4}-\d{2}-\d{2}: net [+−]/);
+    expect(stdout).toContain(`vs ${shiftDays(week.from, -7)} – ${shiftDays(week.to, -7)} (the week before): net `);
+    expect(stdout).toMatch(/\(the week before\): net [+−]/);
     expect(stdout.match(/^\| \d{4}-\d{2}-\d{2} \|/gm)).toHaveLength(7);
     if (moscowToday() === dayBefore) {
       const e = figures(select(sim.receipts, week, sim.companies));

@@ -181,6 +181,16 @@ describe('get_sales_aggregation e2e: upstream errors, then the server keeps serv
     await stillServes();
   });
 
+  it('an unreadable amount names Yandex OFD and its JSON path, and produces no figures', async () => {
+    const body = { total: 1, full: { checks_income: 1, income: { total: 'n/a', cashTotal: 1 } }, data: [{ start: '2026-02-03', end: '2026-02-03', income: { total: 1 } }] };
+    sim.server.inject({ kind: 'status', status: 200, body });
+    const r = await call(GOOD);
+    expect(r.isError).toBe(true);
+    expect(r.text).toContain('Yandex OFD sent a sales aggregation');
+    expect(r.text).toContain('full.income.total is not an amount: "n/a"');
+    await stillServes();
+  });
+
   it('parses leniently: unknown fields ignored, missing blocks reported as absent (not 0)', async () => {
     const body = {
       service: { trace: 'x' },

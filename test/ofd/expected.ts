@@ -70,17 +70,25 @@ export interface Selection {
   from: string;
   to: string;
   companies?: readonly string[];
+  retailPoints?: readonly string[];
   cashboxes?: readonly string[];
+  /** Default: the receipt kinds the tool asks for unless told otherwise. */
+  documentTypes?: readonly string[];
+  operationTypes?: readonly string[];
+  taxationTypes?: readonly string[];
 }
 
-/** Receipts of the readable companies between two local dates (whole days), receipt-kind documents. */
+/** Receipts of the readable companies between two local dates (whole days), filtered like the OFD does. */
 export function select(all: readonly SimReceipt[], s: Selection, readable: readonly string[]): SimReceipt[] {
-  const kinds = ['receipt', 'receiptCorrection', 'bso', 'bsoCorrection'];
+  const kinds = s.documentTypes ?? ['receipt', 'receiptCorrection', 'bso', 'bsoCorrection'];
   return all.filter(
     (r) =>
       readable.includes(r.company_id) &&
       (!s.companies || s.companies.includes(r.company_id)) &&
+      (!s.retailPoints || s.retailPoints.includes(r.retail_point_id)) &&
       (!s.cashboxes || s.cashboxes.includes(r.cashbox_id)) &&
+      (!s.operationTypes || s.operationTypes.includes(r.operation_type)) &&
+      (!s.taxationTypes || s.taxationTypes.includes(r.taxation_type)) &&
       kinds.includes(r.document_type) &&
       r.date_time.slice(0, 10) >= s.from &&
       r.date_time.slice(0, 10) <= s.to,

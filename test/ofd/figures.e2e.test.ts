@@ -2,7 +2,7 @@ import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOfdSim, type OfdSim } from '../../src/sim/ofd/index.js';
 import { connectStdio, textOf, type StdioSession } from '../helpers/mcp.js';
-import { bins, daysBetween, figures, naiveFloatSum, rubText, s2, select, shiftDays, type ExpectedFigures } from './expected.js';
+import { bins, daysBetween, figures, naiveFloatSum, rubText, s2, select, shiftDays, type ExpectedFigures, type Selection } from './expected.js';
 
 /**
  * get_sales_aggregation end to end: the built server over stdio, a real MCP client (which also checks
@@ -177,5 +177,122 @@ describe('get_sales_aggregation e2e: figures equal an independent computation to
       ),
     );
     expect(defaults.map((d) => d.sc.interval)).toEqual(['day', 'week', 'week', 'month']);
+  });
+
+  it('ranks best and worst among full intervals only, and not at all with fewer than two', async () => {
+    const from = '2025-12-03';
+    const to = '2026-01-28';
+    const { result, text, sc } = await call({ date_from: from, date_to: to, interval: 'week', compare_previous: false });
+    expect(result.isError, text).toBeFalsy();
+    const weeks = [...bins(select(sim.receipts, { from, to }, sim.companies), 'week').entries()];
+    const full = weeks.filter(([start]) => start >= from && shiftDays(start, 6) <= to);
+    expect(full.length).toBeLessThan(weeks.length); // the period cuts weeks at both ends
+    const byGross = [...full].sort(([, a], [, b]) => b.gross.comparedTo(a.gross));
+    expect(sc.best_interval).toMatchObject({ start: byGross[0]![0], partial: false, gross_sales: s2(byGross[0]![1].gross) });
+    expect(sc.worst_interval).toMatchObject({ start: byGross.at(-1)![0], partial: false, gross_sales: s2(byGross.at(-1)![1].gross) });
+    expect(text).toContain(`Best week (full weeks only): ${byGross[0]![0]} – ${shiftDays(byGross[0]![0], 6)} — ${rubText(byGross[0]![1].gross)} gross`);
+
+    // Two months, both cut by the period: nothing to rank.
+    const cut = await call({ date_from: '2026-01-27', date_to: '2026-02-04', interval: 'month', compare_previous: false });
+    expect(cut.sc.intervals).toHaveLength(2);
+    expect(cut.sc.best_interval).toBeNull();
+    expect(cut.sc.worst_interval).toBeNull();
+    expect(cut.text).not.toContain('Best month');
+  });
+
+  const FILTER_CASES: Array<[string, Record<string, unknown>, Omit<Selection, 'from' | 'to'>, string | undefined]> = [
+    ['company_ids', { company_ids: ['302'] }, { companies: ['302'] }, 'Filters: company 302'],
+    ['retail_point_ids', { retail_point_ids: ['1001', 1002] }, { retailPoints: ['1001', '1002'] }, 'Filters: retail points 1001, 1002'],
+    ['taxation_types', { taxation_types: ['PSN'] }, { taxationTypes: ['psn'] }, 'Filters: tax system psn'],
+    ['operation_types', { operation_types: ['income_return'] }, { operationTypes: ['income_return'] }, 'Filters: income_return only'],
+    ['document_types', { document_types: ['bso', 'receiptCorrection'] }, { documentTypes: ['bso', 'receiptCorrection'] }, 'Filters: documents bso, receiptCorrection only'],
+    [
+      'several at once',
+      { company_ids: ['302'], taxation_types: ['osn'], operation_types: ['income', 'income_return'] },
+      { companies: ['302'], taxationTypes: ['osn'], operationTypes: ['income', 'income_return'] },
+      'Filters: company 302 · tax system osn · income, income_return only',
+    ],
+    ['the default document kinds, spelled out', { document_types: ['bsoCorrection', 'bso', 'receiptCorrection', 'receipt'] }, {}, undefined],
+  ];
+  for (const [name, args, selection, line] of FILTER_CASES) {
+    it(`filter ${name}: exact figures for the period, each row and the previous period; the text says what is filtered`, async () => {
+      const from = '2026-02-01';
+      const to = '2026-02-14';
+      const { result, text, sc } = await call({ date_from: from, date_to: to, ...args, response_format: 'detailed' });
+      expect(result.isError, text).toBeFalsy();
+      const sel = select(sim.receipts, { from, to, ...selection }, sim.companies);
+      expect(sel.length).toBeGreaterThan(0);
+      expectTotals(sc.totals, figures(sel));
+      const expectedBins = bins(sel, 'day');
+      expect(sc.intervals.map((r: any) => r.start)).toEqual([...expectedBins.keys()]);
+      for (const row of sc.intervals) {
+        const b = expectedBins.get(row.start)!;
+        expect([row.gross_sales, row.refunds, row.net_sales, row.receipts, row.average_receipt]).toEqual([s2(b.gross), s2(b.refunds), s2(b.net), b.receipts, b.average ? s2(b.average) : null]);
+      }
+      expectTotals(sc.previous.totals, figures(select(sim.receipts, { from: '2026-01-18', to: '2026-01-31', ...selection }, sim.companies)));
+      const lines = text.split('\n');
+      if (line) expect(lines[1]).toBe(line);
+      else expect(text).not.toContain('Filters:');
+      expect(text).not.toContain('absent');
+      expectNoFloatArtefacts(text, sc);
+    });
+  }
+
+  it('a period without income receipts shows n/a averages, not "absent"', async () => {
+    const { text, sc } = await call({ date_from: '2026-02-01', date_to: '2026-02-14', operation_types: ['income_return'], compare_previous: false });
+    expect(sc.totals.receipts).toBe(0);
+    expect(sc.totals.average_receipt).toBeNull();
+    expect(text).toContain('average receipt n/a (no receipts)');
+    const rows = text.split('\n').filter((l) => /^\| 2026-02-\d\d \|/.test(l));
+    expect(rows).toHaveLength(sc.intervals.length);
+    for (const row of rows) expect(row).toMatch(/\| 0 \| n\/a \|$/);
+  });
+
+  it('sorts by several order keys in sequence, keeping the upstream order of rows', async () => {
+    sim.server.clearRequests();
+    const from = '2026-01-01';
+    const to = '2026-01-31';
+    const { result, text, sc } = await call({ date_from: from, date_to: to, cashbox_ids: ['5002'], orders: ['-Checks_Income', 'income'], response_format: 'detailed', compare_previous: false });
+    expect(result.isError, text).toBeFalsy();
+    expect((sim.server.requests[0]!.json as any).orders).toEqual(['-checks_income', 'income']);
+    const days = [...bins(select(sim.receipts, { from, to, cashboxes: ['5002'] }, sim.companies), 'day').entries()];
+    const byReceipts = (a: (typeof days)[number], b: (typeof days)[number]) => b[1].receipts - a[1].receipts;
+    const expected = [...days].sort((a, b) => byReceipts(a, b) || a[1].gross.comparedTo(b[1].gross) || (a[0] < b[0] ? -1 : 1));
+    // The second key matters here: some days tie on receipts and differ in gross sales.
+    const firstKeyOnly = [...days].sort((a, b) => byReceipts(a, b) || (a[0] < b[0] ? -1 : 1));
+    expect(expected.map(([k]) => k)).not.toEqual(firstKeyOnly.map(([k]) => k));
+    expect(sc.intervals.map((r: any) => r.start)).toEqual(expected.map(([k]) => k));
+    expect(sc.intervals.map((r: any) => [r.receipts, r.gross_sales])).toEqual(expected.map(([, f]) => [f.receipts, s2(f.gross)]));
+  });
+
+  it('a period with no documents at all leads with that and skips the comparison', async () => {
+    const from = '2024-06-01';
+    const to = '2024-06-07';
+    expect(select(sim.receipts, { from: shiftDays(from, -7), to }, sim.companies)).toHaveLength(0);
+    const { result, text, sc } = await call({ date_from: from, date_to: to });
+    expect(result.isError, text).toBeFalsy();
+    const lines = text.split('\n');
+    expect(lines[1]).toMatch(/^\*\*No fiscal documents in this period, nor in the previous period \(2024-05-25 – 2024-05-31\)\.\*\*/);
+    expect(text).not.toContain('vs ');
+    expect(text).not.toContain('had no documents');
+    expect(text).not.toContain('Payments:');
+    expect(sc.totals).toMatchObject({ gross_sales: '0.00', refunds: '0.00', receipts: 0, documents: 0, average_receipt: null });
+    expect(sc.intervals).toEqual([]);
+    expect(sc.best_interval).toBeNull();
+  });
+
+  it('says how the comparison period was chosen', async () => {
+    // Named periods resolve against the server's real clock (the simulator's data may not reach it): check the
+    // previous bounds against the period's. The text for last_week is checked by the --demo CLI test.
+    const day = (v: string) => v.slice(0, 10);
+    const week = await call({ period: 'last_week' });
+    const wp = { from: shiftDays(day(week.sc.period.date_from), -7), to: shiftDays(day(week.sc.period.date_to), -7) };
+    expect(week.sc.previous).toMatchObject({ basis: 'the week before', period: { date_from: `${wp.from}T00:00:00`, date_to: `${wp.to}T23:59:59` } });
+    const month = await call({ period: 'last_month' });
+    const monthStart = day(month.sc.period.date_from);
+    const before = shiftDays(monthStart, -1);
+    expect(month.sc.previous).toMatchObject({ basis: 'the previous calendar month', period: { date_from: `${before.slice(0, 7)}-01T00:00:00`, date_to: `${before}T23:59:59` } });
+    const custom = await call({ date_from: '2026-02-01', date_to: '2026-02-10' });
+    expect(custom.text).toContain('vs 2026-01-22 – 2026-01-31 (the 10 days right before):');
   });
 });

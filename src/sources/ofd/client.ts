@@ -99,7 +99,10 @@ export class OfdClient {
     }
   }
 
-  /** Every interval of the period (up to MAX_INTERVALS), walking limit/offset until `total` are read. */
+  /**
+   * Every interval of the period (up to MAX_INTERVALS), walking limit/offset until `total` are read. When the
+   * cap stops the walk, the intervals kept are the first in `q.orders`: pass ['-date'] to keep the newest.
+   */
   async aggregate(q: AggregationQuery, options: CallOptions = {}): Promise<AggregationResult> {
     const intervals: IntervalFigures[] = [];
     let full: Figures | undefined;

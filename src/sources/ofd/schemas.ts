@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { kopecks, parseOptionalAmount, type Decimal } from '../../money.js';
+import { kopecks, MoneyParseError, parseOptionalAmount, type Decimal } from '../../money.js';
 
 /**
  * Request vocabulary and lenient response parsing for the legacy Yandex OFD sales aggregation
@@ -119,24 +119,30 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
-function money(value: unknown): Decimal | undefined {
-  const d = parseOptionalAmount(value, 'major');
-  return d === undefined ? undefined : kopecks(d);
+/** An amount at `path` (e.g. `full.income.total`); one that cannot be read exactly names where it was. */
+function money(value: unknown, path: string): Decimal | undefined {
+  try {
+    const d = parseOptionalAmount(value, 'major');
+    return d === undefined ? undefined : kopecks(d);
+  } catch (err) {
+    if (err instanceof MoneyParseError) throw new ResponseShapeError(`${path} is ${err.message}`);
+    throw err;
+  }
 }
 
-function parseBlock(raw: Record<string, unknown> | null | undefined): OperationBlock {
+function parseBlock(raw: Record<string, unknown> | null | undefined, path: string): OperationBlock {
   const payments = Object.fromEntries(
-    Object.entries(PAYMENT_FIELDS).map(([name, field]) => [name, raw ? money(raw[field]) : undefined]),
+    Object.entries(PAYMENT_FIELDS).map(([name, field]) => [name, raw ? money(raw[field], `${path}.${field}`) : undefined]),
   ) as Record<PaymentName, Decimal | undefined>;
-  return { present: !!raw, total: raw ? money(raw.total) : undefined, payments };
+  return { present: !!raw, total: raw ? money(raw.total, `${path}.total`) : undefined, payments };
 }
 
-function parseFigures(raw: z.infer<typeof figures>): Figures {
+function parseFigures(raw: z.infer<typeof figures>, path: string): Figures {
   return {
-    income: parseBlock(raw.income),
-    income_return: parseBlock(raw.income_return),
-    outcome: parseBlock(raw.outcome),
-    outcome_return: parseBlock(raw.outcome_return),
+    income: parseBlock(raw.income, `${path}.income`),
+    income_return: parseBlock(raw.income_return, `${path}.income_return`),
+    outcome: parseBlock(raw.outcome, `${path}.outcome`),
+    outcome_return: parseBlock(raw.outcome_return, `${path}.outcome_return`),
     checks: count(raw.checks),
     checksIncome: count(raw.checks_income),
     dataFrom: text(raw.date_from),
@@ -157,8 +163,8 @@ export function parseAggregation(body: unknown): AggregationPage {
   }
   const { data, full, total } = parsed.data;
   return {
-    data: (data ?? []).map((d) => ({ ...parseFigures(d), start: text(d.start)?.slice(0, 10), end: text(d.end)?.slice(0, 10) })),
-    full: full ? parseFigures(full) : undefined,
+    data: (data ?? []).map((d, n) => ({ ...parseFigures(d, `data[${n}]`), start: text(d.start)?.slice(0, 10), end: text(d.end)?.slice(0, 10) })),
+    full: full ? parseFigures(full, 'full') : undefined,
     total: count(total),
   };
 }

@@ -183,6 +183,10 @@ export interface PeriodDates {
   /** First and last local date of the period, YYYY-MM-DD. */
   from: string;
   to: string;
+  /** The period starts after midnight of `from` (e.g. date_from "2026-02-01T10:00"). */
+  cutStart?: boolean;
+  /** The period ends before the end of `to` (periods so far end at the current minute). */
+  cutEnd?: boolean;
 }
 
 export function rowOf(i: IntervalFigures, p: PeriodDates): IntervalRow & { exactGross?: Decimal } {
@@ -194,7 +198,8 @@ export function rowOf(i: IntervalFigures, p: PeriodDates): IntervalRow & { exact
     end: i.end ?? null,
     from,
     to,
-    partial: !!(i.start && i.end && (i.start < p.from || i.end > p.to)),
+    // Partial: the period cuts the interval, by date or (on its first or last day) by time of day.
+    partial: !!(i.start && i.end && (i.start < p.from || i.end > p.to || (p.cutStart && i.start <= p.from) || (p.cutEnd && i.end >= p.to))),
     gross_sales: str(e.gross),
     refunds: str(e.refunds),
     net_sales: str(e.net),
@@ -249,9 +254,40 @@ export function tableOf(rows: ReadonlyArray<IntervalRow>, interval: string, deta
   const m = (s: string | null) => (s === null ? 'absent' : formatRub(new Decimal(s)));
   const lines = [`| ${head} | ${cols.join(' | ')} |`, `|---|${cols.map(() => '---:').join('|')}|`];
   for (const r of rows) {
-    const cells = [m(r.gross_sales), m(r.refunds), m(r.net_sales), r.receipts === null ? 'absent' : String(r.receipts), m(r.average_receipt)];
+    // No income receipts means no average to show, which is not the same as an amount left out.
+    const average = r.average_receipt === null && r.receipts === 0 ? 'n/a' : m(r.average_receipt);
+    const cells = [m(r.gross_sales), m(r.refunds), m(r.net_sales), r.receipts === null ? 'absent' : String(r.receipts), average];
     if (detailed) cells.push(m(r.cash), m(r.electronic));
     lines.push(`| ${labelOf(r, interval)} | ${cells.join(' | ')} |`);
   }
   return lines.join('\n');
+}
+
+export interface FilterSet {
+  company_ids?: readonly string[];
+  retail_point_ids?: readonly string[];
+  cashbox_ids?: readonly string[];
+  document_types?: readonly string[];
+  operation_types?: readonly string[];
+  taxation_types?: readonly string[];
+}
+
+/**
+ * "Filters: company 302 · tax system osn · income_return only", or undefined when nothing narrows the
+ * figures beyond the default receipt document kinds (so the reader knows what the totals cover).
+ */
+export function filtersLine(f: FilterSet, defaultDocumentTypes: readonly string[]): string | undefined {
+  const ids = (one: string, many: string, list: readonly string[] | undefined) =>
+    list && list.length > 0 ? `${list.length === 1 ? one : many} ${list.join(', ')}` : undefined;
+  const docs = f.document_types ?? [];
+  const sameDocs = docs.length === defaultDocumentTypes.length && defaultDocumentTypes.every((d) => docs.includes(d));
+  const parts = [
+    ids('company', 'companies', f.company_ids),
+    ids('retail point', 'retail points', f.retail_point_ids),
+    ids('cashbox', 'cashboxes', f.cashbox_ids),
+    docs.length > 0 && !sameDocs ? `documents ${docs.join(', ')} only` : undefined,
+    ids('tax system', 'tax systems', f.taxation_types),
+    f.operation_types && f.operation_types.length > 0 ? `${f.operation_types.join(', ')} only` : undefined,
+  ].filter((x): x is string => x !== undefined);
+  return parts.length > 0 ? `Filters: ${parts.join(' · ')}` : undefined;
 }
