@@ -5,13 +5,16 @@ import { defineTool } from '../src/tool.js';
 import { LifeposClient, orgLabel } from '../src/sources/lifepos/client.js';
 import { guidField } from '../src/sources/lifepos/input.js';
 import { periodFields, responseFormat, responseFormatField } from './inputs.js';
-import type { RevenueGroup, RevenueSummary, RevenueWidget } from '../src/sources/lifepos/widget.js';
+import { growthScale, type GrowthScale, type RevenueGroup, type RevenueSummary, type RevenueWidget } from '../src/sources/lifepos/widget.js';
+import { exactMoney, finerThanKopeck, subKopeckNote } from '../src/sources/lifepos/units.js';
 import { WIDGET_PARAMS, type Window } from '../src/sources/lifepos/widget-query.js';
 
 /**
  * get_revenue_widget: LIFE POS's own revenue widget — payments, refunds and net revenue for a period and
  * the period before, with receipts, average and median receipt, shares and the growth rate. Figures are
- * LIFE POS's; the growth rate is shown as given and recomputed from the net sums.
+ * LIFE POS's; the growth rate is shown as given (its scale detected) and recomputed from the net sums.
+ * Whether LIFE POS honoured the requested period shows in the period it echoes; when it did not (or
+ * echoed none), the answer says so first and labels the figures with what LIFE POS reported.
  */
 
 const EXAMPLE_GUID = '3fa85f64-5717-4562-b3fc-2c963f66afa6';
@@ -26,7 +29,10 @@ const input = z.object({
   response_format: responseFormatField('headline table', 'adds averages and medians of refunds and net, all shares, raw growth rate'),
 });
 
-const money = z.string().nullable().describe('Roubles as a decimal string, e.g. "12345.67"; null when LIFE POS did not report it (absent, not zero).');
+const money = z
+  .string()
+  .nullable()
+  .describe('Roubles as a decimal string, e.g. "12345.67" (every digit LIFE POS sent, even past the kopeck); null when LIFE POS did not report it (absent, not zero).');
 const percent = z.string().nullable().describe('Percent with 2 decimals, e.g. "12.50"; null when not reported.');
 const group = z.object({
   count: z.number().nullable().describe('Number of operations (receipts)'),
@@ -36,9 +42,14 @@ const group = z.object({
   share_by_sum: percent,
   share_by_count: percent,
 });
+const PERIOD_STATUSES = ['confirmed', 'other', 'not_echoed'] as const;
+type PeriodStatus = (typeof PERIOD_STATUSES)[number];
 const summary = z.object({
   reported_from: z.string().nullable().describe('Start of the period LIFE POS says it reported, local time YYYY-MM-DDTHH:mm:ss'),
   reported_to: z.string().nullable(),
+  period_status: z
+    .enum(PERIOD_STATUSES)
+    .describe('confirmed: LIFE POS reported the requested period; other: it reported another one (figures are for that); not_echoed: it sent no period'),
   payments: group,
   refunds: group,
   total: group.describe('Net: payments − refunds (sum); all operations (count)'),
@@ -57,6 +68,10 @@ const output = z.object({
   previous: summary,
   growth: z.object({
     api_percentage: z.string().nullable().describe('growth_rate.percentage exactly as LIFE POS gave it'),
+    api_scale: z
+      .enum(['percent', 'fraction', 'unknown'])
+      .describe('How growth_rate.percentage is written (undocumented), detected against the recomputed growth: percent, fraction of 1, or unknown'),
+    api_percent: percent.describe('growth_rate.percentage in percent; null when its scale is unknown or LIFE POS did not calculate it'),
     api_is_calculated: z.boolean().nullable().describe('growth_rate.is_calculated; false means LIFE POS did not compute it'),
     recomputed_percent: percent.describe('(current net − previous net) / |previous net| × 100, from the sums'),
     net_change: money.describe('current net − previous net'),
@@ -67,7 +82,7 @@ const output = z.object({
 
 type Out = z.infer<typeof output>;
 
-const dec = (d: Decimal | undefined) => (d === undefined ? null : toDecimalString(d));
+const dec = exactMoney;
 const pct = (d: Decimal | undefined) => (d === undefined ? null : toDecimalString(d, 2));
 
 function groupOut(g: RevenueGroup): z.infer<typeof group> {
@@ -79,10 +94,18 @@ function windowOf(p: Period): Window {
   return { from: toInstant(p.start, p.tz), to: new Date(toInstant(p.end, p.tz).getTime() + 999) };
 }
 
-/** Reported bounds match the request within a second (APIs trim or round fractions). */
-function matches(reported: RevenueSummary['period'], sent: Window): boolean {
-  if (!reported.from || !reported.to) return false;
-  return Math.abs(reported.from.getTime() - sent.from.getTime()) <= 1000 && Math.abs(reported.to.getTime() - sent.to.getTime()) <= 1000;
+/** Reported bounds match the request within a second (APIs trim or round fractions); no echo is not a match. */
+function periodStatus(reported: RevenueSummary['period'], sent: Window): PeriodStatus {
+  if (!reported.from || !reported.to) return 'not_echoed';
+  const same = Math.abs(reported.from.getTime() - sent.from.getTime()) <= 1000 && Math.abs(reported.to.getTime() - sent.to.getTime()) <= 1000;
+  return same ? 'confirmed' : 'other';
+}
+
+/** How to name one side of the comparison: the period the figures are really for, as far as is known. */
+function periodLabel(status: PeriodStatus, requested: Period, reported: RevenueSummary['period'], tz: string): string {
+  if (status === 'confirmed') return formatPeriod(requested);
+  if (status === 'other') return `${reportedText(reported, tz)} as reported by LIFE POS`;
+  return `${formatPeriod(requested)} requested, period not echoed by LIFE POS`;
 }
 
 function reportedText(reported: RevenueSummary['period'], tz: string): string {
@@ -106,7 +129,12 @@ function change(cur: Decimal | undefined, prev: Decimal | undefined): string {
   return formatPercent(percentChange(cur, prev));
 }
 
-function verdictOf(cur: Decimal | undefined, prev: Decimal | undefined): string {
+function verdictOf(cur: Decimal | undefined, prev: Decimal | undefined, periods?: string): string {
+  const base = plainVerdict(cur, prev);
+  return periods ? `${base.replace(/\.$/, '')} — ${periods}.` : base;
+}
+
+function plainVerdict(cur: Decimal | undefined, prev: Decimal | undefined): string {
   if (cur === undefined) return 'LIFE POS reported no net revenue for the period.';
   if (prev === undefined) return `Net revenue ${formatRub(cur)}; LIFE POS reported no figure for the previous period.`;
   const delta = cur.minus(prev);
@@ -121,11 +149,22 @@ function shareText(g: RevenueGroup): string {
   return `${f(g.shareBySum)} / ${f(g.shareByCount)}`;
 }
 
-function render(w: RevenueWidget, o: Out, ctx: { org: string; current: Period; previous: Period; detailed: boolean; recomputed: Decimal | undefined }): string {
+interface RenderContext {
+  org: string;
+  labels: { current: string; previous: string };
+  /** Warnings about the period, shown right under the title. */
+  periodNotes: string[];
+  detailed: boolean;
+  recomputed: Decimal | undefined;
+  scale: GrowthScale;
+}
+
+function render(w: RevenueWidget, o: Out, ctx: RenderContext): string {
   const c = w.current;
   const p = w.previous;
   const lines: string[] = [];
-  lines.push(`**LIFE POS revenue — ${ctx.org}${o.outlet_guid ? `, outlet ${o.outlet_guid}` : ''}: ${formatPeriod(ctx.current)} vs ${formatPeriod(ctx.previous)}** (${o.tz})`);
+  lines.push(`**LIFE POS revenue — ${ctx.org}${o.outlet_guid ? `, outlet ${o.outlet_guid}` : ''}: ${ctx.labels.current} vs ${ctx.labels.previous}** (${o.tz})`);
+  for (const note of ctx.periodNotes) lines.push(`⚠ ${note}`);
   lines.push('');
   lines.push(o.verdict);
   lines.push('');
@@ -148,11 +187,13 @@ function render(w: RevenueWidget, o: Out, ctx: { org: string; current: Period; p
   const given = w.growth.percentage;
   let growth = `Growth rate: recomputed from net sums ${ctx.recomputed === undefined ? 'n/a (previous net is zero or missing)' : formatPercent(ctx.recomputed, 2)}`;
   if (w.growth.isCalculated === false) growth += `; LIFE POS did not calculate one (is_calculated: false${given !== undefined ? `, value sent ${given.toString()}` : ''})`;
-  else if (given !== undefined) growth += `; as given by LIFE POS ${formatPercent(given, 2)}`;
-  else growth += '; LIFE POS sent none';
+  else if (given === undefined) growth += '; LIFE POS sent none';
+  else if (ctx.scale === 'percent') growth += `; as given by LIFE POS ${formatPercent(given, 2)}`;
+  else if (ctx.scale === 'fraction') growth += `; as given by LIFE POS ${formatPercent(given.times(100), 2)} (sent as the fraction ${given.toString()})`;
+  else growth += `; LIFE POS sent ${given.toString()} (scale unknown, not shown as a percentage)`;
   lines.push(`${growth}.`);
   lines.push(`Periods reported by LIFE POS: current ${reportedText(c.period, o.tz)}, previous ${reportedText(p.period, o.tz)}${o.period_confirmed ? ' (as requested).' : '.'}`);
-  for (const note of o.notes) lines.push(`⚠ ${note}`);
+  for (const note of o.notes) if (!ctx.periodNotes.includes(note)) lines.push(`⚠ ${note}`);
   if (ctx.detailed) lines.push(`Shares were sent as ${w.current.shareScale === 'fraction' ? 'fractions of 1' : 'percent'}; shown in percent. Amounts read with LIFEPOS_MONEY_UNIT=${o.money_unit}.`);
   else lines.push('More: response_format "detailed" adds refund and net averages/medians and all shares.');
   return lines.join('\n');
@@ -182,25 +223,50 @@ export default defineTool({
     const sentPrevious = windowOf(previous);
     const w = await client.revenueWidget(org, sentCurrent, sentPrevious, outlet, ctx.signal);
 
-    const notes: string[] = [];
-    const curOk = matches(w.current.period, sentCurrent);
-    const prevOk = matches(w.previous.period, sentPrevious);
-    if (!curOk) {
-      notes.push(
-        `LIFE POS reported the current period as ${reportedText(w.current.period, tz)}, not the requested ${formatPeriod(current)}: the widget's period parameters (${WIDGET_PARAMS.from}/${WIDGET_PARAMS.to}) were not honoured. The figures above are for the period LIFE POS reported.`,
+    const curStatus = periodStatus(w.current.period, sentCurrent);
+    const prevStatus = periodStatus(w.previous.period, sentPrevious);
+    const periodNotes: string[] = [];
+    if (curStatus === 'other') {
+      periodNotes.push(
+        `LIFE POS reported the current period as ${reportedText(w.current.period, tz)}, not the requested ${formatPeriod(current)}: the widget's period parameters (${WIDGET_PARAMS.from}/${WIDGET_PARAMS.to}) were not honoured. The figures are for the period LIFE POS reported.`,
+      );
+    } else if (curStatus === 'not_echoed') {
+      periodNotes.push(
+        `Period not echoed by LIFE POS: the answer names no current period, so it is not confirmed that the figures are for the requested ${formatPeriod(current)} (sent as ${WIDGET_PARAMS.from}/${WIDGET_PARAMS.to}).`,
       );
     }
-    if (!prevOk) {
-      notes.push(
+    if (prevStatus === 'other') {
+      periodNotes.push(
         `LIFE POS compared with ${reportedText(w.previous.period, tz)}, not the requested ${formatPeriod(previous)} (${WIDGET_PARAMS.comparisonFrom}/${WIDGET_PARAMS.comparisonTo}).`,
       );
+    } else if (prevStatus === 'not_echoed') {
+      periodNotes.push(
+        `Period not echoed by LIFE POS for the comparison either: it is not confirmed that the previous figures are for the requested ${formatPeriod(previous)} (sent as ${WIDGET_PARAMS.comparisonFrom}/${WIDGET_PARAMS.comparisonTo}).`,
+      );
     }
+    const notes = [...periodNotes];
     const currencies = [...new Set([...w.current.currencies, ...w.previous.currencies])];
     if (currencies.length > 1 || (currencies[0] && currencies[0] !== 'RUB')) notes.push(`Amounts are in ${currencies.join(', ')}, not only RUB.`);
 
     const curNet = w.current.total.sum;
     const prevNet = w.previous.total.sum;
     const recomputed = curNet !== undefined && prevNet !== undefined ? percentChange(curNet, prevNet) : undefined;
+    const given = w.growth.isCalculated === false ? undefined : w.growth.percentage;
+    const scale = growthScale(given, recomputed);
+    if (given !== undefined && scale === 'unknown') {
+      notes.push(
+        recomputed === undefined
+          ? `growth_rate.percentage ${given.toString()} cannot be checked against the sums (the previous net is zero or missing), so its scale (percent or fraction) is unknown.`
+          : `growth_rate.percentage ${given.toString()} matches the growth recomputed from the net sums (${formatPercent(recomputed, 2)}) neither as percent nor as a fraction of 1; it is shown as sent — rely on the recomputed figure.`,
+      );
+    }
+    const amounts = [w.current, w.previous].flatMap((s) => [s.payments, s.refunds, s.total]).flatMap((g) => [g.sum, g.average, g.median]);
+    if (amounts.some(finerThanKopeck)) notes.push(subKopeckNote(client.config.moneyUnit));
+    const confirmed = curStatus === 'confirmed' && prevStatus === 'confirmed';
+    const labels = {
+      current: periodLabel(curStatus, current, w.current.period, tz),
+      previous: periodLabel(prevStatus, previous, w.previous.period, tz),
+    };
     const o: Out = {
       org_guid: org.guid,
       org_name: org.name ?? null,
@@ -209,26 +275,31 @@ export default defineTool({
       money_unit: client.config.moneyUnit,
       tz,
       requested: { from: current.start, to: current.end, previous_from: previous.start, previous_to: previous.end },
-      period_confirmed: curOk && prevOk,
-      current: summaryOut(w.current, tz),
-      previous: summaryOut(w.previous, tz),
+      period_confirmed: confirmed,
+      current: summaryOut(w.current, tz, curStatus),
+      previous: summaryOut(w.previous, tz, prevStatus),
       growth: {
         api_percentage: w.growth.percentage === undefined ? null : w.growth.percentage.toString(),
+        api_scale: scale,
+        api_percent: given === undefined || scale === 'unknown' ? null : pct(scale === 'fraction' ? given.times(100) : given),
         api_is_calculated: w.growth.isCalculated ?? null,
         recomputed_percent: pct(recomputed),
-        net_change: curNet !== undefined && prevNet !== undefined ? toDecimalString(curNet.minus(prevNet)) : null,
+        net_change: curNet !== undefined && prevNet !== undefined ? dec(curNet.minus(prevNet)) : null,
       },
-      verdict: verdictOf(curNet, prevNet),
+      // Unconfirmed periods are named in the verdict too: it is the line a reader quotes.
+      verdict: verdictOf(curNet, prevNet, confirmed ? undefined : `${labels.current} vs ${labels.previous}`),
       notes,
     };
-    return { text: render(w, o, { org: orgLabel(org), current, previous, detailed: format === 'detailed', recomputed }), structured: o };
+    const text = render(w, o, { org: orgLabel(org), labels, periodNotes, detailed: format === 'detailed', recomputed, scale });
+    return { text, structured: o };
   },
 });
 
-function summaryOut(s: RevenueSummary, tz: string): z.infer<typeof summary> {
+function summaryOut(s: RevenueSummary, tz: string, status: PeriodStatus): z.infer<typeof summary> {
   return {
     reported_from: s.period.from ? toLocal(s.period.from, tz) : null,
     reported_to: s.period.to ? toLocal(s.period.to, tz) : null,
+    period_status: status,
     payments: groupOut(s.payments),
     refunds: groupOut(s.refunds),
     total: groupOut(s.total),

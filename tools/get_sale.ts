@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { Decimal, formatNumber, formatRub, sum, toDecimalString } from '../src/money.js';
+import { Decimal, formatNumber, formatRub, sum } from '../src/money.js';
 import { toLocal } from '../src/period.js';
 import { defineTool, ToolInputError } from '../src/tool.js';
 import { LifeposClient, orgLabel } from '../src/sources/lifepos/client.js';
 import { guidField } from '../src/sources/lifepos/input.js';
 import { responseFormat, responseFormatField } from './inputs.js';
 import type { Sale, SalePosition } from '../src/sources/lifepos/sale.js';
+import { exactMoney, finerThanKopeck, subKopeckNote } from '../src/sources/lifepos/units.js';
 
 /**
  * get_sale: one LIFE POS sale in full — status in plain words, total, every position, customer, discounts.
@@ -16,7 +17,9 @@ const EXAMPLE_GUID = '7564edaa-27bd-4f16-aa8a-6b1d0fecf4d0';
 const CONCISE_POSITIONS = 20;
 
 const input = z.object({
-  deal_guid: z.string().describe(`The sale's guid (LIFE POS deal guid), e.g. "${EXAMPLE_GUID}".`),
+  // Optional in the schema only so that a call without it gets this tool's own clear error, not a raw
+  // schema error; the tool refuses to run without it.
+  deal_guid: z.string().optional().describe(`Required. The sale's guid (LIFE POS deal guid), e.g. "${EXAMPLE_GUID}".`),
   org_guid: z
     .string()
     .optional()
@@ -24,13 +27,17 @@ const input = z.object({
   response_format: responseFormatField(`up to ${CONCISE_POSITIONS} positions`, 'every position, barcodes, workplace and timestamps'),
 });
 
-const money = z.string().nullable().describe('Roubles as a decimal string, e.g. "12345.67"; null when LIFE POS did not send it (absent, not zero).');
+const money = z
+  .string()
+  .nullable()
+  .describe('Roubles as a decimal string, e.g. "12345.67" (every digit LIFE POS sent, even past the kopeck); null when LIFE POS did not send it (absent, not zero).');
 const position = z.object({
   n: z.number().int().describe('1-based position number in the sale'),
   guid: z.string().nullable(),
   name: z.string().nullable(),
   quantity: z.string().nullable().describe('Decimal, e.g. "1.250"'),
-  uom_guid: z.string().nullable(),
+  uom_guid: z.string().nullable().describe('Unit of measure reference (LIFE POS sends a guid)'),
+  uom_name: z.string().nullable().describe('Unit name when LIFE POS sends one, e.g. "шт"; null otherwise'),
   price: money,
   sum: money,
   tax: z.string().nullable().describe('LIFE POS tax code, e.g. Tax20'),
@@ -70,16 +77,22 @@ const output = z.object({
       sale_discount_percent: z.string().nullable(),
       positions: z.array(
         z.object({
+          position_n: z.number().int().nullable().describe('The discounted position’s number (n) in positions; null when no position has that guid'),
           position_guid: z.string().nullable(),
           position_name: z.string().nullable(),
           type: z.string().nullable().describe('Absolute (amount in roubles) or Percentage'),
-          amount: z.string().nullable(),
+          amount: z.string().nullable().describe('Roubles for Absolute, percent for Percentage'),
           original_price: money,
         }),
       ),
     })
     .nullable(),
   payment_methods_allowed: z.array(z.string()).nullable(),
+  payment_recipient: z
+    .object({ inn: z.string().nullable(), agent_inn: z.string().nullable() })
+    .nullable()
+    .describe('payment_recipients extension: the recipient’s and the agent’s INN when the shop sells as an agent'),
+  notes: z.array(z.string()).describe('Warnings, e.g. amounts with fractions of a kopeck'),
 });
 
 type Out = z.infer<typeof output>;
@@ -102,10 +115,9 @@ const SHIPPING_WORDS: Record<string, string> = {
 const TAX_WORDS: Record<string, string> = { Tax20: 'VAT 20 %', Tax10: 'VAT 10 %', Tax0: 'VAT 0 %', TaxFree: 'no VAT', Tax5: 'VAT 5 %', Tax7: 'VAT 7 %' };
 
 const words = (map: Record<string, string>, v: string | undefined, what: string) => (v === undefined ? `${what} unknown` : (map[v] ?? v));
-const dec = (d: Decimal | undefined) => (d === undefined ? null : toDecimalString(d));
+const dec = exactMoney;
 const rub = (d: Decimal | undefined) => (d === undefined ? '—' : formatRub(d));
 const cell = (s: string | undefined) => (s ?? '—').replace(/\|/g, '\\|').replace(/\s+/g, ' ');
-const short = (guid: string | undefined) => (guid ? guid.slice(0, 8) : '—');
 
 function quantityText(q: Decimal | undefined): string {
   if (q === undefined) return '—';
@@ -119,6 +131,7 @@ function positionOut(p: SalePosition, n: number): z.infer<typeof position> {
     name: p.name ?? null,
     quantity: p.quantity === undefined ? null : p.quantity.toString(),
     uom_guid: p.uomGuid ?? null,
+    uom_name: p.uomName ?? null,
     price: dec(p.price),
     sum: dec(p.sum),
     tax: p.tax ?? null,
@@ -151,7 +164,8 @@ function render(sale: Sale, o: Out, ctx: { org: string; detailed: boolean; tz: s
     lines.push('| # | name | qty | unit | price | sum | tax | subject |');
     lines.push('|---|---|---|---|---|---|---|---|');
     sale.positions.slice(0, o.positions.length).forEach((p, i) => {
-      const unit = p.uomName ?? short(p.uomGuid);
+      // The documented uom reference has only a guid, which means nothing to a reader: no name, no unit shown.
+      const unit = p.uomName;
       lines.push(
         `| ${i + 1} | ${cell(p.name)} | ${quantityText(p.quantity)} | ${cell(unit)} | ${rub(p.price)} | ${rub(p.sum)} | ${p.tax ? (TAX_WORDS[p.tax] ?? p.tax) : '—'} | ${p.settlementSubject ?? '—'} |`,
       );
@@ -170,11 +184,17 @@ function render(sale: Sale, o: Out, ctx: { org: string; detailed: boolean; tz: s
     if (o.discounts.sale_discount_percent !== null) parts.push(`sale discount ${formatNumber(new Decimal(o.discounts.sale_discount_percent), 2)} %`);
     for (const d of o.discounts.positions) {
       const amount = d.amount === null ? '?' : d.type === 'Percentage' ? `${formatNumber(new Decimal(d.amount), 2)} %` : formatRub(new Decimal(d.amount));
-      parts.push(`${d.position_name ?? short(d.position_guid ?? undefined)}: −${amount}${d.original_price !== null ? ` (price before ${formatRub(new Decimal(d.original_price))})` : ''}`);
+      // "#n name": names repeat within a sale (two loaves of the same bread), numbers do not.
+      const which = d.position_n !== null ? `#${d.position_n} ${d.position_name ?? '(no name)'}` : `position ${d.position_guid ?? '(not named)'}`;
+      parts.push(`${which}: −${amount}${d.original_price !== null ? ` (price before ${formatRub(new Decimal(d.original_price))})` : ''}`);
     }
     if (parts.length > 0) lines.push(`Discounts: ${parts.join('; ')}`);
   }
   if (o.payment_methods_allowed && o.payment_methods_allowed.length > 0) lines.push(`Payment methods allowed: ${o.payment_methods_allowed.join(', ')}`);
+  if (o.payment_recipient) {
+    lines.push(`Payment recipient: ${[o.payment_recipient.inn ? `INN ${o.payment_recipient.inn}` : undefined, o.payment_recipient.agent_inn ? `agent INN ${o.payment_recipient.agent_inn}` : undefined].filter(Boolean).join(' · ')}`);
+  }
+  for (const note of o.notes) lines.push(`⚠ ${note}`);
   if (sale.comment) lines.push(`Comment: ${sale.comment}`);
   if (ctx.detailed) {
     lines.push(`Created ${local(sale.createdAt)}, updated ${local(sale.updatedAt)}${sale.deletedAt ? `, deleted ${local(sale.deletedAt)}` : ''}.`);
@@ -204,11 +224,14 @@ export default defineTool({
     const sale = await client.sale(org, dealGuid, ctx.signal);
 
     const positions = sale.positions ?? [];
-    const amounts = positions.map((p) => p.sum);
-    const positionsSum = amounts.every((a): a is Decimal => a !== undefined) ? sum(amounts as Decimal[]) : undefined;
+    const sums = positions.map((p) => p.sum);
+    const positionsSum = sums.every((a): a is Decimal => a !== undefined) ? sum(sums as Decimal[]) : undefined;
     const comparable = sale.total !== undefined && positionsSum !== undefined && positions.length > 0;
     const shown = format === 'detailed' ? positions.length : Math.min(CONCISE_POSITIONS, positions.length);
-    const names = new Map(positions.map((p) => [p.guid, p.name]));
+    const numbers = new Map<string | undefined, number>();
+    positions.forEach((p, i) => numbers.has(p.guid) || numbers.set(p.guid, i + 1));
+    const amounts = [sale.total, ...positions.flatMap((p) => [p.price, p.sum]), ...(sale.discounts?.positions ?? []).flatMap((d) => [d.type === 'Percentage' ? undefined : d.amount, d.originalPrice])];
+    const notes = amounts.some(finerThanKopeck) ? [subKopeckNote(client.config.moneyUnit)] : [];
     const local = (d: Date | undefined) => (d ? toLocal(d, tz) : null);
 
     const o: Out = {
@@ -233,7 +256,7 @@ export default defineTool({
       total: dec(sale.total),
       positions_sum: positions.length > 0 ? dec(positionsSum) : null,
       positions_match_total: comparable ? sale.total!.eq(positionsSum!) : null,
-      positions_difference: comparable ? toDecimalString(sale.total!.minus(positionsSum!)) : null,
+      positions_difference: comparable ? dec(sale.total!.minus(positionsSum!)) : null,
       positions_count: positions.length,
       positions_omitted: positions.length - shown,
       positions: positions.slice(0, shown).map((p, i) => positionOut(p, i + 1)),
@@ -243,16 +266,22 @@ export default defineTool({
       discounts: sale.discounts
         ? {
             sale_discount_percent: sale.discounts.salePercentage === undefined ? null : sale.discounts.salePercentage.toString(),
-            positions: sale.discounts.positions.map((d) => ({
+            positions: sale.discounts.positions.map((d) => {
+              const n = d.positionGuid === undefined ? undefined : numbers.get(d.positionGuid);
+              return {
+              position_n: n ?? null,
               position_guid: d.positionGuid ?? null,
-              position_name: (d.positionGuid && names.get(d.positionGuid)) || null,
+              position_name: n === undefined ? null : (positions[n - 1]!.name ?? null),
               type: d.type ?? null,
-              amount: d.amount === undefined ? null : d.type === 'Percentage' ? d.amount.toString() : toDecimalString(d.amount),
+              amount: d.amount === undefined ? null : d.type === 'Percentage' ? d.amount.toString() : dec(d.amount),
               original_price: dec(d.originalPrice),
-            })),
+              };
+            }),
           }
         : null,
       payment_methods_allowed: sale.paymentMethods ?? null,
+      payment_recipient: sale.paymentRecipient ? { inn: sale.paymentRecipient.inn ?? null, agent_inn: sale.paymentRecipient.agentInn ?? null } : null,
+      notes,
     };
     return { text: render(sale, o, { org: orgLabel(org), detailed: format === 'detailed', tz }), structured: o };
   },

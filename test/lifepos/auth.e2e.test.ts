@@ -63,7 +63,7 @@ describe('LIFE POS auth and headers (e2e)', () => {
     const results = await Promise.all([
       session.client.callTool({ name: 'get_revenue_widget', arguments: WIDGET_ARGS }),
       session.client.callTool({ name: 'get_sale', arguments: { deal_guid: EXAMPLE } }),
-      session.client.callTool({ name: 'get_revenue_widget', arguments: { period: 'yesterday' } }),
+      session.client.callTool({ name: 'get_revenue_widget', arguments: { date_from: '2026-11-24', date_to: '2026-11-24' } }),
     ]);
     for (const r of results) expect(r.isError, textOf(r)).toBeFalsy();
     expect(signIns(sim)).toBe(1);

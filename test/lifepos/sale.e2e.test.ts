@@ -1,4 +1,5 @@
 import { Decimal } from 'decimal.js';
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLifeposSim, type LifeposSim, type SimSale } from '../../src/sim/lifepos/index.js';
 import { connectStdio, textOf, type StdioSession } from '../helpers/mcp.js';
@@ -9,7 +10,17 @@ import { rubText } from './expected.js';
 const NOW = new Date('2026-11-25T09:00:00Z');
 const EXAMPLE = '7564edaa-27bd-4f16-aa8a-6b1d0fecf4d0';
 
-type Position = { n: number; name: string | null; quantity: string | null; price: string | null; sum: string | null; tax: string | null; settlement_subject: string | null };
+type Position = {
+  n: number;
+  name: string | null;
+  quantity: string | null;
+  uom_guid: string | null;
+  uom_name: string | null;
+  price: string | null;
+  sum: string | null;
+  tax: string | null;
+  settlement_subject: string | null;
+};
 type SaleOut = {
   deal_guid: string;
   number: string | null;
@@ -25,12 +36,33 @@ type SaleOut = {
   positions_omitted: number;
   positions: Position[];
   customer: { name: string | null; inn: string | null } | null;
-  discounts: { sale_discount_percent: string | null; positions: Array<{ amount: string | null; original_price: string | null; position_name: string | null }> } | null;
+  discounts: {
+    sale_discount_percent: string | null;
+    positions: Array<{ position_n: number | null; amount: string | null; original_price: string | null; position_name: string | null }>;
+  } | null;
   payment_methods_allowed: string[] | null;
+  payment_recipient: { inn: string | null; agent_inn: string | null } | null;
+  deleted_at: string | null;
+  notes: string[];
   money_unit: string;
 };
 
 const rub = (kopecks: number) => new Decimal(kopecks).div(100).toFixed(2);
+
+/** A sale exactly as the simulator sends it (plain HTTP, no client code), to derive crafted answers from. */
+async function rawSale(sim: LifeposSim, guid: string): Promise<any> {
+  const res = await request(`${sim.url}/orgs/${sim.orgs[0]!.guid}/deals/sales/${guid}?presentation=full`, {
+    headers: {
+      'X-LP-Client-Identifier': '1f0c2d3e-4a5b-4c6d-8e7f-001122334455',
+      'X-LP-Client-Type': 'Service',
+      'Accept-Language': 'ru-RU',
+      'X-LP-Client-Extensions': 'discounts,payment_methods,payment_recipients',
+      Authorization: `Bearer ${sim.credentials.token}`,
+    },
+  });
+  expect(res.statusCode).toBe(200);
+  return res.body.json();
+}
 
 function expectEveryPosition(sale: SimSale, out: SaleOut, text: string): void {
   expect(out.positions).toHaveLength(sale.positions.length);
@@ -78,8 +110,24 @@ describe.each(['minor', 'major'] as const)('get_sale e2e, money unit %s', (unit)
     expect(out.customer).toMatchObject({ name: 'ООО «Ромашка»', inn: '7701234567' });
     expect(text).toContain('INN 7701234567');
     expect(out.discounts?.sale_discount_percent).toBe('5');
-    expect(out.discounts?.positions[0]).toMatchObject({ amount: '5.00', original_price: rub(big.positions[0]!.price + 500), position_name: big.positions[0]!.name });
+    expect(out.discounts?.positions[0]).toMatchObject({ position_n: 1, amount: '5.00', original_price: rub(big.positions[0]!.price + 500), position_name: big.positions[0]!.name });
     expect(text).toContain('sale discount 5,00 %');
+    // Two discounted positions share a name: each is told by its number.
+    const twin = big.discounts!.positions[1]!;
+    const twinN = big.positions.findIndex((p) => p.guid === twin.position_guid) + 1;
+    expect(big.positions[twinN - 1]!.name).toBe(big.positions[0]!.name);
+    expect(out.discounts?.positions[1]).toMatchObject({ position_n: twinN, amount: '10', position_name: big.positions[0]!.name });
+    expect(text).toContain(`#1 ${big.positions[0]!.name}: −5,00 ₽`);
+    expect(text).toContain(`#${twinN} ${big.positions[0]!.name}: −10,00 %`);
+    expect(out.payment_recipient).toEqual({ inn: '7701234567', agent_inn: '500100732259' });
+    expect(text).toContain('Payment recipient: INN 7701234567 · agent INN 500100732259');
+    // The uom reference carries only a guid: no unit name is made up from it.
+    expect(out.positions.map((p) => p.uom_guid)).toEqual(big.positions.map((p) => p.uom_guid));
+    expect(out.positions.every((p) => p.uom_name === null)).toBe(true);
+    const row1 = text.split('\n').find((l) => l.startsWith('| 1 | '))!;
+    expect(row1.split(' | ')[3]).toBe('—');
+    expect(text).not.toContain(big.positions[0]!.uom_guid.slice(0, 8));
+    expect(out.notes).toEqual([]);
     expect(out.payment_methods_allowed).toEqual(['cash', 'card', 'cashless (bank transfer)']);
     expect(text).toContain('Comment: Корпоративный заказ');
   });
@@ -117,6 +165,40 @@ describe.each(['minor', 'major'] as const)('get_sale e2e, money unit %s', (unit)
     expect(text).toContain('**Total: 100,00 ₽**');
   });
 
+  it('shows a deleted sale with marked goods and agent data (lenient about fields it does not use)', async () => {
+    const deleted = sim.sales.find((s) => s.guid === sim.data.fixtures.deletedSale)!;
+    const res = await session.client.callTool({ name: 'get_sale', arguments: { deal_guid: deleted.guid } });
+    expect(res.isError, textOf(res)).toBeFalsy();
+    const out = res.structuredContent as SaleOut;
+    expect(out.status_text).toBe('cancelled, not paid, not handed over');
+    expect(out.total).toBe(rub(deleted.total));
+    expect(out.positions_match_total).toBe(true);
+    expect(out.deleted_at).not.toBeNull();
+    expect(textOf(res)).toContain(`Deleted ${out.deleted_at!.replace('T', ' ')}.`);
+    expectEveryPosition(deleted, out, textOf(res));
+  });
+
+  it('keeps amounts finer than a kopeck exact in structuredContent and flags them in the text', async () => {
+    const body = await rawSale(sim, big.guid);
+    // One digit more than a kopeck in this server's unit: 0.001 ₽ (major) or 0.1 kopeck (minor).
+    const bump = unit === 'major' ? '0.001' : '0.1';
+    body.total_sum.value = new Decimal(body.total_sum.value).plus(bump).toNumber();
+    body.positions[0].sale_price.value = new Decimal(body.positions[0].sale_price.value).plus(bump).toNumber();
+    sim.server.inject({ kind: 'status', status: 200, body }, { times: 1, match: (r) => r.path.endsWith(big.guid) });
+    const res = await session.client.callTool({ name: 'get_sale', arguments: { deal_guid: big.guid } });
+    expect(res.isError, textOf(res)).toBeFalsy();
+    const out = res.structuredContent as SaleOut;
+    const inRoubles = (v: number) => new Decimal(v).div(unit === 'major' ? 1 : 100);
+    expect(out.total).toBe(inRoubles(body.total_sum.value).toFixed());
+    expect(out.total!.split('.')[1]).toHaveLength(3);
+    expect(out.positions[0]!.price).toBe(inRoubles(body.positions[0].sale_price.value).toFixed());
+    // Positions sum to the kopeck total; the difference is the extra fraction, exact.
+    expect(out.positions_match_total).toBe(false);
+    expect(out.positions_difference).toBe(inRoubles(Number(bump)).toFixed());
+    expect(out.notes.join(' ')).toContain(`Some amounts have fractions of a kopeck (read with LIFEPOS_MONEY_UNIT=${unit})`);
+    expect(textOf(res)).toContain('⚠ Some amounts have fractions of a kopeck');
+  });
+
   it('answers a sale that does not exist with a clear 404 text', async () => {
     const missing = '0b5f0c0e-1111-4222-8333-944445555666';
     const res = await session.client.callTool({ name: 'get_sale', arguments: { deal_guid: missing } });
@@ -130,7 +212,7 @@ describe('get_sale e2e: input and organizations', () => {
   let session: StdioSession;
 
   beforeAll(async () => {
-    sim = await startLifeposSim({ now: NOW, days: 10, seed: 5, orgs: 3 });
+    sim = await startLifeposSim({ now: NOW, days: 10, seed: 5, orgs: 3, uomNames: true });
     session = await connectStdio({ env: sim.env('token') });
   });
   afterAll(async () => {
@@ -146,6 +228,27 @@ describe('get_sale e2e: input and organizations', () => {
     expect(sim.server.requests).toHaveLength(0);
     const bad = await session.client.callTool({ name: 'get_sale', arguments: { deal_guid: EXAMPLE, response_format: 'verbose' } });
     expect(textOf(bad)).toContain('Invalid input, response_format');
+  });
+
+  it('answers a call without deal_guid with its own clear error, not a schema dump', async () => {
+    sim.server.clearRequests();
+    const res = await session.client.callTool({ name: 'get_sale', arguments: { org_guid: sim.orgs[0]!.guid } });
+    expect(res.isError).toBe(true);
+    expect(textOf(res)).toBe(`Invalid input, deal_guid: deal_guid is required: the sale's guid, e.g. ${EXAMPLE}.`);
+    expect(sim.server.requests).toHaveLength(0);
+  });
+
+  it('shows the unit name when LIFE POS names it in the uom reference', async () => {
+    const big = sim.sales.find((s) => s.guid === sim.data.fixtures.bigBasket)!;
+    const res = await session.client.callTool({ name: 'get_sale', arguments: { deal_guid: big.guid, org_guid: sim.orgs[0]!.guid, response_format: 'detailed' } });
+    expect(res.isError, textOf(res)).toBeFalsy();
+    const out = res.structuredContent as SaleOut;
+    expect(out.positions.map((p) => p.uom_name)).toEqual(big.positions.map((p) => p.uom_name));
+    const lines = textOf(res).split('\n');
+    big.positions.forEach((p, i) => {
+      const row = lines.find((l) => l.startsWith(`| ${i + 1} | `))!;
+      expect(row.split(' | ')[3]).toBe(p.uom_name);
+    });
   });
 
   it('lists every organization (name and guid, across pages) when several are visible and none is chosen', async () => {

@@ -1,3 +1,4 @@
+import { Decimal } from 'decimal.js';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLifeposSim, type LifeposSim } from '../../src/sim/lifepos/index.js';
@@ -118,6 +119,75 @@ describe('LIFE POS simulator', () => {
     expect(plain.body.customer_data.name).toBe('ООО «Ромашка»');
     const declared = await get(`/orgs/${org}/deals/sales/${big}?presentation=full`, { ...auth, 'X-LP-Client-Extensions': 'discounts' });
     expect(Object.keys(declared.body.extensions)).toEqual(['discounts']);
+  });
+});
+
+describe('LIFE POS simulator: the full documented sale shape', () => {
+  it('sends deleted_at, positions\' meta, marking and agent attributes, receipt attributes and every extension with type_of', async () => {
+    const org = sim.orgs[0]!.guid;
+    const every = { ...auth, 'X-LP-Client-Extensions': 'retail_app,payment_methods,payment_recipients,discounts' };
+    const deleted = await get(`/orgs/${org}/deals/sales/${sim.data.fixtures.deletedSale}?presentation=full`, every);
+    expect(deleted.status).toBe(200);
+    expect(deleted.body).toMatchObject({ state: 'Cancelled', number: 'D-77', type_of: 'Sale' });
+    expect(deleted.body.deleted_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}Z$/);
+    const [wine, courier] = deleted.body.positions;
+    expect(wine).toMatchObject({ is_markable: true, meta: 'sku:109', uom: { type_of: 'Uom' }, marking_attributes: { type_of: 'MarkingAttributes' } });
+    expect(wine.uom.name).toBeUndefined();
+    expect(wine.marking_attributes.marks[0]).toMatchObject({ checking_result: ['KMChecked', 'KPKMCorrect'], for_quantity: 1, type_of: 'Mark' });
+    expect(courier.additional_attributes).toMatchObject({ as_agent_type_of: 'Agent', supplier_inn: '771234567890' });
+    expect(deleted.body.extensions.retail_app).toMatchObject({ use_shipment_instead_of_payment: false, version: '1', type_of: 'RetailAppSaleExtension' });
+    expect(deleted.body.extensions.retail_app.deal_permissions[0]).toMatchObject({ can_refund: false, role: { type_of: 'Role' } });
+
+    const big = await get(`/orgs/${org}/deals/sales/${sim.data.fixtures.bigBasket}?presentation=full`, every);
+    const ext = big.body.extensions;
+    expect(Object.keys(ext).sort()).toEqual(['discounts', 'payment_methods', 'payment_recipients', 'retail_app']);
+    expect(ext.payment_recipients).toEqual({ payment_recipient_inn: '7701234567', agent_inn: '500100732259', version: '1', type_of: 'PaymentRecipientsSaleExtension' });
+    expect(ext.discounts.type_of).toBe('DiscountsSaleExtension');
+    for (const d of ext.discounts.deal_position_discounts) {
+      expect(d.type_of).toBe('DealPositionDiscount');
+      expect(d.sale_price_discount.type_of).toBe('SalePriceDiscount');
+    }
+    expect(ext.payment_methods.type_of).toBe('PaymentMethodsSaleExtension');
+    expect(ext.payment_methods.availabilities[0].type_of).toBe('PaymentMethodsAvailability');
+    expect(big.body.additional_attributes).toMatchObject({ settlement_location: 'г. Москва, ул. Ленина, 1', type_of: 'SaleAdditionalAttributes' });
+    expect(big.body.meta).toBe('order:2048');
+    expect(big.body.deleted_at).toBeUndefined();
+    for (const p of big.body.positions) expect(p.meta).toMatch(/^sku:\d+$/);
+  });
+});
+
+describe('LIFE POS simulator options', () => {
+  it('lives on its seeding date: the widget\'s default window is that day so far, by an injectable clock', async () => {
+    const at = new Date('2026-11-25T09:30:00Z');
+    const s = await startLifeposSim({ now: new Date('2026-11-25T09:00:00Z'), days: 3, clock: () => at, echoPeriod: true });
+    try {
+      const res = await request(`${s.url}/orgs/${s.orgs[0]!.guid}/widgets/revenue`, { headers: { ...HEADERS, Authorization: `Bearer ${s.credentials.token}` } });
+      const body = (await res.body.json()) as any;
+      // Moscow midnight of 2026-11-25 until the clock's instant; the previous window is as long, just before.
+      expect(body.current_summary.period).toEqual({ date_from: '2026-11-24T21:00:00.0000000Z', date_to: '2026-11-25T09:30:00.0000000Z', type_of: 'Period' });
+      expect(body.previous_summary.period.date_to).toBe('2026-11-24T20:59:59.9990000Z');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('can leave out the reported period, write growth as a fraction and name units', async () => {
+    const s = await startLifeposSim({ now: new Date('2026-11-25T09:00:00Z'), days: 20, echoPeriod: false, growthScale: 'fraction', uomNames: true });
+    try {
+      const headers = { ...HEADERS, Authorization: `Bearer ${s.credentials.token}` };
+      const q = 'processed_at_from=2026-11-15T21:00:00.000Z&processed_at_to=2026-11-22T20:59:59.999Z';
+      const res = await request(`${s.url}/orgs/${s.orgs[0]!.guid}/widgets/revenue?${q}`, { headers });
+      const body = (await res.body.json()) as any;
+      expect(body.current_summary.period).toBeUndefined();
+      expect(body.previous_summary.period).toBeUndefined();
+      const cur = new Decimal(body.current_summary.sum.total.value);
+      const prev = new Decimal(body.previous_summary.sum.total.value);
+      expect(body.growth_rate.percentage).toBe(cur.minus(prev).div(prev.abs()).toDecimalPlaces(4, Decimal.ROUND_HALF_UP).toNumber());
+      const sale = await request(`${s.url}/orgs/${s.orgs[0]!.guid}/deals/sales/${EXAMPLE}?presentation=full`, { headers });
+      expect(((await sale.body.json()) as any).positions[0].uom).toMatchObject({ name: 'шт', type_of: 'Uom' });
+    } finally {
+      await s.close();
+    }
   });
 });
 

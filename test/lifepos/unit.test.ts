@@ -2,12 +2,18 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { UpstreamError } from '../../src/http/errors.js';
+import { Runtime } from '../../src/runtime.js';
+import { seedData } from '../../src/sim/lifepos/data.js';
+import { startLifeposSim } from '../../src/sim/lifepos/index.js';
+import { saleJson } from '../../src/sim/lifepos/wire.js';
+import { LifeposClient } from '../../src/sources/lifepos/client.js';
 import { explain, parseLifeposError } from '../../src/sources/lifepos/errors.js';
 import { toSale } from '../../src/sources/lifepos/sale.js';
-import { enumName, parseTimestamp, SETTLEMENT_SUBJECTS, TAXES } from '../../src/sources/lifepos/schemas.js';
-import { moneyOf, roubles } from '../../src/sources/lifepos/units.js';
-import { toRevenueWidget } from '../../src/sources/lifepos/widget.js';
+import { enumName, parseTimestamp, SaleSchema, SETTLEMENT_SUBJECTS, TAXES } from '../../src/sources/lifepos/schemas.js';
+import { exactMoney, finerThanKopeck, moneyOf, roubles } from '../../src/sources/lifepos/units.js';
+import { growthScale, toRevenueWidget } from '../../src/sources/lifepos/widget.js';
 import { WIDGET_PARAMS, widgetQuery } from '../../src/sources/lifepos/widget-query.js';
 
 /** Pure parts of the LIFE POS client: timestamps, enums, the money unit, widget and sale parsing, errors. */
@@ -43,6 +49,17 @@ describe('LIFE POS parsing', () => {
     expect(three.toString()).toBe('0.3');
     expect(moneyOf({ value: 10000, currency: 0 }, 'minor')).toEqual({ amount: new Decimal(100), currency: 'RUB' });
     expect(moneyOf({ currency: 'RUB' }, 'minor').amount).toBeUndefined();
+  });
+
+  it('keeps every digit of an amount finer than a kopeck for structuredContent', () => {
+    expect(exactMoney(new Decimal('123.456'))).toBe('123.456');
+    expect(exactMoney(new Decimal('-0.005'))).toBe('-0.005');
+    expect(exactMoney(new Decimal('12.3'))).toBe('12.30');
+    expect(exactMoney(new Decimal(7))).toBe('7.00');
+    expect(exactMoney(undefined)).toBeNull();
+    expect(finerThanKopeck(new Decimal('0.001'))).toBe(true);
+    expect(finerThanKopeck(new Decimal('0.01'))).toBe(false);
+    expect(finerThanKopeck(undefined)).toBe(false);
   });
 
   it('keeps the widget period parameter names in one place', () => {
@@ -81,6 +98,28 @@ describe('LIFE POS widget parsing', () => {
   });
 });
 
+describe('LIFE POS growth rate scale', () => {
+  const d = (v: string) => new Decimal(v);
+  it('reads growth_rate.percentage as percent or as a fraction by comparing it with the recomputed growth', () => {
+    expect(growthScale(d('12.4'), d('12.3981'))).toBe('percent');
+    expect(growthScale(d('0.124'), d('12.3981'))).toBe('fraction');
+    expect(growthScale(d('-0.0833'), d('-8.3333'))).toBe('fraction');
+    expect(growthScale(d('-8.33'), d('-8.3333'))).toBe('percent');
+    // Large growth: a relative tolerance, since rounding the sums moves big percentages more.
+    expect(growthScale(d('15234.5'), d('15240.1'))).toBe('percent');
+    // Near zero both readings fit: the closer one wins, percent on a tie.
+    expect(growthScale(d('0'), d('0'))).toBe('percent');
+    expect(growthScale(d('0.0004'), d('0.04'))).toBe('fraction');
+  });
+
+  it('says unknown when neither scale matches or there is nothing to compare with', () => {
+    expect(growthScale(d('3.5'), d('12.3981'))).toBe('unknown');
+    expect(growthScale(d('1240'), d('12.4'))).toBe('unknown');
+    expect(growthScale(d('12.4'), undefined)).toBe('unknown');
+    expect(growthScale(undefined, d('12.4'))).toBe('unknown');
+  });
+});
+
 describe('LIFE POS sale parsing', () => {
   it('reads the documented example: enum number, 0001 timestamps, total as sent', () => {
     const sale = toSale(
@@ -106,6 +145,59 @@ describe('LIFE POS sale parsing', () => {
   });
 });
 
+describe('LIFE POS sale parsing of the simulator\'s full documented shape', () => {
+  it('reads every seeded sale with every extension declared, ignoring what it does not use', () => {
+    const data = seedData({ now: new Date('2026-11-25T09:00:00Z'), days: 3, seed: 31 });
+    const all = new Set(['retail_app', 'payment_methods', 'payment_recipients', 'discounts']);
+    const deleted = data.sales.find((s) => s.guid === data.fixtures.deletedSale)!;
+    for (const sale of [deleted, ...data.sales.slice(0, 40)]) {
+      for (const unit of ['minor', 'major'] as const) {
+        const wire = JSON.parse(JSON.stringify(saleJson(sale, unit, all, true, { uomNames: unit === 'major' })));
+        const parsed = SaleSchema.safeParse(wire);
+        expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
+        const out = toSale(parsed.data!, unit);
+        expect(out.total?.toFixed(2)).toBe(new Decimal(sale.total).div(100).toFixed(2));
+        expect(out.positions?.map((p) => p.sum?.toFixed(2))).toEqual(sale.positions.map((p) => new Decimal(p.total).div(100).toFixed(2)));
+        expect(out.positions?.map((p) => p.uomName)).toEqual(sale.positions.map((p) => (unit === 'major' ? p.uom_name : undefined)));
+      }
+    }
+    const wire = saleJson(deleted, 'minor', all, true) as Record<string, any>;
+    expect(wire.deleted_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}Z$/);
+    expect(toSale(SaleSchema.parse(wire), 'minor').deletedAt?.toISOString()).toBe(wire.deleted_at.replace(/(\.\d{3})\d+Z$/, '$1Z'));
+    expect(wire.positions[0].marking_attributes.marks).toHaveLength(2);
+    expect(wire.positions[1].additional_attributes).toMatchObject({ as_agent_type_of: 'Agent', type_of: 'DealPositionAdditionalAttributes' });
+    expect(wire.extensions.retail_app.deal_position_permissions).toHaveLength(2);
+  });
+});
+
+describe('LIFE POS static token cooldown', () => {
+  it('tries a refused LIFEPOS_TOKEN again after the cooldown when there is no phone login', async () => {
+    const sim = await startLifeposSim({ now: new Date('2026-11-25T09:00:00Z'), days: 2, seed: 3 });
+    let now = Date.parse('2026-11-25T09:00:00Z');
+    try {
+      const runtime = new Runtime(loadConfig({ LIFEPOS_BASE_URL: sim.url, LIFEPOS_TOKEN: sim.credentials.token, HTTP_RETRIES: '0' }), () => new Date(now));
+      const client = LifeposClient.for(runtime);
+      const signal = new AbortController().signal;
+      // The token is refused once (revoked for a moment, say)…
+      sim.server.inject({ kind: 'status', status: 401, body: { code: 'Unauthorized', message: 'Token is invalid', info: '' } }, { times: 1 });
+      await expect(client.organizations(signal)).rejects.toThrow(/LIFE POS refused LIFEPOS_TOKEN/);
+      // …then, within the cooldown, it is not sent again.
+      sim.server.clearRequests();
+      now += 59_000;
+      await expect(client.organizations(signal)).rejects.toThrow(/tried again in 1 s/);
+      expect(sim.server.requests).toHaveLength(0);
+      // After the cooldown the same token is tried and works.
+      now += 1_000;
+      const orgs = await client.organizations(signal);
+      expect(orgs.map((o) => o.guid)).toEqual(sim.orgs.map((o) => o.guid));
+      expect(sim.server.requests.length).toBeGreaterThan(0);
+      expect(sim.server.requests.every((r) => r.headers.authorization === `Bearer ${sim.credentials.token}`)).toBe(true);
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
 describe('LIFE POS errors', () => {
   const error = (status: number, body: unknown) => new UpstreamError({ source: 'lifepos', status, code: 'x', retryable: false, message: 'raw', body });
 
@@ -123,12 +215,21 @@ describe('LIFE POS errors', () => {
 });
 
 describe('LIFE POS simulator independence', () => {
-  it('imports nothing from tools/, src/sources/ or src/money.ts', () => {
+  const importsOf = (path: string) => [...readFileSync(path, 'utf8').matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)].map((m) => m[1]!);
+
+  it('imports nothing from tools/, src/sources/ or src/money.ts — nor does the framework it builds on', () => {
     const dir = fileURLToPath(new URL('../../src/sim/lifepos/', import.meta.url));
-    for (const file of readdirSync(dir)) {
-      const text = readFileSync(`${dir}${file}`, 'utf8');
-      const imports = [...text.matchAll(/from '([^']+)'/g)].map((m) => m[1]!);
-      for (const spec of imports) expect(spec, `${file} imports ${spec}`).not.toMatch(/tools\/|sources\/|money\.js/);
+    const framework = fileURLToPath(new URL('../../src/sim/framework.ts', import.meta.url));
+    const files = [...readdirSync(dir).map((f) => `${dir}${f}`), framework];
+    expect(files.length).toBeGreaterThan(4);
+    for (const file of files) {
+      const imports = importsOf(file);
+      for (const spec of imports) {
+        expect(spec, `${file} imports ${spec}`).not.toMatch(/tools\/|sources\/|money(\.js)?$/);
+        // Out of its own folder, the simulator reaches the framework only (no config, http, runtime…).
+        if (file !== framework && spec.startsWith('../')) expect(spec, `${file} imports ${spec}`).toBe('../framework.js');
+        if (file === framework) expect(spec.startsWith('.'), `framework.ts imports ${spec}`).toBe(false);
+      }
     }
   });
 });

@@ -7,7 +7,9 @@ import { seededRandom } from '../framework.js';
  * Besides random sales the data holds fixtures tests rely on:
  * - the documented example sale (guid 7564edaa-…): one 5000 position, total_sum 10000 — positions do not
  *   add up to the total; `settlement_subject: 0` (an enum as a number); created_at `0001-01-01T00:00:00Z`;
- * - a "big basket" sale with 27 positions, customer data, discounts and payment-method extensions.
+ * - a "big basket" sale with 27 positions, customer data, discounts (two on positions of the same name),
+ *   payment-method and payment-recipient extensions, receipt attributes;
+ * - a cancelled, deleted sale with a marked good (marking codes) and an agent's service (agent data).
  */
 
 export interface SimOrg {
@@ -24,6 +26,8 @@ export interface SimPosition {
   settlement_subject: string | number;
   tax: string;
   uom_guid: string;
+  /** The unit's short name; the API's `uom` reference carries only a guid unless the simulator is told otherwise. */
+  uom_name: string;
   /** Kopecks. */
   price: number;
   quantity: number;
@@ -31,6 +35,12 @@ export interface SimPosition {
   total: number;
   barcode?: string;
   made_in?: string;
+  /** Free text the POS attaches to a position (an SKU here). */
+  meta?: string;
+  /** A marked good (Честный знак): one scanned marking code per unit. */
+  marking_codes?: string[];
+  /** Sold as an agent for a supplier (FFD agent data). */
+  agent?: { type: string; supplier_name: string; supplier_inn: string; supplier_phones: string[] };
 }
 
 export interface SimSale {
@@ -52,8 +62,15 @@ export interface SimSale {
   customer?: { name: string; inn?: string; contacts?: string };
   discounts?: { percentage: number; positions: Array<{ position_guid: string; type: 'Absolute' | 'Percentage'; amount: number; original_price: number }> };
   payment_methods?: { cash: boolean; card: boolean; cashless: boolean; quick: boolean };
+  /** The payment_recipients extension: whose money this is when the shop sells as an agent. */
+  payment_recipient?: { inn: string; agent_inn: string };
+  /** Sale-level additional attributes printed on the receipt. */
+  receipt?: { settlement_location: string; header: string[]; footer: string[] };
+  meta?: string;
   created_at: string;
   updated_at: string;
+  /** Set when the sale was deleted (archived). */
+  deleted_at?: string;
 }
 
 export interface SimRefund {
@@ -72,7 +89,7 @@ export interface SimData {
   sales: SimSale[];
   refunds: SimRefund[];
   /** Guids of the fixtures. */
-  fixtures: { documentedExample: string; bigBasket: string };
+  fixtures: { documentedExample: string; bigBasket: string; deletedSale: string };
 }
 
 export interface SeedOptions {
@@ -86,7 +103,7 @@ export interface SeedOptions {
   salesPerDay?: number;
 }
 
-const GOODS: Array<{ name: string; price: number; uom: 'pcs' | 'kg'; tax: string; subject: string }> = [
+const GOODS: Array<{ name: string; price: number; uom: 'pcs' | 'kg'; tax: string; subject: string; marked?: boolean; agent?: boolean }> = [
   { name: 'Хлеб «Бородинский»', price: 6490, uom: 'pcs', tax: 'Tax10', subject: 'Product' },
   { name: 'Молоко 3,2 % 1 л', price: 9950, uom: 'pcs', tax: 'Tax10', subject: 'Product' },
   { name: 'Сыр «Российский»', price: 74900, uom: 'kg', tax: 'Tax10', subject: 'Product' },
@@ -94,12 +111,14 @@ const GOODS: Array<{ name: string; price: number; uom: 'pcs' | 'kg'; tax: string
   { name: 'Конфеты «Мишка»', price: 112000, uom: 'kg', tax: 'Tax20', subject: 'Product' },
   { name: 'Букет «Весна»', price: 249000, uom: 'pcs', tax: 'Tax20', subject: 'Product' },
   { name: 'Упаковка подарочная', price: 15000, uom: 'pcs', tax: 'Tax20', subject: 'Service' },
-  { name: 'Доставка по городу', price: 35000, uom: 'pcs', tax: 'TaxFree', subject: 'Service' },
-  { name: 'Вино столовое 0,75 л', price: 89999, uom: 'pcs', tax: 'Tax20', subject: 'ExciseProduct' },
+  { name: 'Доставка по городу', price: 35000, uom: 'pcs', tax: 'TaxFree', subject: 'Service', agent: true },
+  { name: 'Вино столовое 0,75 л', price: 89999, uom: 'pcs', tax: 'Tax20', subject: 'ExciseProduct', marked: true },
   { name: 'Яблоки «Гала»', price: 18990, uom: 'kg', tax: 'Tax10', subject: 'Product' },
 ];
 
 export const UOM_GUIDS = { pcs: '79600000-0b6e-4c55-9d1f-6a3c8c1e0796', kg: '16600000-0b6e-4c55-9d1f-6a3c8c1e0166' };
+export const UOM_NAMES = { pcs: 'шт', kg: 'кг' };
+const COURIER = { type: 'Agent', supplier_name: 'ИП Курьеров Д. С.', supplier_inn: '771234567890', supplier_phones: ['+79990001122'] };
 
 /** `ms` as the API writes timestamps: UTC with 7 fractional digits. */
 export function isoTicks(ms: number, extraTicks = 0): string {
@@ -152,17 +171,24 @@ export function seedData(options: SeedOptions = {}): SimData {
     Array.from({ length: count }, () => {
       const good = pick(GOODS);
       const quantity = good.uom === 'kg' ? Math.round((0.2 + rand() * 1.8) * 1000) / 1000 : 1 + Math.floor(rand() * 3);
+      const guid = uuidFrom(rand);
+      const barcode = good.uom === 'pcs' ? `46${String(Math.floor(rand() * 1e11)).padStart(11, '0')}` : undefined;
+      // Derived from what was already drawn, so the extra fields leave the seeded ledger as it was.
       return {
-        guid: uuidFrom(rand),
+        guid,
         name: good.name,
         settlement_subject: good.subject,
         tax: good.tax,
         uom_guid: UOM_GUIDS[good.uom],
+        uom_name: UOM_NAMES[good.uom],
         price: good.price,
         quantity,
         total: lineTotal(good.price, quantity),
-        barcode: good.uom === 'pcs' ? `46${String(Math.floor(rand() * 1e11)).padStart(11, '0')}` : undefined,
+        barcode,
         made_in: 'RUS',
+        meta: `sku:${GOODS.indexOf(good) + 101}`,
+        ...(good.marked ? { marking_codes: Array.from({ length: quantity }, (_, u) => `010${barcode ?? ''}21${guid.slice(0, 8)}${u}`) } : {}),
+        ...(good.agent ? { agent: COURIER } : {}),
       };
     });
 
@@ -236,7 +262,7 @@ export function seedData(options: SeedOptions = {}): SimData {
     shipping_status: 'NotShipped',
     total: 10000,
     positions: [
-      { guid: '00000000-0000-0000-0000-000000000000', name: 'Конфеты', settlement_subject: 0, tax: 'Tax20', uom_guid: UOM_GUIDS.pcs, price: 1000, quantity: 5, total: 5000 },
+      { guid: '00000000-0000-0000-0000-000000000000', name: 'Конфеты', settlement_subject: 0, tax: 'Tax20', uom_guid: UOM_GUIDS.pcs, uom_name: UOM_NAMES.pcs, price: 1000, quantity: 5, total: 5000 },
     ],
     created_at: '0001-01-01T00:00:00Z',
     updated_at: '0001-01-01T00:00:00Z',
@@ -246,6 +272,7 @@ export function seedData(options: SeedOptions = {}): SimData {
   // A big basket: more positions than a concise answer shows, with customer, discounts and payment methods.
   const bigAt = mskDayStart(now) - 2 * DAY_MS + 15 * 3_600_000 + 7 * 60_000;
   const bigPositions = makePositions(27);
+  const twin = bigPositions.find((p, i) => i > 0 && p.name === bigPositions[0]!.name) ?? bigPositions[1]!;
   const big: SimSale = {
     guid: uuidFrom(rand),
     org_guid: first.guid,
@@ -263,15 +290,53 @@ export function seedData(options: SeedOptions = {}): SimData {
     customer: { name: 'ООО «Ромашка»', inn: '7701234567', contacts: '+7 900 000-00-00' },
     discounts: {
       percentage: 5,
-      positions: [{ position_guid: bigPositions[0]!.guid, type: 'Absolute', amount: 500, original_price: bigPositions[0]!.price + 500 }],
+      positions: [
+        { position_guid: bigPositions[0]!.guid, type: 'Absolute', amount: 500, original_price: bigPositions[0]!.price + 500 },
+        // A second discount on a position with the same name as the first: only its number tells them apart.
+        { position_guid: twin.guid, type: 'Percentage', amount: 10, original_price: twin.price },
+      ],
     },
     payment_methods: { cash: true, card: true, cashless: true, quick: false },
+    payment_recipient: { inn: '7701234567', agent_inn: '500100732259' },
+    receipt: { settlement_location: 'г. Москва, ул. Ленина, 1', header: ['Спасибо за покупку!'], footer: ['Ждём вас снова'] },
+    meta: 'order:2048',
     created_at: isoTicks(bigAt, 0),
     updated_at: isoTicks(bigAt + 120_000, 0),
   };
   sales.push(big);
 
+  // A cancelled and deleted sale with a marked good and an agent's service (FFD agent data).
+  const deletedAt = mskDayStart(now) - 3 * DAY_MS + 11 * 3_600_000;
+  const wine = GOODS.find((g) => g.marked)!;
+  const courier = GOODS.find((g) => g.agent)!;
+  const deletedPositions: SimPosition[] = [
+    {
+      guid: uuidFrom(rand), name: wine.name, settlement_subject: wine.subject, tax: wine.tax, uom_guid: UOM_GUIDS.pcs, uom_name: UOM_NAMES.pcs,
+      price: wine.price, quantity: 2, total: wine.price * 2, barcode: '4600000000017', made_in: 'ITA', meta: 'sku:109',
+      marking_codes: ['0104600000000017215abcdefghijk0', '0104600000000017215abcdefghijk1'],
+    },
+    { guid: uuidFrom(rand), name: courier.name, settlement_subject: courier.subject, tax: courier.tax, uom_guid: UOM_GUIDS.pcs, uom_name: UOM_NAMES.pcs, price: courier.price, quantity: 1, total: courier.price, agent: COURIER },
+  ];
+  const deleted: SimSale = {
+    guid: uuidFrom(rand),
+    org_guid: first.guid,
+    outlet_guid: first.outlets[1]!.guid,
+    workplace_guid: first.workplaces[0]!,
+    opened_by_guid: first.employees[2]!.guid,
+    number: 'D-77',
+    opened_at: isoTicks(deletedAt, 42),
+    state: 'Cancelled',
+    payment_status: 'NotPaid',
+    shipping_status: 'NotShipped',
+    total: deletedPositions.reduce((s, p) => s + p.total, 0),
+    positions: deletedPositions,
+    created_at: isoTicks(deletedAt, 0),
+    updated_at: isoTicks(deletedAt + 300_000, 0),
+    deleted_at: isoTicks(deletedAt + 300_000, 5),
+  };
+  sales.push(deleted);
+
   sales.sort((a, b) => (a.opened_at < b.opened_at ? -1 : 1));
   refunds.sort((a, b) => (a.processed_at < b.processed_at ? -1 : 1));
-  return { orgs, foreignOrg, sales, refunds, fixtures: { documentedExample: documentedExample.guid, bigBasket: big.guid } };
+  return { orgs, foreignOrg, sales, refunds, fixtures: { documentedExample: documentedExample.guid, bigBasket: big.guid, deletedSale: deleted.guid } };
 }

@@ -9,7 +9,18 @@ export { moneyValue } from './wire.js';
 
 export interface LifeposSimOptions extends SeedOptions {
   moneyUnit?: MoneyUnit;
+  /** Scale of the widget's shares (default fraction) and of growth_rate.percentage (default percent). */
   shareScale?: ShareScale;
+  growthScale?: ShareScale;
+  /** false: the widget's summaries carry no `period` (the API does not echo what it reported). */
+  echoPeriod?: boolean;
+  /** Name the unit inside each position's `uom` reference (the documented Reference has only a guid). */
+  uomNames?: boolean;
+  /**
+   * The simulator's clock: its "today" (the widget's default window) and token expiry. Default: time runs
+   * from the seeding `now` (so a sim seeded at a fixed date lives on that date), else the real clock.
+   */
+  clock?: () => Date;
   tokenTtlMs?: number;
   rps?: number;
   orgsPageSize?: number;
@@ -45,11 +56,20 @@ export async function startLifeposSim(options: LifeposSimOptions = {}): Promise<
   const data = seedData(options);
   const moneyUnit = options.moneyUnit ?? 'minor';
   const state = new LifeposSimState();
+  const startedAt = Date.now();
+  const seededAt = options.now?.getTime();
+  const clock = options.clock
+    ? () => options.clock!().getTime()
+    : seededAt === undefined
+      ? () => Date.now()
+      : () => seededAt + (Date.now() - startedAt);
   const server = createLifeposServer(
     {
       data,
       moneyUnit,
-      shareScale: options.shareScale ?? 'fraction',
+      widget: { shareScale: options.shareScale ?? 'fraction', growthScale: options.growthScale ?? 'percent', echoPeriod: options.echoPeriod ?? true },
+      sale: { uomNames: options.uomNames ?? false },
+      clock,
       ...DEMO_CREDENTIALS,
       apiToken: DEMO_CREDENTIALS.token,
       tokenTtlMs: options.tokenTtlMs ?? 30 * 24 * 3_600_000,

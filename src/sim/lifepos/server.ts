@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { RateWindow, SimServer, header, type SimReply, type SimRequest } from '../framework.js';
 import type { SimData, SimOrg } from './data.js';
-import { errorBody, orgJson, saleJson, type MoneyUnit } from './wire.js';
-import { instantOf, revenueWidget, type ShareScale, type Window } from './widget.js';
+import { errorBody, orgJson, saleJson, type MoneyUnit, type SaleStyle } from './wire.js';
+import { instantOf, revenueWidget, type Window, type WidgetStyle } from './widget.js';
 
 /**
  * LIFE POS v6 on the other side of the wire (api-facts §1): phone sign-in issuing bearer tokens, a static
@@ -14,7 +14,10 @@ import { instantOf, revenueWidget, type ShareScale, type Window } from './widget
 export interface LifeposServerOptions {
   data: SimData;
   moneyUnit: MoneyUnit;
-  shareScale: ShareScale;
+  widget: WidgetStyle;
+  sale: SaleStyle;
+  /** The simulator's clock (ms): its "today" for the widget's default window and token expiry. */
+  clock: () => number;
   phone: string;
   password: string;
   /** Accepted as is (a long-lived key), with or without `Bearer`. */
@@ -87,7 +90,7 @@ export function createLifeposServer(options: LifeposServerOptions, state = new L
     if (!token) return reply(401, 'Unauthorized', 'Authorization is required');
     if (token === options.apiToken) return undefined;
     const expires = state.sessions.get(token);
-    if (expires === undefined || expires < Date.now() || state.rejectSessions) {
+    if (expires === undefined || expires < options.clock() || state.rejectSessions) {
       state.sessions.delete(token);
       return reply(401, 'Unauthorized', 'Token is invalid or expired');
     }
@@ -115,7 +118,7 @@ export function createLifeposServer(options: LifeposServerOptions, state = new L
       return reply(401, 'WrongUsernameOrPassword', 'Неверный логин или пароль');
     }
     const token = randomBytes(24).toString('base64url');
-    state.sessions.set(token, Date.now() + options.tokenTtlMs);
+    state.sessions.set(token, options.clock() + options.tokenTtlMs);
     return { status: 200, body: { token } };
   };
 
@@ -151,7 +154,7 @@ export function createLifeposServer(options: LifeposServerOptions, state = new L
   const widget = (req: SimRequest): SimReply => {
     const org = orgOf(req);
     if (isReply(org)) return org;
-    const now = Date.now();
+    const now = options.clock();
     const todayStart = Math.floor((now + MSK) / (24 * HOUR)) * 24 * HOUR - MSK;
     const read = (name: string) => (options.ignorePeriodParams ? undefined : instantParam(req, name));
     const from = read(PARAMS.from);
@@ -170,7 +173,7 @@ export function createLifeposServer(options: LifeposServerOptions, state = new L
     if (outlet !== undefined && !org.outlets.some((o) => o.guid === outlet.toLowerCase())) {
       return reply(404, 'NotFound', 'Торговая точка не найдена', `Outlet ${outlet} was not found in organization ${org.guid}`);
     }
-    return { status: 200, body: revenueWidget(data, org.guid, outlet?.toLowerCase(), current, previous, options.moneyUnit, options.shareScale) };
+    return { status: 200, body: revenueWidget(data, org.guid, outlet?.toLowerCase(), current, previous, options.moneyUnit, options.widget) };
   };
 
   const sale = (req: SimRequest): SimReply => {
@@ -182,7 +185,7 @@ export function createLifeposServer(options: LifeposServerOptions, state = new L
     if (!found) return reply(404, 'NotFound', 'Продажа не найдена', `Sale ${guid} was not found`);
     const declared = new Set((header(req, 'x-lp-client-extensions') ?? '').split(',').map((s) => s.trim()).filter(Boolean));
     const full = req.query.get('presentation') === 'full';
-    return { status: 200, body: saleJson(found, options.moneyUnit, declared, full) };
+    return { status: 200, body: saleJson(found, options.moneyUnit, declared, full, options.sale) };
   };
 
   return new SimServer({

@@ -11,8 +11,10 @@ import { money, type MoneyUnit } from './wire.js';
  * - average/median per group over the operation amounts, rounded half-up to a kopeck (0 when empty);
  * - share: each group's part of payments + refunds by absolute sum and by count (fractions 0–1, 4 places,
  *   or percent with 2 places when the simulator runs with `shareScale: 'percent'`); total = the whole;
- * - growth_rate: net change of `sum.total` against the previous window in percent, 2 places;
- *   `is_calculated: false` (and 0) when the previous net total is zero.
+ * - growth_rate: net change of `sum.total` against the previous window in percent, 2 places (or as a
+ *   fraction of 1 with 4 places when the simulator runs with `growthScale: 'fraction'` — the scale is
+ *   undocumented); `is_calculated: false` (and 0) when the previous net total is zero;
+ * - period: the window reported, unless the simulator runs with `echoPeriod: false` (then no `period`).
  * Windows are inclusive on both ends, compared at millisecond precision.
  */
 
@@ -22,6 +24,13 @@ export interface Window {
 }
 
 export type ShareScale = 'fraction' | 'percent';
+
+/** How this simulator instance writes the widget (the vendor leaves these undocumented). */
+export interface WidgetStyle {
+  shareScale: ShareScale;
+  growthScale: ShareScale;
+  echoPeriod: boolean;
+}
 
 const PAID = new Set(['Paid', 'Refunded', 'PartiallyRefunded']);
 
@@ -65,7 +74,8 @@ function ratio(part: number, whole: number, scale: ShareScale): number {
   return scale === 'fraction' ? r.toDecimalPlaces(4, Decimal.ROUND_HALF_UP).toNumber() : r.times(100).toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toNumber();
 }
 
-function summary(data: SimData, org: string, outlet: string | undefined, w: Window, unit: MoneyUnit, scale: ShareScale) {
+function summary(data: SimData, org: string, outlet: string | undefined, w: Window, unit: MoneyUnit, style: WidgetStyle) {
+  const scale = style.shareScale;
   const { payments, refunds } = operations(data, org, outlet, w);
   const signed = [...payments, ...refunds.map((r) => -r)];
   const sumPay = payments.reduce((s, v) => s + v, 0);
@@ -86,7 +96,7 @@ function summary(data: SimData, org: string, outlet: string | undefined, w: Wind
         { by_sum: ratio(sumRef, gross, scale), by_count: ratio(refunds.length, count, scale), type_of: 'RevenueShare' },
         { by_sum: ratio(gross, gross, scale), by_count: ratio(count, count, scale), type_of: 'RevenueShare' },
       ),
-      period: { date_from: isoTicks(w.from), date_to: isoTicks(w.to), type_of: 'Period' },
+      ...(style.echoPeriod ? { period: { date_from: isoTicks(w.from), date_to: isoTicks(w.to), type_of: 'Period' } } : {}),
       type_of: 'RevenueSummary',
     },
   };
@@ -99,14 +109,13 @@ export function revenueWidget(
   current: Window,
   previous: Window,
   unit: MoneyUnit,
-  scale: ShareScale,
+  style: WidgetStyle,
 ): Record<string, unknown> {
-  const cur = summary(data, org, outlet, current, unit, scale);
-  const prev = summary(data, org, outlet, previous, unit, scale);
+  const cur = summary(data, org, outlet, current, unit, style);
+  const prev = summary(data, org, outlet, previous, unit, style);
   const calculated = prev.net !== 0;
-  const percentage = calculated
-    ? new Decimal(cur.net - prev.net).div(Math.abs(prev.net)).times(100).toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toNumber()
-    : 0;
+  const change = calculated ? new Decimal(cur.net - prev.net).div(Math.abs(prev.net)) : new Decimal(0);
+  const percentage = style.growthScale === 'fraction' ? change.toDecimalPlaces(4, Decimal.ROUND_HALF_UP).toNumber() : change.times(100).toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toNumber();
   return {
     current_summary: cur.json,
     previous_summary: prev.json,

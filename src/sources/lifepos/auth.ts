@@ -7,14 +7,31 @@ import { apiWords } from './errors.js';
 import { SignInSchema } from './schemas.js';
 
 /**
+ * How long a refused LIFEPOS_TOKEN is left alone when there is no phone login to fall back on. Then it is
+ * tried again: a long-running server recovers once the token is reinstated (or the outage ends), without
+ * hammering the API with a token it just refused.
+ */
+export const STATIC_TOKEN_RETRY_MS = 60_000;
+
+export interface LifeposAuthOptions {
+  /** Milliseconds clock (tests use a fake one). */
+  now?: () => number;
+  staticRetryMs?: number;
+}
+
+/**
  * Where the bearer token comes from: LIFEPOS_TOKEN as given, or a phone sign-in whose token is kept in
  * memory for the life of the process. Concurrent callers share one sign-in. A token the API refused
- * (401) is dropped; the caller may then get one fresh token and must give up after that.
+ * (401) is dropped; the caller may then get one fresh token and must give up after that. A refused
+ * LIFEPOS_TOKEN with no phone login is retried after a cooldown (STATIC_TOKEN_RETRY_MS).
  */
 export class LifeposAuth {
   #session: string | undefined;
   #pending: Promise<string> | undefined;
-  #staticRefused = false;
+  /** When LIFEPOS_TOKEN was last refused (clock ms); undefined while it is believed good. */
+  #staticRefusedAt: number | undefined;
+  readonly #now: () => number;
+  readonly #staticRetryMs: number;
   /** How many sign-ins this process made (for logs and tests). */
   signIns = 0;
 
@@ -22,22 +39,37 @@ export class LifeposAuth {
     private readonly config: LifeposConfig,
     private readonly upstream: Upstream,
     private readonly headers: () => Record<string, string>,
-  ) {}
+    options: LifeposAuthOptions = {},
+  ) {
+    this.#now = options.now ?? Date.now;
+    this.#staticRetryMs = options.staticRetryMs ?? STATIC_TOKEN_RETRY_MS;
+  }
+
+  /** LIFEPOS_TOKEN may be used: never refused, or refused with no sign-in to fall back on and the cooldown over. */
+  #staticUsable(): boolean {
+    if (!this.config.token) return false;
+    if (this.#staticRefusedAt === undefined) return true;
+    if (this.canSignIn) return false;
+    return this.#now() - this.#staticRefusedAt >= this.#staticRetryMs;
+  }
 
   get canSignIn(): boolean {
     return Boolean(this.config.phone && this.config.password);
   }
 
   async token(): Promise<string> {
-    if (this.config.token && !this.#staticRefused) return this.config.token.reveal();
+    if (this.#staticUsable()) return this.config.token!.reveal();
     if (this.#session) return this.#session;
     if (!this.canSignIn) {
+      const wait = this.#staticRefusedAt === undefined ? 0 : Math.ceil((this.#staticRetryMs - (this.#now() - this.#staticRefusedAt)) / 1000);
       throw new UpstreamError({
         source: 'lifepos',
         status: 401,
         code: 'Unauthorized',
         retryable: false,
-        message: 'LIFE POS refused LIFEPOS_TOKEN (401 Unauthorized). Set a valid LIFEPOS_TOKEN, or LIFEPOS_PHONE and LIFEPOS_PASSWORD so revenue-mcp can sign in.',
+        message:
+          `LIFE POS refused LIFEPOS_TOKEN (401 Unauthorized); it will be tried again in ${Math.max(1, wait)} s. ` +
+          'Set a valid LIFEPOS_TOKEN, or LIFEPOS_PHONE and LIFEPOS_PASSWORD so revenue-mcp can sign in.',
       });
     }
     // One sign-in for everyone waiting; not tied to any one caller's signal, so a cancelled call does
@@ -52,7 +84,7 @@ export class LifeposAuth {
    */
   refused(token: string): boolean {
     if (this.config.token && token === this.config.token.reveal()) {
-      this.#staticRefused = true;
+      this.#staticRefusedAt = this.#now();
       if (this.canSignIn) log('warning', 'LIFE POS refused LIFEPOS_TOKEN (401); signing in with LIFEPOS_PHONE instead');
       return this.canSignIn;
     }

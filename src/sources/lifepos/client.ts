@@ -18,7 +18,7 @@ import { widgetQuery, type Window } from './widget-query.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Model extensions we can show; the API returns extensions only when the client declares them [I]. */
-const SALE_EXTENSIONS = 'discounts,payment_methods';
+const SALE_EXTENSIONS = 'discounts,payment_methods,payment_recipients';
 const ORGS_TTL_MS = 10 * 60_000;
 const MAX_ORG_PAGES = 20;
 
@@ -45,7 +45,7 @@ export class LifeposClient {
   constructor(runtime: Runtime) {
     this.config = runtime.config.lifepos;
     this.#upstream = runtime.upstream('lifepos', { parseError: parseLifeposError });
-    this.auth = new LifeposAuth(this.config, this.#upstream, () => this.#headers());
+    this.auth = new LifeposAuth(this.config, this.#upstream, () => this.#headers(), { now: () => runtime.now().getTime() });
   }
 
   static for(runtime: Runtime): LifeposClient {

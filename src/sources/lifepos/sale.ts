@@ -58,6 +58,8 @@ export interface Sale {
   discounts: { salePercentage: Decimal | undefined; positions: SaleDiscount[] } | undefined;
   /** Payment methods the sale allows, from the payment_methods extension. */
   paymentMethods: string[] | undefined;
+  /** Whose money it is when the shop sells as an agent (payment_recipients extension). */
+  paymentRecipient: { inn: string | undefined; agentInn: string | undefined } | undefined;
 }
 
 const text = (v: string | null | undefined) => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
@@ -115,6 +117,8 @@ export function toSale(raw: RawSale, unit: Unit): Sale {
   const paymentMethods = availabilities
     ? METHOD_FLAGS.filter(([flag]) => availabilities.some((a) => a[flag] === true)).map(([, label]) => label)
     : undefined;
+  const r = raw.extensions?.payment_recipients;
+  const paymentRecipient = r && (text(r.payment_recipient_inn) || text(r.agent_inn)) ? { inn: text(r.payment_recipient_inn), agentInn: text(r.agent_inn) } : undefined;
   return {
     guid: text(raw.guid),
     number: text(raw.number),
@@ -136,5 +140,6 @@ export function toSale(raw: RawSale, unit: Unit): Sale {
     customer,
     discounts,
     paymentMethods,
+    paymentRecipient,
   };
 }

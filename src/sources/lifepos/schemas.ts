@@ -143,6 +143,10 @@ export const SaleSchema = loose({
     payment_methods: loose({
       availabilities: z.array(z.record(z.string(), z.unknown())).nullish(),
     }).nullish(),
+    payment_recipients: loose({
+      payment_recipient_inn: z.string().nullish(),
+      agent_inn: z.string().nullish(),
+    }).nullish(),
   }).nullish(),
 });
 export type RawSale = z.infer<typeof SaleSchema>;

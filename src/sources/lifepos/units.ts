@@ -1,4 +1,4 @@
-import { parseOptionalAmount, type Decimal, type Unit } from '../../money.js';
+import { parseOptionalAmount, toDecimalString, type Decimal, type Unit } from '../../money.js';
 import { CURRENCIES, enumName, type RawMoney } from './schemas.js';
 
 /**
@@ -20,4 +20,27 @@ export interface Money {
 export function moneyOf(raw: RawMoney, unit: Unit): Money {
   if (!raw) return { amount: undefined, currency: undefined };
   return { amount: roubles(raw.value, unit), currency: enumName(CURRENCIES, raw.currency) };
+}
+
+/**
+ * An amount for structuredContent: "12.30" for whole kopecks, but every digit of a finer value. With
+ * LIFEPOS_MONEY_UNIT=major the API may send 123.456; rounding it silently would hide that the unit is
+ * probably wrong (or that LIFE POS keeps fractions of a kopeck).
+ */
+export function exactMoney(d: Decimal | undefined): string | null {
+  if (d === undefined) return null;
+  return d.decimalPlaces() > 2 ? d.toFixed() : toDecimalString(d);
+}
+
+/** True when an amount has fractions of a kopeck (text shows it rounded; see `exactMoney`). */
+export function finerThanKopeck(d: Decimal | undefined): boolean {
+  return d !== undefined && d.decimalPlaces() > 2;
+}
+
+/** The warning the tools print when some amount has fractions of a kopeck. */
+export function subKopeckNote(unit: Unit): string {
+  return (
+    `Some amounts have fractions of a kopeck (read with LIFEPOS_MONEY_UNIT=${unit}); the text rounds them to the kopeck, structuredContent keeps them exact.` +
+    (unit === 'major' ? ' If LIFE POS actually sends kopecks, set LIFEPOS_MONEY_UNIT=minor.' : '')
+  );
 }

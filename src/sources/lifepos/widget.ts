@@ -89,3 +89,23 @@ export function toRevenueWidget(raw: RawRevenueWidget, unit: Unit): RevenueWidge
     growth: { percentage: num(raw.growth_rate?.percentage), isCalculated: raw.growth_rate?.is_calculated ?? undefined },
   };
 }
+
+/** How growth_rate.percentage was written, as detected; `unknown` when it cannot be told. */
+export type GrowthScale = 'percent' | 'fraction' | 'unknown';
+
+/**
+ * The scale of growth_rate.percentage is not documented (api-facts §1.6). Like the shares, it is told from
+ * the data: compared with the growth recomputed from the net sums (in percent), a value that matches is
+ * percent and one that matches ×100 is a fraction of 1. Rounding to 2 places in percent (4 as a fraction)
+ * is allowed for; anything else is `unknown` and must not be presented as a percentage.
+ */
+export function growthScale(given: Decimal | undefined, recomputedPercent: Decimal | undefined): GrowthScale {
+  if (given === undefined || recomputedPercent === undefined) return 'unknown';
+  const tolerance = Decimal.max(new Decimal('0.05'), recomputedPercent.abs().times('0.001'));
+  const asPercent = given.minus(recomputedPercent).abs();
+  const asFraction = given.times(100).minus(recomputedPercent).abs();
+  // Near zero both may fit: the closer reading wins, percent on a tie.
+  if (asPercent.lte(tolerance) && asPercent.lte(asFraction)) return 'percent';
+  if (asFraction.lte(tolerance)) return 'fraction';
+  return asPercent.lte(tolerance) ? 'percent' : 'unknown';
+}
