@@ -2,12 +2,12 @@ import { ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { UpstreamError } from '../src/http/errors.js';
 import { Decimal, formatNumber, formatRub, toDecimalString } from '../src/money.js';
-import { resolvePeriod, toLocal } from '../src/period.js';
+import { PeriodError, resolvePeriod, toLocal } from '../src/period.js';
 import type { Runtime } from '../src/runtime.js';
 import { defineTool, ToolInputError, type ToolContext } from '../src/tool.js';
 import { oneOf, responseFormat, type ResponseFormat } from './inputs.js';
 import { marketClient, type MarketClient } from '../src/sources/market/client.js';
-import { GeneratedReports, ReportCache, type CachedReport } from '../src/sources/market/report-cache.js';
+import { GeneratedReports, MAX_REPORTS, ReportCache, type CachedReport } from '../src/sources/market/report-cache.js';
 import { parseReportFile, ReportFileError } from '../src/sources/market/report-file.js';
 import { summariseReport, type SheetSummary } from '../src/sources/market/report-summary.js';
 import {
@@ -20,7 +20,7 @@ import { waitForReport, type WaitOutcome } from '../src/sources/market/waiter.js
 /**
  * await_market_report: generate a Yandex Market report (or resume one by id), wait for it with progress
  * notifications, then download, unzip and summarise every sheet exactly. The parsed report stays readable
- * for an hour as the MCP resource `market-report://{reportId}`.
+ * for up to an hour as the MCP resource `market-report://{reportId}`.
  */
 
 const RESOURCE_SCHEME = 'market-report://';
@@ -51,7 +51,7 @@ const input = z.object({
       promo_id: z.string().optional().describe('united-orders: only goods of this promo.'),
       shop_sku: z.string().optional().describe('goods-movement: only this SKU.'),
       format: z.string().optional().describe('File format to generate: JSON (default) or CSV, both ZIP files this tool can read.'),
-      language: z.string().optional().describe('RU (default) or EN: language of text values (united-orders, united-marketplace-services).'),
+      language: z.string().optional().describe('RU (default) or EN: language of text values. Only united-orders and united-marketplace-services take it; other types refuse it.'),
     })
     .optional()
     .describe('What to generate. Omit when resuming with report_id.'),
@@ -65,6 +65,7 @@ const input = z.object({
 });
 
 const money = z.string().describe('Roubles as an exact decimal string, e.g. "12345.67"');
+const total = z.object({ orders: z.number(), items: z.string().optional(), amount: money });
 
 const output = z.object({
   report_id: z.string(),
@@ -77,21 +78,27 @@ const output = z.object({
   resume: z.object({ report_id: z.string(), not_before: z.string().optional() }).optional().describe('Call again with this report_id to keep waiting'),
   rate_limited_until: z.string().optional(),
   advice: z.string().optional(),
-  resource_uri: z.string().optional().describe('market-report://{reportId}: every row of every sheet, kept 60 min'),
+  resource_uri: z.string().optional().describe('market-report://{reportId}: every row of every sheet, kept up to 60 min'),
   cached_until: z.string().optional(),
   currency: z.literal('RUB'),
   file: z.object({ format: z.string(), bytes: z.number(), sheets: z.number() }).optional(),
   orders: z
     .object({
       sheet: z.string(),
-      amount_column: z.string(),
-      orders: z.number(),
-      items: z.string().optional(),
-      amount: money,
-      by_status: z.array(z.object({ status: z.string(), orders: z.number(), items: z.string().optional(), amount: money })),
-      top_skus: z.array(z.object({ sku: z.string(), name: z.string().optional(), items: z.string().optional(), amount: money })),
+      basis: z.string().describe('How a row amount is computed: "billingPrice × transferredForDelivery" (sale price per item × units), or buyerPaymentAmount when those columns are missing'),
+      revenue: total.describe('Orders that were not cancelled or returned: the revenue figure to quote'),
+      all_statuses: total.describe('Every status, cancelled and returned included (not revenue)'),
+      excluded_statuses: z.array(z.string()).describe('Status values left out of revenue'),
+      rows_without_amount: z.number().describe('Rows with no price or unit count: left out, not counted as 0'),
+      by_status: z.array(z.object({ status: z.string(), orders: z.number(), items: z.string().optional(), amount: money, in_revenue: z.boolean() })),
+      top_skus: z.array(z.object({ sku: z.string(), name: z.string().optional(), items: z.string().optional(), amount: money })).describe('By revenue (cancelled and returned left out)'),
     })
-    .optional(),
+    .optional()
+    .describe('united-orders only: orders, items and revenue from the orders_and_offers_transactions sheet'),
+  service_charges: z
+    .object({ total: money, by_sheet: z.array(z.object({ sheet: z.string(), column: z.string(), amount: money })) })
+    .optional()
+    .describe("united-marketplace-services only: Market's charges, the main amount of every service sheet added up"),
   sheets: z
     .array(
       z.object({
@@ -101,6 +108,10 @@ const output = z.object({
         columns: z.array(z.string()).optional(),
         main_amount_column: z.string().optional(),
         sums: z.array(z.object({ column: z.string(), kind: z.string(), total: z.string() })),
+        unit_prices: z
+          .array(z.object({ column: z.string(), min: money, max: money, mean: money }))
+          .optional()
+          .describe('Per-item price columns (e.g. billingPrice, price): min, max and plain mean over rows, never summed'),
         status_counts: z.array(z.object({ column: z.string(), counts: z.array(z.object({ value: z.string(), rows: z.number() })) })),
         date_range: z.object({ column: z.string(), from: z.string(), to: z.string() }).optional(),
         top: z.array(z.object({ row: z.number(), label: z.string(), amount: money })),
@@ -125,13 +136,22 @@ interface GenerateRequest {
   period: { from: string; to: string };
 }
 
-function buildRequest(report: NonNullable<Input['report']>, runtime: Runtime): GenerateRequest {
+/** The generate call for `report` (exported for the contract test, which validates it against the spec). */
+export function buildRequest(report: NonNullable<Input['report']>, runtime: Runtime): GenerateRequest {
   const type = normaliseReportType(report.type);
   if (!type) throw new ToolInputError('report.type', `"${report.type}" is not a report this tool can generate; use one of: ${REPORT_TYPES.join(', ')}.`);
   const cfg = runtime.config.market;
   const format = oneOf('report.format', report.format, FORMATS, 'JSON');
   const language = oneOf('report.language', report.language, LANGUAGES, 'RU');
-  const p = resolvePeriod({ period: report.period, date_from: report.date_from, date_to: report.date_to }, runtime.config.tz, runtime.now());
+  let p;
+  try {
+    p = resolvePeriod({ period: report.period, date_from: report.date_from, date_to: report.date_to }, runtime.config.tz, runtime.now());
+  } catch (err) {
+    // The period lives inside `report`: name the field as the caller wrote it.
+    if (err instanceof PeriodError) throw new PeriodError(`report.${err.field.replace(/^report\./, '')}`, err.message);
+    throw err;
+  }
+  // Market takes dates: named periods that include now end at the current minute, so keep the day only.
   const from = p.start.slice(0, 10);
   const to = p.end.slice(0, 10);
   const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000 + 1;
@@ -160,6 +180,7 @@ function buildRequest(report: NonNullable<Input['report']>, runtime: Runtime): G
     body.grouping = oneOf('report.grouping', report.grouping, GROUPINGS, 'OFFERS');
   }
   if (report.grouping !== undefined) notFor('grouping', ['shows-sales']);
+  if (report.language !== undefined && report.language.trim() !== '') notFor('language', REPORT_TYPES.filter((t) => REPORT_TYPE_INFO[t].language));
   if (report.campaign_ids !== undefined) {
     notFor('campaign_ids', ['united-orders', 'united-marketplace-services']);
     if (report.campaign_ids.length > 0) body.campaignIds = [...new Set(report.campaign_ids.map(asNumber))];
@@ -223,6 +244,7 @@ function sheetOut(s: SheetSummary, detail: Detail): NonNullable<Output['sheets']
     column_count: s.columns.length,
     ...(detail === 'detailed' ? { columns: s.columns } : {}),
     main_amount_column: s.mainAmount,
+    ...(s.unitPrices.length > 0 ? { unit_prices: (detail === 'detailed' ? s.unitPrices : s.unitPrices.slice(0, 3)).map((u) => ({ column: u.column, min: dec(u.min), max: dec(u.max), mean: dec(u.mean) })) } : {}),
     sums: (detail === 'detailed' ? s.sums : s.sums.filter((x) => x.kind !== 'number').slice(0, 12)).map((x) => ({ column: x.column, kind: x.kind, total: x.kind === 'money' ? dec(x.total) : qty(x.total) })),
     status_counts: (detail === 'detailed' ? s.statusCounts : s.statusCounts.slice(0, 2)).map((c) => ({ column: c.column, counts: c.counts.slice(0, detail === 'detailed' ? 30 : 8) })),
     date_range: s.dateRange,
@@ -230,44 +252,60 @@ function sheetOut(s: SheetSummary, detail: Detail): NonNullable<Output['sheets']
   };
 }
 
-function reportStructured(entry: CachedReport, detail: Detail): Pick<Output, 'orders' | 'sheets' | 'file'> {
+type Part = Pick<Output, 'orders' | 'service_charges' | 'sheets' | 'file'>;
+const totalOut = (t: { orders: number; items?: Decimal; amount: Decimal }) => ({ orders: t.orders, items: t.items && qty(t.items), amount: dec(t.amount) });
+
+function reportStructured(entry: CachedReport, detail: Detail): Part {
   const o = entry.summary.orders;
+  const sc = entry.summary.services;
   return {
     file: { format: entry.format, bytes: entry.bytes, sheets: entry.sheets.length },
     orders: o && {
       sheet: o.sheet,
-      amount_column: o.amountColumn,
-      orders: o.orders,
-      items: o.items && qty(o.items),
-      amount: dec(o.amount),
-      by_status: o.byStatus.map((s) => ({ status: s.status, orders: s.orders, items: s.items && qty(s.items), amount: dec(s.amount) })),
+      basis: o.basis,
+      revenue: totalOut(o.revenue),
+      all_statuses: totalOut(o.allStatuses),
+      excluded_statuses: o.excludedStatuses,
+      rows_without_amount: o.rowsWithoutAmount,
+      by_status: o.byStatus.map((s) => ({ status: s.status, orders: s.orders, items: s.items && qty(s.items), amount: dec(s.amount), in_revenue: s.inRevenue })),
       top_skus: o.topSkus.slice(0, detail === 'detailed' ? 10 : 5).map((s) => ({ sku: s.sku, name: s.name, items: s.items && qty(s.items), amount: dec(s.amount) })),
     },
+    service_charges: sc && { total: dec(sc.total), by_sheet: sc.bySheet.map((x) => ({ sheet: x.sheet, column: x.column, amount: dec(x.amount) })) },
     sheets: entry.summary.sheets.map((s) => sheetOut(s, detail)),
   };
 }
 
-function reportText(entry: CachedReport, structured: Pick<Output, 'orders' | 'sheets'>, tz: string): string {
+const items = (d: Decimal | undefined) => (d ? `, ${formatNumber(d, 0)} items` : '');
+
+function reportText(entry: CachedReport, structured: Part, tz: string): string {
   const lines: string[] = [];
-  const title = `**Yandex Market ${entry.type ?? 'report'} ${entry.reportId}** — ready (${entry.format}, ${entry.sheets.length} sheet${entry.sheets.length === 1 ? '' : 's'})`;
+  const title = `**Yandex Market ${entry.type ? `${entry.type} (${REPORT_TYPE_INFO[entry.type as ReportType]?.title ?? 'report'})` : 'report'} ${entry.reportId}** — ready (${entry.format}, ${entry.sheets.length} sheet${entry.sheets.length === 1 ? '' : 's'})`;
   lines.push(title);
   const o = entry.summary.orders;
   if (o) {
-    lines.push(`Orders: **${o.orders}**${o.items ? ` · items: **${formatNumber(o.items, 0)}**` : ''} · Σ ${o.amountColumn}: **${formatRub(o.amount)}** (all statuses)`);
-    if (o.byStatus.length > 0) lines.push(`By status: ${o.byStatus.map((s) => `${s.status} — ${s.orders} orders, ${formatRub(s.amount)}`).join('; ')}`);
+    const excluded = o.excludedStatuses.length > 0 ? `excluding ${o.excludedStatuses.join(', ')}` : 'no cancelled or returned orders';
+    lines.push(`Revenue: **${formatRub(o.revenue.amount)}** — ${o.revenue.orders} orders${items(o.revenue.items)} (${excluded}).`);
+    lines.push(`All statuses incl. cancelled/returned (not revenue): ${formatRub(o.allStatuses.amount)} — ${o.allStatuses.orders} orders${items(o.allStatuses.items)}.`);
+    lines.push(`Row amount = ${o.basis}${o.basis.includes('×') ? ' (Market\'s sale price per item × units)' : ''}.${o.rowsWithoutAmount > 0 ? ` ${o.rowsWithoutAmount} rows had no price or unit count and are left out (not counted as 0).` : ''}`);
+    if (o.byStatus.length > 0) lines.push(`By status: ${o.byStatus.map((s) => `${s.status} — ${s.orders} orders, ${formatRub(s.amount)}${s.inRevenue ? '' : ' (not revenue)'}`).join('; ')}`);
     if (structured.orders && structured.orders.top_skus.length > 0) {
-      lines.push(`Top SKUs: ${o.topSkus.slice(0, structured.orders.top_skus.length).map((s) => `${s.sku}${s.name ? ` (${s.name})` : ''} ${formatRub(s.amount)}`).join('; ')}`);
+      lines.push(`Top SKUs by revenue: ${o.topSkus.slice(0, structured.orders.top_skus.length).map((s) => `${s.sku}${s.name ? ` (${s.name})` : ''} ${formatRub(s.amount)}${s.items ? `, ${formatNumber(s.items, 0)} items` : ''}`).join('; ')}`);
     }
   }
+  const sc = entry.summary.services;
+  if (sc) lines.push(`Market service charges: **${formatRub(sc.total)}** in total (${sc.bySheet.map((x) => `${x.sheet} ${formatRub(x.amount)}`).join('; ')}).`);
   for (const s of structured.sheets ?? []) {
     const range = s.date_range ? `, ${s.date_range.from} – ${s.date_range.to} (${s.date_range.column})` : '';
     lines.push(`\n**${s.name}**: ${s.rows} rows, ${s.column_count} columns${range}`);
     const sums = s.sums.map((x) => `${x.column} ${x.kind === 'money' ? formatRub(new Decimal(x.total)) : formatNumber(new Decimal(x.total), new Decimal(x.total).decimalPlaces())}`);
     if (sums.length > 0) lines.push(`Sums: ${sums.join('; ')}`);
+    if (s.unit_prices && s.unit_prices.length > 0) {
+      lines.push(`Per-item prices (not summed): ${s.unit_prices.map((u) => `${u.column} ${formatRub(new Decimal(u.min))} – ${formatRub(new Decimal(u.max))}, mean ${formatRub(new Decimal(u.mean))}`).join('; ')}`);
+    }
     for (const c of s.status_counts) lines.push(`${c.column}: ${c.counts.map((v) => `${v.value} ${v.rows}`).join(', ')}`);
     if (s.top.length > 0 && s.main_amount_column) lines.push(`Top by ${s.main_amount_column}: ${s.top.map((t) => `#${t.row} ${t.label} ${formatRub(new Decimal(t.amount))}`).join('; ')}`);
   }
-  lines.push(`\nEvery row: resource ${RESOURCE_SCHEME}${entry.reportId} (kept until ${clockTime(new Date(entry.expiresAt), tz)}). Sums are exact over all rows; lists are capped (response_format: "detailed" shows more).`);
+  lines.push(`\nEvery row: resource ${RESOURCE_SCHEME}${entry.reportId} (kept until ${clockTime(new Date(entry.expiresAt), tz)} at the latest; only the ${MAX_REPORTS} most recent reports are kept). Sums are exact over all rows; lists are capped (response_format: "detailed" shows more).`);
   return lines.join('\n');
 }
 
@@ -285,6 +323,27 @@ function shared(runtime: Runtime): Shared {
     cache: runtime.shared('market:report-cache', () => new ReportCache()),
     generated: runtime.shared('market:generated-reports', () => new GeneratedReports()),
   };
+}
+
+/** A call may overrun max_wait_seconds by at most this (a request sent near the end gets to answer). */
+const OVERRUN_MS = 1_000;
+
+/** "one per 2 min", "3 per 1 min", "one per 30 s". */
+function quotaText(q: { count: number; intervalMs: number }): string {
+  const per = q.intervalMs >= 60_000 ? `${Number((q.intervalMs / 60_000).toFixed(1))} min` : `${Number((q.intervalMs / 1000).toFixed(2))} s`;
+  return `${q.count === 1 ? 'one' : q.count} per ${per}`;
+}
+
+/** The generator's quota is spent until `until`, later than this call may wait: when, and what to do meanwhile. */
+function generateLimitError(type: ReportType, until: number, s: Shared, runtime: Runtime): UpstreamError {
+  const latest = s.generated.latest(type);
+  const inMinutes = Math.ceil((until - Date.now()) / 60_000);
+  const message =
+    `Yandex Market's generation limit for ${type} is reached until ${clockTime(new Date(until), runtime.config.tz)} ` +
+    `(${quotaText(s.client.generateQuota(type))}; about ${inMinutes} min from now), later than max_wait_seconds allows. ` +
+    `Resume later${latest ? `, or reuse the last ${type} report with report_id="${latest}" (no new generation needed)` : ', or resume an earlier report with its report_id'}` +
+    `${until - Date.now() <= 600_000 ? '; or call again with a larger max_wait_seconds (up to 600) to wait for the slot' : ''}.`;
+  return new UpstreamError({ source: 'market', status: 420, code: 'rate_limited', retryable: false, resetAt: new Date(until), message });
 }
 
 function cancelled(ctx: ToolContext, err: unknown): unknown {
@@ -315,7 +374,7 @@ async function downloadAndParse(s: Shared, runtime: Runtime, reportId: string, i
         format: meta?.format ?? 'ZIP',
         bytes: got.bytes.length,
         sheets: parsed.sheets,
-        summary: summariseReport(parsed.sheets),
+        summary: summariseReport(parsed.sheets, meta?.type ?? guessType(parsed.sheets.map((x) => x.name))),
         generationFinishedAt: current.generationFinishedAt,
         subStatus: current.subStatus,
       });
@@ -348,23 +407,43 @@ async function run(args: Input, ctx: ToolContext) {
   const tz = runtime.config.tz;
   const waited = () => Math.round((Date.now() - started) / 100) / 10;
 
+  // Progress: a strictly growing count of seconds waited, with what we wait for as the message. It runs
+  // from the start (also while waiting for a generate slot), so clients that reset timeouts on progress wait.
+  let lastProgress = 0;
+  const send = (message: string) => {
+    const value = Math.max(waited(), lastProgress + 0.1);
+    lastProgress = value;
+    void ctx.progress(value, undefined, `${message}; waited ${Math.round(value)} s of ${Math.round(maxWaitMs / 1000)} s`);
+  };
+
   let reportId: string;
   let firstPollMs = 0;
   let meta: { type: string; format: string } | undefined;
   if (args.report) {
     const req = buildRequest(args.report, runtime);
-    const pausedUntil = s.client.generatePausedUntil(req.type);
-    if (pausedUntil > deadlineAt) {
-      throw explain(new UpstreamError({ source: 'market', status: 420, code: 'rate_limited', retryable: false, resetAt: new Date(pausedUntil), message: 'limit' }), 'generate', runtime);
-    }
+    const limitError = (until: number) => generateLimitError(req.type, until, s, runtime);
+    const nextFree = s.client.nextGenerateAt(req.type);
+    // The slot comes later than this call may wait: say so now instead of waiting in vain.
+    if (nextFree > deadlineAt) throw limitError(nextFree);
+    const waitingFor = () => {
+      const next = s.client.nextGenerateAt(req.type);
+      return next > Date.now()
+        ? `Waiting for Market's ${req.type} generate quota until ${clockTime(new Date(next), tz)} (${quotaText(s.client.generateQuota(req.type))})`
+        : `Requesting a ${req.type} report from Yandex Market`;
+    };
+    send(waitingFor());
+    const heartbeat = setInterval(() => send(waitingFor()), runtime.config.market.progressIntervalMs);
     let generated;
     try {
-      generated = await s.client.generate(req.type, req.body, req.format, req.language, { signal: ctx.signal, deadlineMs: Math.max(deadlineAt - Date.now(), 5_000) });
+      generated = await s.client.generate(req.type, req.body, req.format, req.language, { signal: ctx.signal, deadlineMs: Math.max(deadlineAt - Date.now(), 0) + OVERRUN_MS });
     } catch (err) {
-      if (err instanceof UpstreamError && err.code === 'deadline' && !ctx.signal.aborted) {
-        throw new UpstreamError({ source: 'market', code: 'rate_limited', retryable: false, message: `Yandex Market allows ${REPORT_TYPE_INFO[req.type].quota} ${req.type} generations; the next slot did not come within max_wait_seconds. Try again in a couple of minutes, or resume an earlier report with report_id.` });
+      if (err instanceof UpstreamError && !ctx.signal.aborted) {
+        if (err.code === 'deadline') throw limitError(s.client.nextGenerateAt(req.type) || Date.now() + s.client.generateQuota(req.type).intervalMs);
+        if ((err.code === 'rate_limited' || err.status === 420) && err.resetAt) throw limitError(err.resetAt.getTime());
       }
       throw cancelled(ctx, err instanceof UpstreamError ? explain(err, 'generate', runtime) : err);
+    } finally {
+      clearInterval(heartbeat);
     }
     reportId = generated.reportId;
     meta = { type: req.type, format: req.format };
@@ -378,15 +457,10 @@ async function run(args: Input, ctx: ToolContext) {
     if (cached) return done(cached, detail, tz, waited());
   }
 
-  // Progress: a strictly growing count of seconds waited, with the status and estimate as the message.
-  let lastProgress = 0;
   const progress = (info: ReportInfo | undefined) => {
-    const value = Math.max(waited(), lastProgress + 0.1);
-    lastProgress = value;
     const status = info?.status ?? 'PENDING';
     const estimate = info ? info.estimatedMs : firstPollMs;
-    const message = `Report ${reportId}: ${status}${estimate ? `, about ${Math.ceil(estimate / 1000)} s left (Market's estimate)` : ''}; waited ${Math.round(value)} s of ${Math.round(maxWaitMs / 1000)} s`;
-    void ctx.progress(value, undefined, message);
+    send(`Report ${reportId}: ${status}${estimate ? `, about ${Math.ceil(estimate / 1000)} s left (Market's estimate)` : ''}`);
   };
   progress(undefined);
 
@@ -467,7 +541,7 @@ function done(entry: CachedReport, detail: Detail, tz: string, waitedSeconds: nu
   return {
     text,
     structured,
-    links: [{ uri: `${RESOURCE_SCHEME}${entry.reportId}`, name: `market-report ${entry.reportId}`, description: 'Every row of every sheet of the report (JSON), kept 60 min', mimeType: 'application/json' }],
+    links: [{ uri: `${RESOURCE_SCHEME}${entry.reportId}`, name: `market-report ${entry.reportId}`, description: 'Every row of every sheet of the report (JSON), kept up to 60 min', mimeType: 'application/json' }],
   };
 }
 
@@ -486,13 +560,13 @@ function setup(server: import('@modelcontextprotocol/sdk/server/mcp.js').McpServ
     }),
     {
       title: 'Yandex Market report rows',
-      description: 'Every row of a report downloaded by await_market_report, by sheet, as JSON. Kept 60 minutes after download.',
+      description: `Every row of a report downloaded by await_market_report, by sheet, as JSON. Kept up to 60 minutes after download (the ${MAX_REPORTS} most recent reports).`,
       mimeType: 'application/json',
     },
     async (uri, variables) => {
       const reportId = decodeURIComponent(String(variables.reportId ?? ''));
       const entry = cache().get(reportId);
-      if (!entry) throw new Error(`Report ${reportId} is not in memory (reports are kept 60 minutes). Call await_market_report with report_id="${reportId}" to download it again.`);
+      if (!entry) throw new Error(`Report ${reportId} is not in memory (reports are kept up to 60 minutes). Call await_market_report with report_id="${reportId}" to download it again.`);
       const payload = {
         report_id: entry.reportId,
         report_type: entry.type,
@@ -513,9 +587,11 @@ export default defineTool({
     "Market's service charges (united-marketplace-services), sales funnel analytics (shows-sales) or FBY goods movement. " +
     'Starts generation (or resumes one with report_id), waits with progress notifications, then downloads the file and ' +
     'returns an exact summary of every sheet: row counts, exact sums of money and quantity columns, status counts, ' +
-    'date range, top rows; for orders reports also orders, items, revenue by status and top SKUs. If the report is not ' +
+    'date range, top rows; per-item price columns as min/max/mean. For united-orders also revenue (sale price per item × ' +
+    'units, cancelled and returned orders left out; the all-status total shown apart), revenue by status and top SKUs; ' +
+    "for united-marketplace-services the total of Market's charges. If the report is not " +
     'ready within max_wait_seconds, it returns the report_id to resume with. Full rows: the linked resource ' +
-    'market-report://{reportId} (kept 60 min). Market allows few generations (e.g. one orders report per 2 min), so ' +
+    'market-report://{reportId} (kept up to 60 min). Market allows few generations (e.g. one orders report per 2 min), so ' +
     'resume with report_id rather than generating the same report again.',
   input,
   output,

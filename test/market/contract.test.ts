@@ -6,13 +6,14 @@ import addFormats from 'ajv-formats';
 import { loadConfig } from '../../src/config.js';
 import { Runtime } from '../../src/runtime.js';
 import { MarketClient } from '../../src/sources/market/client.js';
-import type { ReportFormat, ReportType } from '../../src/sources/market/report-types.js';
 import { startMarketSim, type MarketSim } from '../../src/sim/market/index.js';
 import type { RecordedRequest } from '../../src/sim/framework.js';
+import tool, { buildRequest } from '../../tools/await_market_report.js';
+import type { ToolContext } from '../../src/tool.js';
 
 /**
- * Contract: every request the Market client sends, and every answer of the simulator (success and error),
- * validates against the official Partner API spec (../shared/specs/yandex-market). Ajv runs on the bundled
+ * Contract: every request the tool builds and the Market client sends, and every answer of the simulator
+ * (success and error), validates against the official Partner API spec (../shared/specs/yandex-market). Ajv runs on the bundled
  * document with its $refs (a dereferenced copy overflows on recursive schemas) and unicodeRegExp off
  * (one pattern in the spec is not a valid Unicode regexp).
  */
@@ -144,13 +145,20 @@ afterAll(async () => {
   await sim?.close();
 });
 
-const generations: Array<{ type: ReportType; body: Json; format: ReportFormat; language?: 'RU' | 'EN' }> = [
-  { type: 'united-orders', body: { businessId: 0, dateFrom: '', dateTo: '', campaignIds: [] }, format: 'JSON', language: 'RU' },
-  { type: 'united-orders', body: { businessId: 0, dateFrom: '', dateTo: '' }, format: 'CSV', language: 'EN' },
-  { type: 'united-marketplace-services', body: { businessId: 0, dateFrom: '', dateTo: '', placementPrograms: ['FBS'] }, format: 'JSON', language: 'RU' },
-  { type: 'shows-sales', body: { businessId: 0, dateFrom: '', dateTo: '', grouping: 'OFFERS' }, format: 'JSON' },
-  { type: 'goods-movement', body: { campaignId: 0, dateFrom: '', dateTo: '' }, format: 'CSV' },
+/** Tool inputs covering every report type and every optional body field the tool can send. */
+const TOOL_REPORTS: Array<Record<string, unknown>> = [
+  { type: 'united-orders', period: 'last_month', campaign_ids: ['21000101'], promo_id: 'PROMO-1', language: 'en' },
+  { type: 'United Orders', period: 'this_month', format: 'csv' },
+  { type: 'united-marketplace-services', period: 'last_30_days', placement_programs: ['fbs', 'FBY'], inns: ['7701234567'], campaign_ids: [21000101, 21000102] },
+  { type: 'shows-sales', period: 'last_month', grouping: 'categories', campaign_id: 21000101 },
+  { type: 'shows_sales', period: 'this_week', business_id: '7710001' },
+  { type: 'goods-movement', period: 'last_month', campaign_id: 21000101, shop_sku: 'ROSE-RED-51', format: 'CSV' },
 ];
+
+/** The tool, in process, with a context that records progress. */
+function toolContext(signal = new AbortController().signal): ToolContext {
+  return { runtime, signal, progress: async () => undefined, log: () => undefined };
+}
 
 describe('Yandex Market contract (official spec)', () => {
   it('the validators are not vacuous: they reject what the spec forbids', () => {
@@ -168,40 +176,71 @@ describe('Yandex Market contract (official spec)', () => {
     expect(validator(`${err}/content/${escape('application/json')}/schema`)({ status: 'ERROR', errors: [] })).toBe(false);
   });
 
-  it('every request the client sends and every simulator answer validate against the spec', async () => {
-    const recent = sim.orders.at(-1)!.creationDate;
-    const monthAgo = new Date(Date.parse(`${recent}T00:00:00Z`) - 30 * 86_400_000).toISOString().slice(0, 10);
-    for (const g of generations) {
-      const body: Json = { ...g.body, dateFrom: monthAgo, dateTo: recent };
-      if ('businessId' in body) body.businessId = sim.businessId;
-      if ('campaignId' in body) body.campaignId = sim.campaignId;
-      if (Array.isArray(body.campaignIds)) body.campaignIds = [sim.campaignId];
-      const { reportId } = await client.generate(g.type, body, g.format, g.language);
-      let info = await client.info(reportId);
-      while (info.status !== 'DONE' && info.status !== 'FAILED') {
-        await new Promise((r) => setTimeout(r, 50));
-        info = await client.info(reportId);
-      }
-      expect(info.status, g.type).toBe('DONE');
-      const file = await client.download(info.file!, 8 * 1024 * 1024);
-      expect(file.ok).toBe(true);
+  it('the generate body and query the TOOL builds validate for every report type and option', () => {
+    for (const report of TOOL_REPORTS) {
+      const req = buildRequest(tool.input.shape.report.parse(report)!, runtime);
+      const template = `/v2/reports/${req.type}/generate`;
+      const opPointer = pointerOf('paths', template, 'post');
+      const bodyPointer = resolvePointer(`${opPointer}/requestBody`);
+      check(`${bodyPointer}/content/${escape('application/json')}/schema`, req.body, `${req.type} body from ${JSON.stringify(report)}`);
+      // Query parameters as the client sends them: format always, language only where declared.
+      const declared = new Map<string, string>();
+      (at(opPointer).parameters ?? []).forEach((_p: Json, i: number) => {
+        const pointer = resolvePointer(`${opPointer}/parameters/${i}`);
+        if (at(pointer).in === 'query') declared.set(at(pointer).name, pointer);
+      });
+      check(`${declared.get('format')}/schema`, req.format, `${req.type} format`);
+      if (declared.has('language')) check(`${declared.get('language')}/schema`, req.language, `${req.type} language`);
     }
-    const apiRequests = sim.server.requests.filter((r) => r.path.startsWith('/v2/'));
-    expect(apiRequests.length).toBeGreaterThan(10);
-    // Replay each request to capture the simulator's answer, and check both sides.
-    for (const r of apiRequests) {
-      const { template, method } = checkRequest(r);
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(r.headers)) if (typeof v === 'string' && ['api-key', 'content-type', 'authorization'].includes(k)) headers[k] = v;
-      const res = await raw({ method: r.method, path: r.path, query: r.query, headers, body: r.method === 'POST' ? r.text : undefined });
-      expect(res.status).toBe(200);
-      checkResponse(template, method, res.status, res.body);
-      for (const h of ['x-ratelimit-resource-limit', 'x-ratelimit-resource-remaining', 'x-ratelimit-resource-until']) expect(res.headers.get(h), h).not.toBeNull();
-      expect(Number.isNaN(Date.parse(res.headers.get('x-ratelimit-resource-until')!))).toBe(false);
+    // shows-sales: exactly one of businessId / campaignId, as the spec's oneOf demands.
+    const bodies = TOOL_REPORTS.filter((r) => /shows/.test(String(r.type))).map((r) => buildRequest(tool.input.shape.report.parse(r)!, runtime).body);
+    expect(bodies.map((b) => Object.keys(b).filter((k) => k === 'businessId' || k === 'campaignId'))).toEqual([['campaignId'], ['businessId']]);
+  });
+
+  it('an end-to-end run of the tool for all four report types: every request sent and every simulator answer validate', async () => {
+    const firstRequest = sim.server.requests.length;
+    const firstExchange = sim.exchanges.length;
+    for (const report of TOOL_REPORTS) {
+      const args = tool.input.parse({ report, max_wait_seconds: 20 });
+      const result = await tool.run(args, toolContext());
+      const type = String(report.type).toLowerCase().replace(/[\s_]+/g, '-');
+      expect(result.structured.status, JSON.stringify(report)).toMatch(/DONE|FAILED/);
+      // The seeded orders cover the last 120 days, so last month always has data.
+      if (report.period === 'last_month') expect(result.structured.ready, JSON.stringify(report)).toBe(true);
+      expect(result.structured.report_type).toBe(type);
+      // Only the orders report gets the orders headline; the services report gets its charges.
+      expect(result.structured.orders !== undefined, type).toBe(type === 'united-orders' && result.structured.ready);
+      if (type === 'united-marketplace-services' && result.structured.ready) expect(result.structured.service_charges).toBeDefined();
+      expect(tool.output.safeParse(result.structured).success).toBe(true);
+    }
+    const sent = sim.server.requests.slice(firstRequest).filter((r) => r.path.startsWith('/v2/'));
+    const generates = sent.filter((r) => r.path.endsWith('/generate'));
+    expect(generates).toHaveLength(TOOL_REPORTS.length);
+    expect(sent.length).toBeGreaterThan(TOOL_REPORTS.length);
+    for (const r of sent) checkRequest(r);
+    // The bodies on the wire carry the options the tool was given.
+    expect(generates.map((g) => Object.keys(g.json as Json).sort())).toEqual([
+      ['businessId', 'campaignIds', 'dateFrom', 'dateTo', 'promoId'],
+      ['businessId', 'dateFrom', 'dateTo'],
+      ['businessId', 'campaignIds', 'dateFrom', 'dateTo', 'inns', 'placementPrograms'],
+      ['campaignId', 'dateFrom', 'dateTo', 'grouping'],
+      ['businessId', 'dateFrom', 'dateTo', 'grouping'],
+      ['campaignId', 'dateFrom', 'dateTo', 'shopSku'],
+    ]);
+    expect(generates.map((g) => g.query.get('language'))).toEqual(['EN', 'RU', 'RU', null, null, null]);
+    // The simulator's side of the same run: every answer by its status against the operation's responses.
+    const answers = sim.exchanges.slice(firstExchange);
+    expect(answers).toHaveLength(sent.length);
+    for (const [i, a] of answers.entries()) {
+      const match = checkRequest(sent[i]!);
+      expect(a.path).toBe(sent[i]!.path);
+      checkResponse(match.template, match.method, a.status, a.body);
+      for (const h of ['X-RateLimit-Resource-Limit', 'X-RateLimit-Resource-Remaining', 'X-RateLimit-Resource-Until']) expect(a.headers[h], h).toBeDefined();
+      expect(Number.isNaN(Date.parse(a.headers['X-RateLimit-Resource-Until']!))).toBe(false);
     }
     // The file link is fetched without credentials (it is pre-signed).
-    const downloads = sim.server.requests.filter((r) => r.path.startsWith('/files/'));
-    expect(downloads.length).toBe(generations.length);
+    const downloads = sim.server.requests.slice(firstRequest).filter((r) => r.path.startsWith('/files/'));
+    expect(downloads.length).toBeGreaterThan(0);
     for (const d of downloads) expect(d.headers['api-key'] ?? d.headers.authorization).toBeUndefined();
   });
 

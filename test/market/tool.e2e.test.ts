@@ -69,19 +69,32 @@ describe('await_market_report over stdio', () => {
     const expected = expectedOrders(sim.orders, FROM, TO);
     expect(sc.status).toBe('DONE');
     expect(sc.ready).toBe(true);
-    expect(sc.orders.orders).toBe(expected.orders);
-    expect(sc.orders.items).toBe(String(expected.items));
-    expect(sc.orders.amount).toBe(expected.billing);
+    // Revenue = seeded unit price × units of delivered and shipped orders; the all-status total apart.
+    expect(sc.orders.basis).toBe('billingPrice × transferredForDelivery');
+    expect(sc.orders.revenue).toEqual({ orders: expected.revenue.orders, items: String(expected.revenue.items), amount: expected.revenue.amount });
+    expect(sc.orders.all_statuses).toEqual({ orders: expected.all.orders, items: String(expected.all.items), amount: expected.all.amount });
+    expect(sc.orders.rows_without_amount).toBe(0);
     for (const [status, v] of Object.entries(expected.byStatus)) {
       const row = sc.orders.by_status.find((b: Structured) => b.status === STATUS_TEXT[status as keyof typeof STATUS_TEXT].RU);
       expect(row, status).toBeDefined();
       expect(row.amount).toBe(v.amount);
       expect(row.orders).toBe(v.orders);
+      expect(row.items).toBe(String(v.items));
+      expect(row.in_revenue).toBe(status === 'DELIVERED' || status === 'SHIPPED');
     }
+    expect(sc.orders.top_skus.map((t: Structured) => [t.sku, t.amount])).toEqual(expected.topSkus.slice(0, 5).map((t) => [t.sku, t.amount]));
     const tx = sc.sheets.find((x: Structured) => x.name === 'orders_and_offers_transactions');
     expect(tx.sums.find((x: Structured) => x.column === 'buyerPaymentAmount').total).toBe(expected.buyerPayment);
     expect(tx.date_range.from >= FROM && tx.date_range.to <= TO).toBe(true);
-    expect(textOf(result)).toContain(rub(expected.billing));
+    // The text leads with revenue; the all-status sum is secondary and says so.
+    const text = textOf(result);
+    expect(text).toContain(`Revenue: **${rub(expected.revenue.amount)}**`);
+    expect(text.indexOf(rub(expected.revenue.amount))).toBeLessThan(text.indexOf(rub(expected.all.amount)));
+    expect(text).toMatch(/All statuses incl\. cancelled\/returned \(not revenue\)/);
+    // Per-item prices are shown as prices, never summed.
+    expect(tx.sums.map((x: Structured) => x.column)).not.toContain('billingPrice');
+    expect(tx.sums.map((x: Structured) => x.column)).not.toContain('partnerPriceForDelivery');
+    expect(tx.unit_prices.map((u: Structured) => u.column)).toEqual(expect.arrayContaining(['billingPrice', 'partnerPriceForDelivery']));
 
     // Progress: statuses and estimates, strictly growing values, heartbeats while no poll happened.
     // One notification per poll plus the start; the rest are heartbeats sent while no poll was due.
@@ -126,13 +139,13 @@ describe('await_market_report over stdio', () => {
     expect(sc2.report_id).toBe(sc1.report_id);
     expect(sc2.file.format).toBe('CSV');
     // CSV columns are UPPER_SNAKE; the same exact figures come out.
-    expect(sc2.orders.amount).toBe(expectedOrders(sim.orders, FROM, TO).billing);
+    expect(sc2.orders.revenue.amount).toBe(expectedOrders(sim.orders, FROM, TO).revenue.amount);
     expect(generateCalls()).toHaveLength(1);
 
     // Asking again is served from the kept report: no upstream call at all.
     const before = sim.server.requests.length;
     const third = await call(s, { report_id: sc1.report_id });
-    expect((third.structuredContent as Structured).orders.amount).toBe(sc2.orders.amount);
+    expect((third.structuredContent as Structured).orders.revenue.amount).toBe(sc2.orders.revenue.amount);
     expect(sim.server.requests.length).toBe(before);
   });
 
@@ -203,16 +216,61 @@ describe('await_market_report over stdio', () => {
     expect(infoCalls()).toHaveLength(1);
   });
 
-  it('refuses a second generation inside the generate quota with the time it frees up', async () => {
+  it('answers at once (within max_wait_seconds) when its own generate limit frees up too late, with the time and the last report_id', async () => {
     resetSim({ generationMs: 200 });
     sim.settings.quotas['generate.united-orders'] = { limit: 1, windowMs: 120_000 };
     const s = await connect({ MARKET_GENERATE_ORDERS_INTERVAL_MS: '120000' });
     const first = await call(s, { report: orderReport(), max_wait_seconds: 10 });
+    const firstId = (first.structuredContent as Structured).report_id;
     expect((first.structuredContent as Structured).ready).toBe(true);
-    const second = await call(s, { report: orderReport({ date_from: '2026-09-01', date_to: '2026-09-30' }), max_wait_seconds: 5 });
+    const generatedAt = generateCalls()[0]!.at;
+    const started = Date.now();
+    const second = await call(s, { report: orderReport({ date_from: '2026-09-01', date_to: '2026-09-30' }), max_wait_seconds: 1 });
+    // Never past max_wait_seconds by more than a second.
+    expect(Date.now() - started).toBeLessThan(2_000);
     expect(second.isError).toBe(true);
-    expect(textOf(second)).toMatch(/limit .* reached until \d{2}:\d{2}/);
+    const text = textOf(second);
+    expect(text).toMatch(/generation limit for united-orders is reached until \d{2}:\d{2} \(Europe\/Moscow\) \(one per 2 min/);
+    const hhmm = (ms: number) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Moscow', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(ms));
+    expect([hhmm(generatedAt + 120_000), hhmm(generatedAt + 121_000)].some((t) => text.includes(`until ${t}`))).toBe(true);
+    expect(text).toContain(`report_id="${firstId}"`);
     expect(generateCalls()).toHaveLength(1);
+  });
+
+  it('sends progress while waiting for a generate slot, before the generate request goes out', async () => {
+    resetSim({ generationMs: 200 });
+    const s = await connect({ MARKET_GENERATE_ORDERS_INTERVAL_MS: '2500' });
+    await call(s, { report: orderReport(), max_wait_seconds: 10 });
+    const progress: Array<{ at: number; message?: string }> = [];
+    const result = await call(s, { report: orderReport({ date_from: '2026-09-01', date_to: '2026-09-30' }), max_wait_seconds: 20 }, { onprogress: (p) => progress.push({ at: Date.now(), message: p.message }), resetTimeoutOnProgress: true, timeout: 1_500 });
+    // The client's own timeout (1.5 s) is shorter than the wait for the slot: only the heartbeat kept it alive.
+    expect((result.structuredContent as Structured).ready).toBe(true);
+    const calls = generateCalls();
+    expect(calls).toHaveLength(2);
+    const beforeGenerate = progress.filter((p) => p.at < calls[1]!.at);
+    expect(beforeGenerate.filter((p) => /Waiting for Market's united-orders generate quota until \d{2}:\d{2}.*one per 2\.5 s/.test(p.message ?? '')).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('waits out a generate 420 whose X-RateLimit-Resource-Until falls inside the wait', async () => {
+    resetSim({ generationMs: 200 });
+    const s = await connect();
+    const until = Math.ceil((Date.now() + 2_200) / 1000) * 1000;
+    sim.server.inject(
+      {
+        kind: 'status',
+        status: 420,
+        headers: { 'X-RateLimit-Resource-Limit': '1', 'X-RateLimit-Resource-Remaining': '0', 'X-RateLimit-Resource-Until': new Date(until).toUTCString(), 'content-type': 'application/json' },
+        body: { status: 'ERROR', errors: [{ code: 'LIMIT_EXCEEDED', message: 'Limit of access to resource generate.united-orders exceeded' }] },
+      },
+      { match: (r) => r.path.endsWith('/generate') },
+    );
+    const progress: string[] = [];
+    const result = await call(s, { report: orderReport(), max_wait_seconds: 20 }, { onprogress: (p) => progress.push(p.message ?? '') });
+    expect((result.structuredContent as Structured).ready).toBe(true);
+    const calls = generateCalls();
+    expect(calls).toHaveLength(2);
+    expect(calls[1]!.at).toBeGreaterThanOrEqual(until);
+    expect(progress.some((m) => /generate quota until/.test(m))).toBe(true);
   });
 
   it('fetches a fresh link from reports/info when the file link has expired', async () => {
@@ -250,7 +308,7 @@ describe('await_market_report over stdio', () => {
     for (const [i, r] of results.entries()) {
       const sc = r.structuredContent as Structured;
       if (sc.status === 'FAILED') expect(sc.sub_status).toBe('NO_DATA');
-      else expect(sc.orders.amount).toBe(expectedOrders(sim.orders, months[i]![0]!, months[i]![1]!).billing);
+      else expect(sc.orders.revenue.amount).toBe(expectedOrders(sim.orders, months[i]![0]!, months[i]![1]!).revenue.amount);
     }
     expect(sim.maxInFlight).toBeGreaterThanOrEqual(2);
     expect(sim.maxInFlight).toBeLessThanOrEqual(4);
@@ -275,5 +333,12 @@ describe('await_market_report over stdio', () => {
     expect(textOf(bad)).toMatch(/report\.type.*united-orders/);
     const both = await call(ok, { report_id: 'x', report: orderReport() });
     expect(textOf(both)).toMatch(/either report_id .* or report/);
+    // Fields inside report are named as such; language is refused where Market does not take it.
+    const badDate = await call(ok, { report: orderReport({ date_from: '2026-13-45' }) });
+    expect(badDate.isError).toBe(true);
+    expect(textOf(badDate)).toMatch(/report\.date_from/);
+    const lang = await call(ok, { report: { type: 'shows-sales', date_from: FROM, date_to: TO, language: 'EN' } });
+    expect(lang.isError).toBe(true);
+    expect(textOf(lang)).toMatch(/report\.language.*shows-sales does not take language/);
   });
 });

@@ -50,6 +50,14 @@ export interface MarketSimOptions extends Partial<Omit<MarketSimSettings, 'quota
   clock?: () => number;
 }
 
+export interface Exchange {
+  method: string;
+  path: string;
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
 interface StoredReport {
   id: string;
   request: ReportRequest;
@@ -78,6 +86,8 @@ export interface MarketSim {
   readonly reportIds: string[];
   /** Requests answered 420 so far. */
   readonly rejected420: number;
+  /** Every API method answer (not the file host), in order, for contract checks of the simulator's side. */
+  readonly exchanges: Exchange[];
   close(): Promise<void>;
 }
 
@@ -148,6 +158,7 @@ export async function startMarketSim(options: MarketSimOptions = {}): Promise<Ma
   let maxInFlight = 0;
   let rejected420 = 0;
   let counter = 0;
+  const exchanges: Exchange[] = [];
 
   function quota(resource: string): { ok: boolean; headers: Record<string, string> } {
     const spec = settings.quotas[resource]!;
@@ -188,6 +199,15 @@ export async function startMarketSim(options: MarketSimOptions = {}): Promise<Ma
 
   /** Every API method: auth, the parallel rule (while the request is in flight), then its resource quota. */
   function apiMethod(resourceOf: (req: SimRequest) => string | undefined, handler: (req: SimRequest, scopes: string[]) => SimReply) {
+    const answer = guarded(resourceOf, handler);
+    return async (req: SimRequest): Promise<SimReply> => {
+      const reply = await answer(req);
+      exchanges.push({ method: req.method, path: req.path, status: reply.status ?? 200, headers: reply.headers ?? {}, body: reply.body });
+      return reply;
+    };
+  }
+
+  function guarded(resourceOf: (req: SimRequest) => string | undefined, handler: (req: SimRequest, scopes: string[]) => SimReply) {
     return async (req: SimRequest): Promise<SimReply> => {
       const who = authenticate(req);
       if ('status' in who) return who;
@@ -380,6 +400,9 @@ export async function startMarketSim(options: MarketSimOptions = {}): Promise<Ma
     },
     get rejected420() {
       return rejected420;
+    },
+    get exchanges() {
+      return exchanges;
     },
     close: () => server.close(),
   };

@@ -63,8 +63,10 @@ function unitedOrders(orders: SimOrder[], r: ReportRequest, shop: ShopInfo): She
         orderType: r.language === 'RU' ? 'Обычный' : 'Regular',
         shopSku: item.shopSku,
         offerName: item.offerName,
+        // Both are prices PER ITEM (report docs: "Your price (per item)", "Sale price (per item)");
+        // the units of the row are in transferredForDelivery.
         partnerPriceForDelivery: kopToNumber(item.unitPriceKop),
-        billingPrice: kopToNumber(rowKop),
+        billingPrice: kopToNumber(item.unitPriceKop),
         transferredForDelivery: item.count,
         deliveredOrReturned: o.status === 'DELIVERED' || o.status === 'RETURNED' ? item.count : 0,
         deliveryDate: o.status === 'DELIVERED' ? o.statusChanged.slice(0, 10) : null,

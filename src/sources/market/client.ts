@@ -41,13 +41,54 @@ export class MarketClient {
     return {};
   }
 
+  /** When each generator was last called from this process (epoch ms): Market counts 2xx and 4xx answers. */
+  readonly #lastGenerateAt = new Map<ReportType, number>();
+
   /** When the generator of `type` may be called again, as far as this process knows; 0 when free. */
   generatePausedUntil(type: ReportType): number {
     return this.upstream.pausedUntil(limitKeyOf(type));
   }
 
+  /** The configured generate quota of `type`: `count` calls per `intervalMs`. */
+  generateQuota(type: ReportType): { count: number; intervalMs: number } {
+    const spec = this.runtime.config.market.methodLimits[limitKeyOf(type)];
+    return { count: spec?.count ?? 1, intervalMs: spec?.intervalMs ?? 120_000 };
+  }
+
+  /**
+   * Epoch ms of the next free generate slot for `type` (0 when free now): the later of Market's own
+   * X-RateLimit-Resource-Until pause and, for a one-per-window quota, the last call + the window.
+   */
+  nextGenerateAt(type: ReportType): number {
+    const paused = this.generatePausedUntil(type);
+    const last = this.#lastGenerateAt.get(type);
+    const quota = this.generateQuota(type);
+    const own = last !== undefined && quota.count === 1 ? last + quota.intervalMs : 0;
+    const next = Math.max(paused, own);
+    return next > Date.now() ? next : 0;
+  }
+
   async generate(type: ReportType, body: Record<string, unknown>, format: ReportFormat, language: ReportLanguage | undefined, options: CallOptions = {}): Promise<{ reportId: string; estimatedMs?: number }> {
-    const res = await this.upstream.request({
+    const res = await this.#generateRequest(type, body, format, language, options);
+    const parsed = GenerateReportResponse.safeParse(res.body);
+    if (!parsed.success) throw this.#badResponse(`generate ${type}`);
+    return { reportId: parsed.data.result.reportId, estimatedMs: parsed.data.result.estimatedGenerationTime };
+  }
+
+  async #generateRequest(type: ReportType, body: Record<string, unknown>, format: ReportFormat, language: ReportLanguage | undefined, options: CallOptions) {
+    try {
+      const res = await this.#sendGenerate(type, body, format, language, options);
+      this.#lastGenerateAt.set(type, Date.now());
+      return res;
+    } catch (err) {
+      // An answered request (4xx included) used the quota; one that never got an answer did not.
+      if (err instanceof UpstreamError && err.status !== undefined && err.status < 500 && err.status !== 420) this.#lastGenerateAt.set(type, Date.now());
+      throw err;
+    }
+  }
+
+  #sendGenerate(type: ReportType, body: Record<string, unknown>, format: ReportFormat, language: ReportLanguage | undefined, options: CallOptions) {
+    return this.upstream.request({
       method: 'POST',
       path: `/v2/reports/${type}/generate`,
       query: { format, language: REPORT_TYPE_INFO[type].language ? language : undefined },
@@ -60,9 +101,6 @@ export class MarketClient {
       deadlineMs: options.deadlineMs,
       what: `POST /v2/reports/${type}/generate`,
     });
-    const parsed = GenerateReportResponse.safeParse(res.body);
-    if (!parsed.success) throw this.#badResponse(`generate ${type}`);
-    return { reportId: parsed.data.result.reportId, estimatedMs: parsed.data.result.estimatedGenerationTime };
   }
 
   async info(reportId: string, options: CallOptions = {}): Promise<ReportInfo> {

@@ -2,7 +2,7 @@ import type { ReportSummary } from './report-summary.js';
 import type { Sheet } from './report-file.js';
 
 /**
- * Parsed reports kept in memory for an hour, so a client can read every row (MCP resource
+ * Parsed reports kept in memory for up to an hour (the 20 most recent; older ones leave earlier), so a client can read every row (MCP resource
  * `market-report://{reportId}`) or ask again without another generation. The download link is never
  * kept: it expires and each reports/info call mints a new one.
  */
@@ -21,7 +21,7 @@ export interface CachedReport {
 }
 
 export const REPORT_TTL_MS = 60 * 60_000;
-const MAX_REPORTS = 20;
+export const MAX_REPORTS = 20;
 
 export class ReportCache {
   readonly #reports = new Map<string, CachedReport>();
@@ -61,11 +61,17 @@ export class ReportCache {
 /** Report types this process generated, so a resumed report_id still knows what it is. */
 export class GeneratedReports {
   readonly #types = new Map<string, { type: string; format: string }>();
+  readonly #latest = new Map<string, string>();
   remember(reportId: string, type: string, format: string): void {
     this.#types.set(reportId, { type, format });
+    this.#latest.set(type, reportId);
     if (this.#types.size > 500) this.#types.delete(this.#types.keys().next().value!);
   }
   get(reportId: string): { type: string; format: string } | undefined {
     return this.#types.get(reportId);
+  }
+  /** The most recent report of `type` this process generated. */
+  latest(type: string): string | undefined {
+    return this.#latest.get(type);
   }
 }

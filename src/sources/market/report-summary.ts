@@ -9,6 +9,18 @@ import type { Cell, Row, Sheet } from './report-file.js';
 
 export type ColumnKind = 'money' | 'quantity' | 'number';
 
+/**
+ * Columns the report pages define as a price PER ITEM (united-orders: partnerPriceForDelivery, billingPrice,
+ * co-financing and discount columns; services: price, batchPrice; smart-pricing: shopPrice, sellingPrice).
+ * Summing them over rows gives no money figure, so they are summarised as unit prices.
+ */
+const UNIT_PRICE_NAMES = new Set([
+  'partnerpricefordelivery', 'billingprice', 'cofinancetreshold', 'cofinancethreshold', 'cofinancevalue', 'cofinancesubsidy',
+  'marketplacesubsidy', 'spasibo', 'yandexplus', 'price', 'batchprice', 'shopprice', 'sellingprice',
+]);
+const UNIT_PRICE_RE = /(perunit|peritem|unitprice)$/;
+export const isUnitPriceColumn = (column: string) => UNIT_PRICE_NAMES.has(norm(column)) || UNIT_PRICE_RE.test(norm(column));
+
 export interface ColumnSum {
   column: string;
   kind: ColumnKind;
@@ -35,26 +47,71 @@ export interface SheetSummary {
   columns: string[];
   sums: ColumnSum[];
   mainAmount?: string;
+  /** Per-item price columns, shown as min/max/mean instead of a meaningless sum. */
+  unitPrices: UnitPriceStats[];
   statusCounts: StatusCount[];
   dateRange?: { column: string; from: string; to: string };
   top: TopRow[];
 }
 
-export interface OrdersHeadline {
-  sheet: string;
-  amountColumn: string;
-  itemsColumn?: string;
-  statusColumn?: string;
+/** Min / max / mean of a per-item price column: such columns are prices, never totals to add up. */
+export interface UnitPriceStats {
+  column: string;
+  min: Decimal;
+  max: Decimal;
+  /** Plain mean over the rows that hold a price (not weighted by units). */
+  mean: Decimal;
+  values: number;
+}
+
+export interface StatusRevenue {
+  status: string;
   orders: number;
   items?: Decimal;
   amount: Decimal;
-  byStatus: Array<{ status: string; orders: number; items?: Decimal; amount: Decimal }>;
+  /** false for cancelled / returned statuses, which the revenue figure leaves out. */
+  inRevenue: boolean;
+}
+
+export interface RevenueTotal {
+  orders: number;
+  items?: Decimal;
+  amount: Decimal;
+}
+
+/**
+ * The headline of the orders report (sheet orders_and_offers_transactions). One row is order × SKU ×
+ * status; `billingPrice` is the sale price PER ITEM and `transferredForDelivery` the units, so a row's
+ * revenue is their product. Without those two columns the buyer's payment of the row is the basis.
+ */
+export interface OrdersHeadline {
+  sheet: string;
+  /** How a row's amount was computed, e.g. "billingPrice × transferredForDelivery". */
+  basis: string;
+  itemsColumn?: string;
+  statusColumn?: string;
+  /** Cancelled and returned orders left out. */
+  revenue: RevenueTotal;
+  /** Every status, cancelled and returned included. */
+  allStatuses: RevenueTotal;
+  excludedStatuses: string[];
+  /** Rows without a price or a unit count: absent, not counted as 0. */
+  rowsWithoutAmount: number;
+  byStatus: StatusRevenue[];
+  /** By revenue (cancelled / returned left out). */
   topSkus: Array<{ sku: string; name?: string; items?: Decimal; amount: Decimal }>;
+}
+
+/** The services cost report: each sheet is one service, its main amount column the charge. */
+export interface ServicesHeadline {
+  total: Decimal;
+  bySheet: Array<{ sheet: string; column: string; amount: Decimal }>;
 }
 
 export interface ReportSummary {
   sheets: SheetSummary[];
   orders?: OrdersHeadline;
+  services?: ServicesHeadline;
 }
 
 /** `orderId`, `ORDER_ID`, `order_id` → `orderid`. */
@@ -85,7 +142,7 @@ export function decimalOf(v: Cell): Decimal | undefined {
 
 function kindOf(column: string): ColumnKind | undefined {
   const n = norm(column);
-  if (isIdColumn(column) || NOT_SUMMED_RE.test(n)) return undefined;
+  if (isIdColumn(column) || NOT_SUMMED_RE.test(n) || isUnitPriceColumn(column)) return undefined;
   if (QUANTITY_NAMES.has(n) || QUANTITY_RE.test(n)) return 'quantity';
   if (MONEY_RE.test(n)) return 'money';
   if (FUNNEL_QUANTITY_RE.test(n)) return 'quantity';
@@ -119,10 +176,37 @@ function columnSums(sheet: Sheet): ColumnSum[] {
   return sums.sort((a, b) => order[a.kind] - order[b.kind]);
 }
 
+/** Line amounts only: per-item prices (billingPrice, price …) are never a sheet's main amount. */
 const MAIN_AMOUNT_PREFERENCE = [
-  'billingprice', 'buyerpaymentamount', 'totalamount', 'serviceprice', 'orderitemstotalamount', 'sumbillingpriceofitems',
-  'buyerpayment', 'buyerpaid', 'amount', 'price',
+  'buyerpaymentamount', 'totalamount', 'serviceprice', 'orderitemstotalamount', 'sumbillingpriceofitems',
+  'buyerpayment', 'buyerpaid', 'amount',
 ];
+
+function unitPrices(sheet: Sheet): UnitPriceStats[] {
+  const out: UnitPriceStats[] = [];
+  for (const column of sheet.columns.filter(isUnitPriceColumn)) {
+    let min: Decimal | undefined;
+    let max: Decimal | undefined;
+    let total = new Decimal(0);
+    let values = 0;
+    let numeric = true;
+    for (const row of sheet.rows) {
+      const v = row[column] ?? null;
+      if (isEmpty(v)) continue;
+      const d = decimalOf(v);
+      if (!d) {
+        numeric = false;
+        break;
+      }
+      if (!min || d.lt(min)) min = d;
+      if (!max || d.gt(max)) max = d;
+      total = total.plus(d);
+      values += 1;
+    }
+    if (numeric && values > 0) out.push({ column, min: min!, max: max!, mean: total.div(values).toDecimalPlaces(2), values });
+  }
+  return out;
+}
 
 function mainAmount(sums: ColumnSum[]): ColumnSum | undefined {
   const money = sums.filter((s) => s.kind === 'money');
@@ -189,7 +273,8 @@ const LABEL_PREFERENCE = [['orderid', 'movementnumber'], ['shopsku', 'offerid', 
 function labelOf(sheet: Sheet, row: Row): string {
   const parts: string[] = [];
   for (const group of LABEL_PREFERENCE) {
-    const column = sheet.columns.find((c) => group.includes(norm(c)));
+    // The group's order is the preference (offerName before categoryName), not the sheet's column order.
+    const column = group.map((name) => sheet.columns.find((c) => norm(c) === name)).find((c) => c !== undefined);
     const v = column ? row[column] : undefined;
     if (v !== undefined && !isEmpty(v)) parts.push(String(v).trim());
   }
@@ -215,6 +300,7 @@ export function summariseSheet(sheet: Sheet, topLimit = 10): SheetSummary {
     columns: sheet.columns,
     sums,
     mainAmount: main?.column,
+    unitPrices: unitPrices(sheet),
     statusCounts: statusCounts(sheet, new Set(sums.map((s) => s.column))),
     dateRange: dateRange(sheet),
     top: topRows(sheet, main, topLimit),
@@ -229,62 +315,117 @@ const find = (sheet: Sheet, names: string[]) => {
   return undefined;
 };
 
-/** The orders headline, from the sheet with order ids and an amount (the orders report's transactions). */
-function ordersHeadline(sheets: Sheet[], summaries: SheetSummary[]): OrdersHeadline | undefined {
-  const ordered = [...sheets].sort((a, b) => Number(b.name === 'orders_and_offers_transactions') - Number(a.name === 'orders_and_offers_transactions'));
-  for (const sheet of ordered) {
-    const summary = summaries[sheets.indexOf(sheet)]!;
-    const orderColumn = find(sheet, ['orderid']);
-    const amountColumn = summary.mainAmount;
-    if (!orderColumn || !amountColumn || sheet.rows.length === 0) continue;
-    const itemsColumn = find(sheet, ['transferredfordelivery', 'count', 'quantity', 'itemscount', 'orderitems']);
-    const statusColumn = find(sheet, ['offerstatus', 'orderstatus', 'status']);
-    const skuColumn = find(sheet, ['shopsku', 'offerid', 'sku']);
-    const nameColumn = find(sheet, ['offername', 'skuname', 'name']);
-    const orders = new Set<string>();
-    let items = itemsColumn ? new Decimal(0) : undefined;
-    let amount = new Decimal(0);
-    const byStatus = new Map<string, { orders: Set<string>; items?: Decimal; amount: Decimal }>();
-    const bySku = new Map<string, { name?: string; items?: Decimal; amount: Decimal }>();
-    for (const row of sheet.rows) {
-      const id = row[orderColumn];
-      if (id !== null && id !== undefined) orders.add(String(id));
-      const a = decimalOf(row[amountColumn] ?? null) ?? new Decimal(0);
-      const n = itemsColumn ? (decimalOf(row[itemsColumn] ?? null) ?? new Decimal(0)) : undefined;
-      amount = amount.plus(a);
-      if (items && n) items = items.plus(n);
-      if (statusColumn) {
-        const key = isEmpty(row[statusColumn] ?? null) ? '(no status)' : String(row[statusColumn]).trim();
-        const s = byStatus.get(key) ?? { orders: new Set<string>(), items: n ? new Decimal(0) : undefined, amount: new Decimal(0) };
-        if (id !== null && id !== undefined) s.orders.add(String(id));
-        s.amount = s.amount.plus(a);
-        if (s.items && n) s.items = s.items.plus(n);
-        byStatus.set(key, s);
-      }
-      if (skuColumn && !isEmpty(row[skuColumn] ?? null)) {
-        const key = String(row[skuColumn]).trim();
-        const s = bySku.get(key) ?? { name: nameColumn && !isEmpty(row[nameColumn] ?? null) ? String(row[nameColumn]) : undefined, items: n ? new Decimal(0) : undefined, amount: new Decimal(0) };
-        s.amount = s.amount.plus(a);
-        if (s.items && n) s.items = s.items.plus(n);
-        bySku.set(key, s);
-      }
-    }
-    return {
-      sheet: sheet.name,
-      amountColumn,
-      itemsColumn,
-      statusColumn,
-      orders: orders.size,
-      items,
-      amount,
-      byStatus: [...byStatus].map(([status, s]) => ({ status, orders: s.orders.size, items: s.items, amount: s.amount })).sort((a, b) => b.amount.cmp(a.amount) || a.status.localeCompare(b.status)),
-      topSkus: [...bySku].map(([sku, s]) => ({ sku, ...s })).sort((a, b) => b.amount.cmp(a.amount) || a.sku.localeCompare(b.sku)).slice(0, 10),
+export const ORDERS_SHEET = 'orders_and_offers_transactions';
+/** Statuses whose goods were not sold: cancelled, returned, not redeemed (RU and EN texts). */
+const NOT_SOLD_RE = /отмен|cancel|возврат|return|невыкуп|not redeemed|unredeemed/i;
+export const isNotSoldStatus = (status: string) => NOT_SOLD_RE.test(status);
+
+interface Tally {
+  orders: Set<string>;
+  items?: Decimal;
+  amount: Decimal;
+}
+const tally = (withItems: boolean): Tally => ({ orders: new Set<string>(), items: withItems ? new Decimal(0) : undefined, amount: new Decimal(0) });
+function add(t: Tally, order: string | undefined, items: Decimal | undefined, amount: Decimal): void {
+  if (order !== undefined) t.orders.add(order);
+  if (t.items && items) t.items = t.items.plus(items);
+  t.amount = t.amount.plus(amount);
+}
+const total = (t: Tally): RevenueTotal => ({ orders: t.orders.size, items: t.items, amount: t.amount });
+
+/** The orders headline: only from the orders report's transactions sheet, never from other sheets with order ids. */
+function ordersHeadline(sheet: Sheet): OrdersHeadline | undefined {
+  const orderColumn = find(sheet, ['orderid']);
+  if (!orderColumn || sheet.rows.length === 0) return undefined;
+  const priceColumn = find(sheet, ['billingprice']);
+  const itemsColumn = find(sheet, ['transferredfordelivery', 'count']);
+  const paymentColumn = find(sheet, ['buyerpaymentamount']);
+  let basis: string;
+  let lineAmount: (row: Row) => Decimal | undefined;
+  if (priceColumn && itemsColumn) {
+    basis = `${priceColumn} × ${itemsColumn}`;
+    lineAmount = (row) => {
+      const price = decimalOf(row[priceColumn] ?? null);
+      const units = decimalOf(row[itemsColumn] ?? null);
+      return price && units ? price.times(units) : undefined;
     };
+  } else if (paymentColumn) {
+    basis = paymentColumn;
+    lineAmount = (row) => decimalOf(row[paymentColumn] ?? null);
+  } else return undefined;
+  const statusColumn = find(sheet, ['offerstatus', 'orderstatus', 'status']);
+  const skuColumn = find(sheet, ['shopsku', 'offerid', 'sku']);
+  const nameColumn = find(sheet, ['offername', 'skuname', 'name']);
+  const all = tally(itemsColumn !== undefined);
+  const revenue = tally(itemsColumn !== undefined);
+  const byStatus = new Map<string, Tally>();
+  const bySku = new Map<string, Tally & { name?: string }>();
+  const excluded = new Set<string>();
+  let rowsWithoutAmount = 0;
+  for (const row of sheet.rows) {
+    const id = isEmpty(row[orderColumn] ?? null) ? undefined : String(row[orderColumn]).trim();
+    const items = itemsColumn ? decimalOf(row[itemsColumn] ?? null) : undefined;
+    const amount = lineAmount(row);
+    if (!amount) rowsWithoutAmount += 1;
+    const line = amount ?? new Decimal(0);
+    const status = statusColumn && !isEmpty(row[statusColumn] ?? null) ? String(row[statusColumn]).trim() : '(no status)';
+    const sold = !isNotSoldStatus(status);
+    if (!sold) excluded.add(status);
+    add(all, id, items, line);
+    if (statusColumn) {
+      const s = byStatus.get(status) ?? tally(itemsColumn !== undefined);
+      add(s, id, items, line);
+      byStatus.set(status, s);
+    }
+    if (!sold) continue;
+    add(revenue, id, items, line);
+    if (skuColumn && !isEmpty(row[skuColumn] ?? null)) {
+      const key = String(row[skuColumn]).trim();
+      const s = bySku.get(key) ?? { ...tally(itemsColumn !== undefined), name: nameColumn && !isEmpty(row[nameColumn] ?? null) ? String(row[nameColumn]) : undefined };
+      add(s, undefined, items, line);
+      bySku.set(key, s);
+    }
   }
-  return undefined;
+  return {
+    sheet: sheet.name,
+    basis,
+    itemsColumn,
+    statusColumn,
+    revenue: total(revenue),
+    allStatuses: total(all),
+    excludedStatuses: [...excluded].sort(),
+    rowsWithoutAmount,
+    byStatus: [...byStatus]
+      .map(([status, s]) => ({ status, ...total(s), inRevenue: !isNotSoldStatus(status) }))
+      .sort((a, b) => b.amount.cmp(a.amount) || a.status.localeCompare(b.status)),
+    topSkus: [...bySku]
+      .map(([sku, s]) => ({ sku, name: s.name, items: s.items, amount: s.amount }))
+      .sort((a, b) => b.amount.cmp(a.amount) || a.sku.localeCompare(b.sku))
+      .slice(0, 10),
+  };
 }
 
-export function summariseReport(sheets: Sheet[]): ReportSummary {
+/** Service charges: the main amount column of every sheet of the services cost report, added up. */
+function servicesHeadline(summaries: SheetSummary[]): ServicesHeadline | undefined {
+  const bySheet = summaries.flatMap((s) => {
+    const sum = s.sums.find((x) => x.column === s.mainAmount);
+    return sum ? [{ sheet: s.name, column: sum.column, amount: sum.total }] : [];
+  });
+  if (bySheet.length === 0) return undefined;
+  return { total: bySheet.reduce((t, x) => t.plus(x.amount), new Decimal(0)), bySheet };
+}
+
+/**
+ * Summaries of every sheet, plus a headline by report type: orders and revenue for united-orders (its
+ * transactions sheet only), service charges for united-marketplace-services. `type` undefined (a report
+ * of unknown origin) still gets the orders headline when the transactions sheet is there.
+ */
+export function summariseReport(sheets: Sheet[], type?: string): ReportSummary {
   const summaries = sheets.map((s) => summariseSheet(s));
-  return { sheets: summaries, orders: ordersHeadline(sheets, summaries) };
+  const transactions = type === undefined || type === 'united-orders' ? sheets.find((s) => norm(s.name) === norm(ORDERS_SHEET)) : undefined;
+  return {
+    sheets: summaries,
+    orders: transactions && ordersHeadline(transactions),
+    services: type === 'united-marketplace-services' ? servicesHeadline(summaries) : undefined,
+  };
 }

@@ -11,15 +11,13 @@ export interface ReportTypeInfo {
   /** Longest period the API accepts, in days. */
   maxDays: number;
   language: boolean;
-  /** Minimum spacing of generate calls per the spec's x-resource-limit-config (stricter tier). */
-  quota: string;
 }
 
 export const REPORT_TYPE_INFO: Record<ReportType, ReportTypeInfo> = {
-  'united-orders': { title: 'orders report', maxDays: 366, language: true, quota: '1 per 2 min' },
-  'united-marketplace-services': { title: 'services cost report', maxDays: 92, language: true, quota: '1 per 2 min' },
-  'shows-sales': { title: 'sales analytics', maxDays: 400, language: false, quota: '1 per 10 min' },
-  'goods-movement': { title: 'goods movement (FBY)', maxDays: 366, language: false, quota: '1 per 2 min' },
+  'united-orders': { title: 'orders report', maxDays: 366, language: true },
+  'united-marketplace-services': { title: 'services cost report', maxDays: 92, language: true },
+  'shows-sales': { title: 'sales analytics', maxDays: 400, language: false },
+  'goods-movement': { title: 'goods movement (FBY)', maxDays: 366, language: false },
 };
 
 export const PLACEMENT_PROGRAMS = ['FBS', 'FBY', 'DBS', 'LAAS'] as const;

@@ -30,8 +30,8 @@ export interface WaitOptions {
 }
 
 const MAX_INTERVAL_MS = 15_000;
-/** A request started near the end of the budget still gets this long to answer. */
-const REQUEST_GRACE_MS = 5_000;
+/** A request started near the end of the budget still gets this long to answer (the budget is overrun by at most this). */
+const REQUEST_GRACE_MS = 1_000;
 
 /** Spacing of the next poll: the remaining estimate when the API gives one, else a growing backoff. */
 export function nextPollDelay(info: ReportInfo, previousMs: number, minIntervalMs: number): number {
