@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
+import { Decimal } from '../src/money.js';
 import { z } from 'zod';
 import { periodDays, resolvePeriod, toInstant } from '../src/period.js';
 import { newTally } from '../src/sources/posiflora/auth.js';
 import { PosifloraClient, type StoreInfo } from '../src/sources/posiflora/client.js';
-import { DATE_FIELDS, runMetaPlan, runWalk, type DateField, type GroupBy, type OrderQuery, type RunOptions } from '../src/sources/posiflora/orders.js';
+import { DATE_FIELDS, periodBuckets, runPlan, runRows, type DateField, type GroupBy, type OrderQuery, type RunOptions } from '../src/sources/posiflora/orders.js';
 import { ORDER_STATUSES } from '../src/sources/posiflora/schemas.js';
 import { buildStructured, buildText } from '../src/sources/posiflora/summary.js';
 import { defineTool, ToolInputError } from '../src/tool.js';
@@ -21,19 +22,46 @@ const input = z.object({
   stores: z.array(z.string()).optional().describe('Only these stores: ids or names, e.g. ["Флора Центр"].'),
   search: z.string().optional().describe('Search by client name, order number, phone or card number, e.g. "aaad22003858".'),
   delivery: z.boolean().optional().describe('true: delivery orders only; false: without delivery.'),
-  amount_min: z.number().optional().describe('Minimum order total in roubles, e.g. 1000.'),
-  amount_max: z.number().optional().describe('Maximum order total in roubles, e.g. 5000.'),
+  amount_min: amountField('amount_min').describe('Minimum order total in roubles, a number or numeric string, e.g. 1000 or "1500.50".'),
+  amount_max: amountField('amount_max').describe('Maximum order total in roubles, a number or numeric string, e.g. 5000.'),
   customer: z.string().optional().describe('Customer id (Posiflora UUID).'),
-  group_by: z.array(z.string()).optional().describe('Breakdowns: "status" (default; one request per status), "store" (one per store), "day" or "week" (these walk every page). E.g. ["status","store","day"].'),
+  group_by: z
+    .array(z.string())
+    .optional()
+    .describe(
+      'Breakdowns with sums. Default [] (one request: overall figures and order counts by status). "status": one request per status; "store": one per store; ' +
+        '"day"/"week": one per day or week, or a walk over every page when that takes fewer requests (days over 92 days become weeks). E.g. ["status","store","week"].',
+    ),
   sort: z.string().optional().describe('Which orders to list: "recent" (default, newest first) or "largest" (by total; walks every page).'),
-  limit: z.number().int().min(0).max(MAX_LIMIT).optional().describe(`Orders to list, 0–${MAX_LIMIT}; default 20. 0 = figures only (cheapest).`),
+  limit: z
+    .number({ error: 'limit must be a number of orders, e.g. 20' })
+    .int({ error: 'limit must be a whole number of orders, e.g. 20' })
+    .min(0, { error: 'limit cannot be negative; use 0 for figures only' })
+    .max(MAX_LIMIT, { error: `limit is at most ${MAX_LIMIT}; use next_cursor from the answer to page through more` })
+    .optional()
+    .describe(`Orders to list, 0–${MAX_LIMIT}; default 20. 0 = figures only (cheapest).`),
   cursor: z.string().optional().describe('next_cursor from a previous answer, to list the next orders (repeat the same other arguments).'),
   aggregate: z.union([z.boolean(), z.string()]).optional().describe('true (default): figures by the cheapest plan; false: only the listed orders and overall meta; "walk": sum every page ourselves and cross-check against Posiflora\'s meta.'),
   response_format: responseFormatField('the figures and the listed orders', 'every day row, plan notes'),
 });
 
+/** A rouble amount: a JSON number or a numeric string (checked in run(), with the fix in the message). */
+function amountField(name: string) {
+  return z.union([z.number(), z.string()], { error: `${name} must be a number of roubles, e.g. 1000 or "1500.50"` }).optional();
+}
+
+/** A validated amount filter as a decimal string; negative or non-numeric values are refused with the fix. */
+function amountOf(field: string, raw: number | string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const text = String(raw).trim().replace(',', '.');
+  if (text === '') return undefined;
+  if (!/^-?\d+(\.\d+)?$/.test(text) || !Number.isFinite(Number(text))) throw new ToolInputError(field, `"${raw}" is not a number of roubles; give e.g. 1000 or "1500.50".`);
+  const d = new Decimal(text);
+  if (d.isNegative()) throw new ToolInputError(field, `${raw} is negative; order totals are not, so give 0 or more (e.g. 1000), or leave ${field} out.`);
+  return d.toFixed();
+}
+
 const money = z.string().describe('Roubles as a decimal string, e.g. "12345.67"');
-const sums = { orders: z.number().int(), total_amount: money, payments_amount: money, outstanding_amount: money };
 const maybeSums = { orders: z.number().int(), total_amount: money.nullable(), payments_amount: money.nullable(), outstanding_amount: money.nullable() };
 
 const output = z.object({
@@ -50,13 +78,28 @@ const output = z.object({
     customer: z.string().nullable(),
   }),
   plan: z.enum(['meta', 'meta-per-group', 'walk', 'rows']).describe('How the figures were obtained'),
-  upstream_requests: z.number().int().describe('Data requests sent to Posiflora for this answer'),
+  upstream_requests: z.number().int().describe('HTTP requests (attempts, retries included) sent to Posiflora for data in this answer'),
   session_requests: z.number().int().describe('Login/refresh requests sent for this answer'),
-  totals: z.object({ ...sums, orders_without_amount: z.number().int() }),
+  totals: z
+    .object({
+      ...maybeSums,
+      outstanding_amount: money.nullable().describe('total − paid over every status in scope, canceled/not accepted/returned included'),
+      outstanding_open_amount: money.nullable().describe('total − paid over open and done orders only (canceled, notAccepted, returned left out); null when per-status sums were not fetched'),
+      closed_orders: z.number().int().nullable().describe('Canceled, notAccepted and returned orders included in the totals; null when unknown'),
+      orders_without_amount: z.number().int(),
+    })
+    .describe('Money is null when Posiflora sent no amounts (never 0 for "unknown")'),
   by_status: z.array(z.object({ status: z.string(), ...maybeSums })).describe('Sums are null when only counts were asked for'),
-  by_store: z.array(z.object({ store_id: z.string(), store: z.string(), ...sums })).nullable(),
-  by_day: z.object({ unit: z.enum(['day', 'week']), rows: z.array(z.object({ date: z.string(), ...sums })) }).nullable(),
-  delivery: z.object({ orders: z.number().int(), total_amount: money, share_percent: z.string().nullable() }).nullable(),
+  by_store: z.array(z.object({ store_id: z.string(), store: z.string(), ...maybeSums })).nullable(),
+  by_day: z
+    .object({
+      unit: z.enum(['day', 'week']),
+      grouped_by: z.string().describe('The order date the rows are grouped by, e.g. "createdAt" or "dueTime"'),
+      switched_from_day: z.boolean().describe('true when days were asked for but the period is over 92 days'),
+      rows: z.array(z.object({ date: z.string().describe('The day, or the Monday of the week'), partial: z.boolean().describe('The period cuts this day/week short'), ...maybeSums })),
+    })
+    .nullable(),
+  delivery: z.object({ orders: z.number().int(), total_amount: money.nullable(), share_percent: z.string().nullable() }).nullable(),
   payment_issues: z.object({ unpaid_orders: z.number().int(), partially_paid_orders: z.number().int(), outstanding_amount: money }).nullable(),
   orders: z.array(
     z.object({
@@ -77,9 +120,10 @@ const output = z.object({
   sort: z.enum(['recent', 'largest']),
   next_cursor: z.string().nullable().describe('Pass as cursor to list the next orders; null when none remain'),
   cross_check: z.object({ checked: z.boolean(), matches: z.boolean().nullable(), notes: z.array(z.string()) }),
+  notes: z.array(z.string()).describe('How the answer was made: plan choice, fallbacks, what was left out and how to get it'),
 });
 
-function aggregateOf(value: boolean | string | undefined): true | false | 'walk' {
+function aggregateOf(value: boolean | string | undefined): boolean | 'walk' {
   if (value === undefined || value === true) return true;
   if (value === false) return false;
   const v = value.trim().toLowerCase();
@@ -144,7 +188,8 @@ export default defineTool({
     'by status, store, day or week, how much is still unpaid, delivery share, or to list recent/largest orders. ' +
     'Filters: period or dates (by created/updated/due/posted/payment_posted date), statuses, stores (names or ids), search, delivery, amount range, customer. ' +
     'Returns exact rouble figures (total, paid, outstanding) and a short table of orders with next_cursor for more. ' +
-    'Cheapest first: overall figures and status counts cost one request; per-day figures and "largest" walk every page.',
+    'Cheapest first, and the answer says which plan ran and how many requests it took: the default (group_by []) costs one request (overall figures, counts by status, newest orders); ' +
+    'sums per status/store cost one request per group; per day/week one per bucket or a page walk, whichever is fewer; sort "largest" walks every page.',
   input,
   output,
   annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: true },
@@ -156,23 +201,28 @@ export default defineTool({
     const period = resolvePeriod(args, tz, ctx.runtime.now(), 'last_30_days');
     const dateField = oneOf<DateField>('date_field', args.date_field, Object.keys(DATE_FIELDS) as DateField[], 'created');
     const statuses = listOf('statuses', args.statuses, ORDER_STATUSES);
-    let groupBy: GroupBy[] = args.group_by === undefined ? ['status'] : (listOf('group_by', args.group_by, GROUPS) ?? []);
-    // Per-day rows over long periods would flood the answer: weeks instead.
-    if (groupBy.includes('day') && periodDays(period) > 92) groupBy = [...new Set(groupBy.map((g) => (g === 'day' ? 'week' : g)))];
+    let groupBy: GroupBy[] = listOf('group_by', args.group_by, GROUPS) ?? [];
+    // Per-day rows over long periods would flood the answer: weeks instead (and the answer says so).
+    const switchedToWeeks = groupBy.includes('day') && periodDays(period) > 92;
+    if (switchedToWeeks) groupBy = [...new Set(groupBy.map((g) => (g === 'day' ? 'week' : g)))];
+    const unit = groupBy.includes('week') ? 'week' : groupBy.includes('day') ? 'day' : undefined;
     const sort = oneOf('sort', args.sort, ['recent', 'largest'] as const, 'recent');
     const aggregate = aggregateOf(args.aggregate);
     const detailed = responseFormat(args.response_format) === 'detailed';
     const limit = args.limit ?? 20;
-    if (args.amount_min !== undefined && args.amount_max !== undefined && args.amount_min > args.amount_max) {
-      throw new ToolInputError('amount_min', `${args.amount_min} is above amount_max ${args.amount_max}; swap them.`);
+    const amountMin = amountOf('amount_min', args.amount_min);
+    const amountMax = amountOf('amount_max', args.amount_max);
+    if (amountMin !== undefined && amountMax !== undefined && new Decimal(amountMin).gt(amountMax)) {
+      throw new ToolInputError('amount_min', `${amountMin} is above amount_max ${amountMax}; swap them.`);
     }
     const search = args.search?.trim() || undefined;
     const customer = args.customer?.trim() || undefined;
 
     const client = PosifloraClient.for(ctx.runtime);
     const tally = newTally();
-    const needsStoreList = (args.stores?.some((s) => !UUID.test(s.trim())) ?? false) || groupBy.includes('store');
-    const storeList = needsStoreList ? await client.stores(tally, ctx.signal) : undefined;
+    // The store list costs a request: only for names to resolve here, or later for per-store labels.
+    const needsStoreList = args.stores?.some((s) => !UUID.test(s.trim())) ?? false;
+    let storeList = needsStoreList ? await client.stores(tally, ctx.signal) : undefined;
     const stores = args.stores?.length ? resolveStores(args.stores, storeList) : undefined;
 
     const query: OrderQuery = {
@@ -184,12 +234,12 @@ export default defineTool({
       storeIds: stores?.map((s) => s.id),
       search,
       delivery: args.delivery,
-      amountMin: args.amount_min,
-      amountMax: args.amount_max,
+      amountMin,
+      amountMax,
       customer,
     };
     const hash = createHash('sha256')
-      .update(JSON.stringify([query.dateField, query.from, query.to, statuses ?? [], [...(query.storeIds ?? [])].sort(), search, args.delivery, args.amount_min, args.amount_max, customer, sort]))
+      .update(JSON.stringify([query.dateField, query.from, query.to, statuses ?? [], [...(query.storeIds ?? [])].sort(), search, args.delivery, amountMin, amountMax, customer, sort]))
       .digest('hex')
       .slice(0, 16);
     const offset = args.cursor ? decodeCursor(args.cursor, hash) : 0;
@@ -197,22 +247,37 @@ export default defineTool({
       throw new ToolInputError('cursor', `the largest-orders listing goes ${MAX_LARGEST_DEPTH} orders deep; narrow the period or add amount_min to see more.`);
     }
 
+    const limits = ctx.runtime.config.posiflora.limit;
     const options: RunOptions = {
       client,
       query,
       groupBy,
+      buckets: unit ? periodBuckets(period.start, period.end, tz, unit) : undefined,
+      aggregate: aggregate === 'walk' ? 'walk' : true,
+      rps: ((limits.count ?? 5) * 1000) / (limits.intervalMs ?? 1000),
       limit,
       offset,
       sort,
       tally,
       signal: ctx.signal,
       concurrency: ctx.runtime.config.posiflora.limit.maxConcurrent ?? 3,
-      storesForGroups: async () => stores?.map((s) => s.id) ?? (storeList ?? (await client.stores(tally, ctx.signal))).map((s) => s.id),
+      storeCountHint: storeList?.length,
+      // Ids to break down by; the list is fetched only when ids or names are still missing.
+      storesForGroups: async () => {
+        if (stores?.every((s) => s.name)) return stores.map((s) => s.id);
+        storeList ??= await client.stores(tally, ctx.signal);
+        return stores?.map((s) => s.id) ?? storeList.map((s) => s.id);
+      },
       progress: (done, total) => void ctx.progress(done, total, `Posiflora: page ${done} of ${total}`),
     };
-    const walk = aggregate === 'walk' || groupBy.includes('day') || groupBy.includes('week') || sort === 'largest';
-    const rowsOnly = !walk && (aggregate === false || args.cursor !== undefined);
-    const report = walk ? await runWalk(options) : await runMetaPlan(options, rowsOnly);
+    // Continuing a "recent" listing: the figures were in the first answer, so only the rows are fetched.
+    const continuing = args.cursor !== undefined && sort === 'recent';
+    const report =
+      aggregate === false
+        ? await runRows(options)
+        : continuing
+          ? await runRows(options, 'Continuing the listing: only these orders were fetched; the figures are in the first answer (call without cursor to recompute them).')
+          : await runPlan(options);
     for (const s of storeList ?? []) if (!report.storeNames.has(s.id)) report.storeNames.set(s.id, s.title);
     for (const s of stores ?? []) if (s.name && !report.storeNames.has(s.id)) report.storeNames.set(s.id, s.name);
 
@@ -222,7 +287,8 @@ export default defineTool({
       report,
       period,
       dateField,
-      filters: { statuses, stores, search, delivery: args.delivery, amount_min: args.amount_min, amount_max: args.amount_max, customer },
+      filters: { statuses, stores, search, delivery: args.delivery, amount_min: amountMin === undefined ? undefined : Number(amountMin), amount_max: amountMax === undefined ? undefined : Number(amountMax), customer },
+      switchedToWeeks,
       offset,
       limit,
       sort,

@@ -44,11 +44,39 @@ export function localMidnight(ymd: string, tz: string): number {
   return guess - (shown - guess);
 }
 
-export function expected(data: PosifloraData, f: { from: string; to: string; tz: string; statuses?: string[]; storeIds?: string[] }): ExpectedFigures {
+export interface ExpectedFilter {
+  from: string;
+  to: string;
+  tz: string;
+  statuses?: string[];
+  storeIds?: string[];
+  /** Which order date the period applies to (and days are grouped by); default createdAt. */
+  dateField?: 'createdAt' | 'updatedAt' | 'dueTime' | 'postedAt' | 'paymentPostedAt';
+  delivery?: boolean;
+  /** Roubles, inclusive. */
+  amountMin?: string;
+  amountMax?: string;
+  unit?: 'day' | 'week';
+}
+
+const WEEKDAY: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
+
+export function expected(data: PosifloraData, f: ExpectedFilter): ExpectedFigures & { delivery: Expect } {
   const fromMs = localMidnight(f.from, f.tz);
   const toMs = localMidnight(new Date(Date.parse(`${f.to}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10), f.tz) - 1000;
   const dayOf = new Intl.DateTimeFormat('en-CA', { timeZone: f.tz, year: 'numeric', month: '2-digit', day: '2-digit' });
+  const weekdayOf = new Intl.DateTimeFormat('en-US', { timeZone: f.tz, weekday: 'short' });
+  const bucket = (t: number) => {
+    const day = dayOf.format(new Date(t));
+    if (f.unit !== 'week') return day;
+    const back = WEEKDAY[weekdayOf.format(new Date(t))]! - 1;
+    return new Date(Date.parse(`${day}T00:00:00Z`) - back * 86_400_000).toISOString().slice(0, 10);
+  };
+  const field = f.dateField ?? 'createdAt';
+  const min = f.amountMin === undefined ? undefined : new Decimal(f.amountMin).times(100);
+  const max = f.amountMax === undefined ? undefined : new Decimal(f.amountMax).times(100);
   const overall = new Acc();
+  const delivery = new Acc();
   const byStatus = new Map<string, Acc>();
   const byStore = new Map<string, Acc>();
   const byDay = new Map<string, Acc>();
@@ -58,16 +86,22 @@ export function expected(data: PosifloraData, f: { from: string; to: string; tz:
     m.get(k)!.add(o);
   };
   for (const o of data.all()) {
-    const t = Date.parse(o.createdAt);
+    const at = o[field];
+    if (at === null) continue;
+    const t = Date.parse(at);
     if (t < fromMs || t > toMs) continue;
     if (f.statuses && !f.statuses.includes(o.status)) continue;
     if (f.storeIds && !f.storeIds.includes(o.storeId)) continue;
+    if (f.delivery !== undefined && o.delivery !== f.delivery) continue;
+    if (min && min.gt(o.totalKop)) continue;
+    if (max && max.lt(o.totalKop)) continue;
     overall.add(o);
+    if (o.delivery) delivery.add(o);
     bump(byStatus, o.status, o);
     bump(byStore, o.storeId, o);
-    bump(byDay, dayOf.format(new Date(t)), o);
+    bump(byDay, bucket(t), o);
     matched.push(o);
   }
   const done = (m: Map<string, Acc>) => new Map([...m].map(([k, v]) => [k, v.done()]));
-  return { overall: overall.done(), byStatus: done(byStatus), byStore: done(byStore), byDay: done(byDay), newest: matched.reverse() };
+  return { overall: overall.done(), delivery: delivery.done(), byStatus: done(byStatus), byStore: done(byStore), byDay: done(byDay), newest: matched.reverse() };
 }

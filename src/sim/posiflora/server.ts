@@ -29,6 +29,8 @@ export interface PosifloraSimOptions {
   money?: 'number' | 'string' | 'mixed';
   /** Data requests per second before 429 (default 50). */
   rps?: number;
+  /** Leave meta.orders_amounts out of order lists (some accounts' answers lack it). */
+  omitOrdersAmounts?: boolean;
   /** Keep every reply the simulator produced (for the contract test). */
   record?: boolean;
 }
@@ -307,7 +309,9 @@ export class PosifloraSim {
       page: { number, size },
       total: money === 'string' ? String(total) : total,
       revision: 137_208,
-      orders_amounts: {
+    };
+    if (!this.options.omitOrdersAmounts) {
+      meta.orders_amounts = {
         ordersAmount: kopToWire(result.totalKop, true),
         paymentsAmount: kopToWire(result.paymentsKop, true),
         bonusesAmount: kopToWire(result.bonusesKop, true),
@@ -315,8 +319,8 @@ export class PosifloraSim {
         markupsAmount: kopToWire(result.markupsKop, true),
         budgetsAmount: kopToWire(result.budgets * 100, true),
         creditsAmount: '0.00',
-      },
-    };
+      };
+    }
     if (metaStatuses) {
       const counts = result.statusCounts;
       meta.statuses = {

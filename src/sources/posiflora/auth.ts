@@ -51,27 +51,35 @@ export class PosifloraAuth {
    */
   async recover(rejected: Secret, mode: 'refresh' | 'login', tally: Tally, signal?: AbortSignal): Promise<Secret> {
     if (this.#pending) {
-      const s = await this.#pending;
+      const s = await untilAborted(this.#pending, signal);
       if (s.access !== rejected) return s.access;
     }
     if (this.#session && this.#session.access !== rejected) return this.#session.access;
     return (await this.#renew(mode, tally, signal)).access;
   }
 
+  /**
+   * The renewal is shared, so it runs under no caller's signal: one caller giving up must not cancel the
+   * login the others wait for. Each caller only stops waiting on its own signal (the upstream deadline
+   * still bounds the renewal itself).
+   */
   #renew(mode: 'refresh' | 'login', tally: Tally, signal?: AbortSignal): Promise<Session> {
     if (!this.#pending) {
-      this.#pending = this.#obtain(mode, tally, signal).finally(() => {
+      const pending = this.#obtain(mode, tally).finally(() => {
         this.#pending = undefined;
       });
+      // Every waiter may have gone; a failure is then nobody's to handle, and must not crash the process.
+      pending.catch(() => undefined);
+      this.#pending = pending;
     }
-    return this.#pending;
+    return untilAborted(this.#pending, signal);
   }
 
-  async #obtain(mode: 'refresh' | 'login', tally: Tally, signal?: AbortSignal): Promise<Session> {
+  async #obtain(mode: 'refresh' | 'login', tally: Tally): Promise<Session> {
     const s = this.#session;
     if (mode === 'refresh' && s?.refresh && this.clock() < s.refreshExpireAt) {
       try {
-        this.#session = await this.#call('PATCH', { refreshToken: s.refresh.reveal() }, tally, signal);
+        this.#session = await this.#call('PATCH', { refreshToken: s.refresh.reveal() }, tally);
         log('debug', 'Posiflora: session refreshed');
         return this.#session;
       } catch (err) {
@@ -82,13 +90,12 @@ export class PosifloraAuth {
     this.#session = undefined;
     const username = this.config.username?.reveal() ?? '';
     const password = this.config.password?.reveal() ?? '';
-    this.#session = await this.#call('POST', { username, password }, tally, signal);
+    this.#session = await this.#call('POST', { username, password }, tally);
     log('debug', 'Posiflora: logged in');
     return this.#session;
   }
 
-  async #call(method: 'POST' | 'PATCH', attributes: Record<string, string>, tally: Tally, signal?: AbortSignal): Promise<Session> {
-    tally.sessionRequests += 1;
+  async #call(method: 'POST' | 'PATCH', attributes: Record<string, string>, tally: Tally): Promise<Session> {
     const what = `${method} /v1/sessions`;
     let body: unknown;
     try {
@@ -99,11 +106,13 @@ export class PosifloraAuth {
         json: { data: { type: 'sessions', attributes } },
         // A second login is harmless; a refresh token may be single-use, so a refresh is never resent.
         idempotent: method === 'POST',
-        signal,
         what,
       });
+      tally.sessionRequests += res.attempts;
       body = res.body;
     } catch (err) {
+      // A failure does not say how many attempts it took: at least one went out.
+      tally.sessionRequests += 1;
       if (method === 'POST' && err instanceof UpstreamError && err.status !== undefined && [400, 401, 403, 404, 422].includes(err.status)) {
         const e = firstError(err.body);
         throw new UpstreamError({
@@ -135,4 +144,25 @@ export class PosifloraAuth {
       aheadMs: Math.min(60_000, Math.max(1000, Math.floor(lifetime / 10))),
     };
   }
+}
+
+/** `promise`, unless `signal` aborts first: then this caller stops waiting (the work itself goes on). */
+export function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return promise;
+  const cancelled = () => new UpstreamError({ source: 'posiflora', code: 'aborted', retryable: false, message: 'Posiflora: the call was cancelled.' });
+  if (signal.aborted) return Promise.reject(cancelled());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(cancelled());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
 }

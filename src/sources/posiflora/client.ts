@@ -65,7 +65,6 @@ export class PosifloraClient {
     for (const next of ['refresh', 'login', 'give up'] as const) {
       let res;
       try {
-        tally.requests += 1;
         res = await this.upstream.request({
           method: 'GET',
           path,
@@ -75,7 +74,11 @@ export class PosifloraClient {
           signal,
           what,
         });
+        // Real HTTP attempts, retries included, so the summary's request count is what Posiflora saw.
+        tally.requests += res.attempts;
       } catch (err) {
+        // A failure does not carry its attempt count: at least one request went out.
+        tally.requests += 1;
         throw explain(err);
       }
       if (res.status !== 401) return res.body;

@@ -1,7 +1,7 @@
 import { Decimal, formatNumber, formatRub, share, toDecimalString } from '../../money.js';
 import { formatPeriod, toLocal, type Period } from '../../period.js';
 import type { Tally } from './auth.js';
-import { paymentState, type DateField, type Report, type Sums } from './orders.js';
+import { CLOSED, paymentState, type DateField, type Report, type Sums } from './orders.js';
 
 /** Text and structuredContent of list_posiflora_orders: pure functions of a Report. */
 
@@ -25,17 +25,48 @@ export interface SummaryInput {
   tally: Tally;
   detailed: boolean;
   periodDefaulted: boolean;
+  switchedToWeeks: boolean;
 }
 
 const money = (d: Decimal | undefined) => (d === undefined ? null : toDecimalString(d));
 
+/** Money of a group; null (never 0) when Posiflora did not say. */
 function sumsOut(s: Sums) {
+  const known = s.amountsKnown;
   return {
     orders: s.orders,
-    total_amount: toDecimalString(s.total),
-    payments_amount: toDecimalString(s.paid),
-    outstanding_amount: toDecimalString(s.total.minus(s.paid)),
+    total_amount: known ? toDecimalString(s.total) : null,
+    payments_amount: known ? toDecimalString(s.paid) : null,
+    outstanding_amount: known ? toDecimalString(s.total.minus(s.paid)) : null,
   };
+}
+
+/**
+ * total − paid over open and done orders only: canceled, notAccepted and returned orders are not owed.
+ * Known when every status in scope is open (one overall figure), or per-status sums were fetched.
+ */
+function outstandingOpen(report: Report, statusFilter: string[] | undefined): Decimal | undefined {
+  if (statusFilter?.length && statusFilter.every((s) => !CLOSED.has(s))) return report.overall.amountsKnown ? report.overall.total.minus(report.overall.paid) : undefined;
+  if (!report.byStatus) return undefined;
+  let out = new Decimal(0);
+  for (const [status, sums] of report.byStatus) {
+    if (CLOSED.has(status)) continue;
+    if (!sums.amountsKnown) return undefined;
+    out = out.plus(sums.total.minus(sums.paid));
+  }
+  // Statuses with orders but no sums (not asked) would make this partial.
+  for (const [status, n] of report.statusCounts) if (n > 0 && !CLOSED.has(status) && !report.byStatus.has(status)) return undefined;
+  return out;
+}
+
+/** Canceled, notAccepted and returned orders inside the totals, when the counts are known. */
+function closedOrders(report: Report, statusFilter: string[] | undefined): number | null {
+  if (statusFilter?.length && statusFilter.every((s) => !CLOSED.has(s))) return 0;
+  const counts = report.statusCounts.size > 0 ? report.statusCounts : report.byStatus ? new Map([...report.byStatus].map(([k, v]) => [k, v.orders])) : undefined;
+  if (!counts) return null;
+  let n = 0;
+  for (const [status, c] of counts) if (CLOSED.has(status)) n += c;
+  return n;
 }
 
 function storeName(report: Report, id: string, filters: SummaryInput['filters']): string {
@@ -44,9 +75,17 @@ function storeName(report: Report, id: string, filters: SummaryInput['filters'])
 
 const PLAN_TEXT: Record<Report['plan'], string> = {
   meta: "Posiflora's own aggregates (meta) for the whole filtered set",
-  'meta-per-group': "Posiflora's own aggregates (meta), one request per status/store",
+  'meta-per-group': "Posiflora's own aggregates (meta), one smallest-page request per group",
   walk: 'a full walk over every page, summed by us',
-  rows: 'one page of orders plus its meta',
+  rows: 'the listed orders plus the overall meta',
+};
+
+const DATE_WORDS: Record<string, string> = {
+  createdAt: 'creation date',
+  updatedAt: 'update date',
+  dueTime: 'due (delivery) time',
+  postedAt: 'posting date',
+  paymentPostedAt: 'payment date',
 };
 
 export function buildStructured(input: SummaryInput) {
@@ -75,16 +114,32 @@ export function buildStructured(input: SummaryInput) {
     plan: report.plan,
     upstream_requests: input.tally.requests,
     session_requests: input.tally.sessionRequests,
-    totals: { ...sumsOut(report.overall), orders_without_amount: report.overall.missing },
+    totals: {
+      ...sumsOut(report.overall),
+      outstanding_open_amount: money(outstandingOpen(report, filters.statuses)),
+      closed_orders: closedOrders(report, filters.statuses),
+      orders_without_amount: report.overall.missing,
+    },
     by_status: statusRows,
     by_store: report.byStore
       ? [...report.byStore].map(([id, s]) => ({ store_id: id, store: storeName(report, id, filters), ...sumsOut(s) })).filter((r) => r.orders > 0).sort((a, b) => b.orders - a.orders)
       : null,
     by_day: report.byDay
-      ? { unit: report.byDay.unit, rows: [...report.byDay.sums].sort(([a], [b]) => a.localeCompare(b)).map(([date, s]) => ({ date, ...sumsOut(s) })) }
+      ? {
+          unit: report.byDay.unit,
+          grouped_by: report.byDay.grouped,
+          switched_from_day: input.switchedToWeeks,
+          rows: [...report.byDay.sums]
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([date, s]) => ({ date, partial: report.byDay!.partial.has(date), ...sumsOut(s) })),
+        }
       : null,
     delivery: report.delivery
-      ? { orders: report.delivery.orders, total_amount: toDecimalString(report.delivery.total), share_percent: money(share(new Decimal(report.delivery.orders), new Decimal(report.overall.orders))) }
+      ? {
+          orders: report.delivery.orders,
+          total_amount: report.delivery.amountsKnown ? toDecimalString(report.delivery.total) : null,
+          share_percent: money(share(new Decimal(report.delivery.orders), new Decimal(report.overall.orders))),
+        }
       : null,
     payment_issues: report.unpaid
       ? {
@@ -110,10 +165,23 @@ export function buildStructured(input: SummaryInput) {
     sort: input.sort,
     next_cursor: input.nextCursor,
     cross_check: report.crossCheck ? { checked: true, matches: report.crossCheck.matches, notes: report.crossCheck.notes } : { checked: false, matches: null, notes: [] },
+    notes: planNotes(input),
   };
 }
 
 export type Structured = ReturnType<typeof buildStructured>;
+
+/** Notes on how the answer was made, in the order a reader needs them. */
+function planNotes(input: SummaryInput): string[] {
+  const { report } = input;
+  const notes = [...report.notes];
+  if (input.switchedToWeeks) notes.push(`Days were switched to weeks: the period covers ${report.byDay ? 'more than 92 days' : 'over 92 days'}. Ask for a period of 92 days or fewer for per-day rows.`);
+  if (report.byDay && report.byDay.partial.size > 0) notes.push(`${report.byDay.unit === 'week' ? 'Weeks' : 'Days'} cut short by the period are marked partial: ${[...report.byDay.partial].sort().join(', ')}.`);
+  if (report.byDay && input.dateField === 'payment_posted' && report.byDay.grouped === 'createdAt') {
+    notes.push('Orders carry no payment date, so this walk groups the rows by creation date (the filter still uses the payment date).');
+  }
+  return notes;
+}
 
 const rub = (v: string | null) => (v === null ? '—' : formatRub(new Decimal(v)));
 
@@ -132,7 +200,14 @@ export function buildText(input: SummaryInput, s: Structured): string {
   ].filter(Boolean);
   out.push(`**Posiflora orders, ${formatPeriod(input.period)}**${input.periodDefaulted ? ' (default period; pass period or date_from/date_to)' : ''} — ${scope.join('; ')}`);
   const t = s.totals;
-  out.push(`**${t.orders} orders · ${rub(t.total_amount)} total · ${rub(t.payments_amount)} paid · ${rub(t.outstanding_amount)} outstanding**`);
+  if (t.total_amount === null) {
+    out.push(`**${t.orders} orders** · sums unknown (Posiflora sent no amounts; see notes below)`);
+  } else {
+    const owed = t.outstanding_open_amount !== null ? `${rub(t.outstanding_open_amount)} outstanding on open/done orders` : `${rub(t.outstanding_amount)} unpaid incl. canceled/not accepted/returned (group_by ["status"] for open orders only)`;
+    out.push(`**${t.orders} orders · ${rub(t.total_amount)} total · ${rub(t.payments_amount)} paid · ${owed}**`);
+  }
+  if (t.closed_orders === null) out.push('The total covers every status in scope, canceled/not accepted/returned included.');
+  else if (t.closed_orders > 0) out.push(`The total includes ${t.closed_orders} canceled/not accepted/returned orders; filter statuses (e.g. ["done","new"]) to leave them out.`);
   if (t.orders_without_amount > 0 && s.plan === 'walk') out.push(`${t.orders_without_amount} orders came without an amount; they are counted but not summed.`);
   if (s.delivery) out.push(`Delivery: ${s.delivery.orders} orders (${s.delivery.share_percent === null ? 'n/a' : `${formatNumber(new Decimal(s.delivery.share_percent), 1)} %`} of orders), ${rub(s.delivery.total_amount)}.`);
   if (s.payment_issues && (s.payment_issues.unpaid_orders > 0 || s.payment_issues.partially_paid_orders > 0)) {
@@ -152,8 +227,9 @@ export function buildText(input: SummaryInput, s: Structured): string {
   if (s.by_day && s.by_day.rows.length > 0) {
     const rows = s.by_day.rows;
     const shown = input.detailed ? rows : rows.slice(-14);
-    out.push('', `| ${s.by_day.unit === 'week' ? 'week of' : 'day'} | orders | total | paid |\n|---|---:|---:|---:|`);
-    for (const r of shown) out.push(`| ${r.date} | ${r.orders} | ${rub(r.total_amount)} | ${rub(r.payments_amount)} |`);
+    out.push('', `By ${s.by_day.unit} of ${DATE_WORDS[s.by_day.grouped_by] ?? s.by_day.grouped_by}${s.by_day.switched_from_day ? ' (weeks: the period is over 92 days)' : ''}:`);
+    out.push(`| ${s.by_day.unit === 'week' ? 'week of' : 'day'} | orders | total | paid |\n|---|---:|---:|---:|`);
+    for (const r of shown) out.push(`| ${r.date}${r.partial ? ' (partial)' : ''} | ${r.orders} | ${rub(r.total_amount)} | ${rub(r.payments_amount)} |`);
     if (shown.length < rows.length) out.push(`(last ${shown.length} of ${rows.length} ${s.by_day.unit}s; all are in structuredContent.by_day, or use response_format "detailed")`);
   }
 
@@ -170,11 +246,13 @@ export function buildText(input: SummaryInput, s: Structured): string {
   }
   if (s.next_cursor) out.push(`More orders: call again with the same arguments and cursor "${s.next_cursor}".`);
 
-  out.push('', `Plan: ${s.plan} — ${PLAN_TEXT[s.plan]}; ${s.upstream_requests} upstream request${s.upstream_requests === 1 ? '' : 's'}${s.session_requests > 0 ? ` (+${s.session_requests} session)` : ''}.`);
+  const planned = input.report.planned.length > 0 ? ` (${input.report.planned.join(', ')})` : '';
+  out.push('', `Plan: ${s.plan} — ${PLAN_TEXT[s.plan]}${planned}; ${s.upstream_requests} upstream request${s.upstream_requests === 1 ? '' : 's'}${s.session_requests > 0 ? ` (+${s.session_requests} session)` : ''}.`);
+  for (const n of s.notes) out.push(`Note: ${n}`);
   if (s.cross_check.checked) {
     out.push(s.cross_check.matches ? "Cross-check: our sums match Posiflora's meta (count, total, paid, statuses)." : `Cross-check: our sums DIFFER from Posiflora's meta — ${s.cross_check.notes.join('; ')}. Orders may have changed during the walk; call again to confirm.`);
   } else if (input.detailed && s.plan !== 'walk') {
-    out.push('Per-day figures, largest orders and unpaid counts need a full walk: group_by ["day"], sort "largest" or aggregate "walk".');
+    out.push('Largest orders and unpaid/partially paid counts need a full walk: sort "largest" or aggregate "walk".');
   }
   return out.join('\n');
 }
