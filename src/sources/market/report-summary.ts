@@ -1,4 +1,4 @@
-import { Decimal } from '../../money.js';
+import { Decimal, sum } from '../../money.js';
 import type { Cell, Row, Sheet } from './report-file.js';
 
 /**
@@ -151,26 +151,26 @@ function kindOf(column: string): ColumnKind | undefined {
 
 const isEmpty = (v: Cell) => v === null || (typeof v === 'string' && v.trim() === '');
 
+/** Every non-empty value of a column as a decimal; undefined when any of them is not a number. */
+function numericColumn(sheet: Sheet, column: string): Decimal[] | undefined {
+  const out: Decimal[] = [];
+  for (const row of sheet.rows) {
+    const v = row[column] ?? null;
+    if (isEmpty(v)) continue;
+    const d = decimalOf(v);
+    if (!d) return undefined;
+    out.push(d);
+  }
+  return out;
+}
+
 function columnSums(sheet: Sheet): ColumnSum[] {
   const sums: ColumnSum[] = [];
   for (const column of sheet.columns) {
     const kind = kindOf(column);
     if (!kind) continue;
-    let total = new Decimal(0);
-    let values = 0;
-    let numeric = true;
-    for (const row of sheet.rows) {
-      const v = row[column] ?? null;
-      if (isEmpty(v)) continue;
-      const d = decimalOf(v);
-      if (!d) {
-        numeric = false;
-        break;
-      }
-      total = total.plus(d);
-      values += 1;
-    }
-    if (numeric && values > 0) sums.push({ column, kind, total, values });
+    const values = numericColumn(sheet, column);
+    if (values && values.length > 0) sums.push({ column, kind, total: sum(values), values: values.length });
   }
   const order: Record<ColumnKind, number> = { money: 0, quantity: 1, number: 2 };
   return sums.sort((a, b) => order[a.kind] - order[b.kind]);
@@ -185,25 +185,12 @@ const MAIN_AMOUNT_PREFERENCE = [
 function unitPrices(sheet: Sheet): UnitPriceStats[] {
   const out: UnitPriceStats[] = [];
   for (const column of sheet.columns.filter(isUnitPriceColumn)) {
-    let min: Decimal | undefined;
-    let max: Decimal | undefined;
-    let total = new Decimal(0);
-    let values = 0;
-    let numeric = true;
-    for (const row of sheet.rows) {
-      const v = row[column] ?? null;
-      if (isEmpty(v)) continue;
-      const d = decimalOf(v);
-      if (!d) {
-        numeric = false;
-        break;
-      }
-      if (!min || d.lt(min)) min = d;
-      if (!max || d.gt(max)) max = d;
-      total = total.plus(d);
-      values += 1;
-    }
-    if (numeric && values > 0) out.push({ column, min: min!, max: max!, mean: total.div(values).toDecimalPlaces(2), values });
+    const values = numericColumn(sheet, column);
+    if (!values || values.length === 0) continue;
+    // Reduce rather than spread: a report can hold more rows than a call can take arguments.
+    const min = values.reduce((a, b) => (b.lt(a) ? b : a));
+    const max = values.reduce((a, b) => (b.gt(a) ? b : a));
+    out.push({ column, min, max, mean: sum(values).div(values.length).toDecimalPlaces(2), values: values.length });
   }
   return out;
 }
