@@ -1,9 +1,9 @@
 import { Decimal } from 'decimal.js';
-import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLifeposSim, type LifeposSim, type SimSale } from '../../src/sim/lifepos/index.js';
 import { connectStdio, textOf, type StdioSession } from '../helpers/mcp.js';
 import { rubText } from './expected.js';
+import { rawOrgGet } from './raw.js';
 
 /** get_sale through a real MCP client over stdio; expectations from the simulator's seeded sales. */
 
@@ -50,19 +50,8 @@ type SaleOut = {
 const rub = (kopecks: number) => new Decimal(kopecks).div(100).toFixed(2);
 
 /** A sale exactly as the simulator sends it (plain HTTP, no client code), to derive crafted answers from. */
-async function rawSale(sim: LifeposSim, guid: string): Promise<any> {
-  const res = await request(`${sim.url}/orgs/${sim.orgs[0]!.guid}/deals/sales/${guid}?presentation=full`, {
-    headers: {
-      'X-LP-Client-Identifier': '1f0c2d3e-4a5b-4c6d-8e7f-001122334455',
-      'X-LP-Client-Type': 'Service',
-      'Accept-Language': 'ru-RU',
-      'X-LP-Client-Extensions': 'discounts,payment_methods,payment_recipients',
-      Authorization: `Bearer ${sim.credentials.token}`,
-    },
-  });
-  expect(res.statusCode).toBe(200);
-  return res.body.json();
-}
+const rawSale = (sim: LifeposSim, guid: string) =>
+  rawOrgGet(sim, `/deals/sales/${guid}?presentation=full`, 'discounts,payment_methods,payment_recipients');
 
 function expectEveryPosition(sale: SimSale, out: SaleOut, text: string): void {
   expect(out.positions).toHaveLength(sale.positions.length);

@@ -1,9 +1,9 @@
 import { Decimal } from 'decimal.js';
-import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLifeposSim, type LifeposSim } from '../../src/sim/lifepos/index.js';
 import { connectStdio, textOf, type StdioSession } from '../helpers/mcp.js';
 import { expectedGrowth, expectedSummary, moscowDays, rubText } from './expected.js';
+import { rawOrgGet } from './raw.js';
 
 /**
  * get_revenue_widget through a real MCP client over stdio against the LIFE POS simulator. Expected figures
@@ -35,18 +35,7 @@ type WidgetOut = {
 };
 
 /** The widget exactly as the simulator sends it (plain HTTP, no client code), to derive crafted answers from. */
-async function rawWidget(sim: LifeposSim, query: Record<string, string>): Promise<any> {
-  const res = await request(`${sim.url}/orgs/${sim.orgs[0]!.guid}/widgets/revenue?${new URLSearchParams(query)}`, {
-    headers: {
-      'X-LP-Client-Identifier': '1f0c2d3e-4a5b-4c6d-8e7f-001122334455',
-      'X-LP-Client-Type': 'Service',
-      'Accept-Language': 'ru-RU',
-      Authorization: `Bearer ${sim.credentials.token}`,
-    },
-  });
-  expect(res.statusCode).toBe(200);
-  return res.body.json();
-}
+const rawWidget = (sim: LifeposSim, query: Record<string, string>) => rawOrgGet(sim, `/widgets/revenue?${new URLSearchParams(query)}`);
 
 const WEEK = { date_from: '2026-11-16', date_to: '2026-11-22' };
 const WEEK_QUERY = {
