@@ -18,6 +18,8 @@ export class UpstreamError extends Error {
   readonly resetAt: Date | undefined;
   /** The parsed error body, for source clients that map codes to advice. */
   readonly body: unknown;
+  /** How many times the request went out before this failure (retries included); set by Upstream. */
+  attempts = 0;
 
   constructor(init: {
     source: SourceName;

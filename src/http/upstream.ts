@@ -147,13 +147,11 @@ export class Upstream {
     else req.signal?.addEventListener('abort', onCallerAbort, { once: true });
     const signal = controller.signal;
 
-    let attempts = 0;
+    // Requests that actually went out (a queued attempt that was cancelled does not count).
+    const sent = { count: 0 };
     try {
       const res = await pRetry(
-        async () => {
-          attempts += 1;
-          return this.#scheduled(req, what, signal, deadlineAt);
-        },
+        async () => this.#scheduled(req, what, signal, deadlineAt, sent),
         {
           retries: http.retries,
           minTimeout: http.backoffMs,
@@ -172,9 +170,11 @@ export class Upstream {
           },
         },
       );
-      return { status: res.status, headers: res.headers, body: this.#decode<T>(res, req, what), attempts };
+      return { status: res.status, headers: res.headers, body: this.#decode<T>(res, req, what), attempts: sent.count };
     } catch (err) {
-      throw this.#final(err, req, what);
+      const failure = this.#final(err, req, what);
+      failure.attempts = sent.count;
+      throw failure;
     } finally {
       clearTimeout(deadlineTimer);
       req.signal?.removeEventListener('abort', onCallerAbort);
@@ -197,7 +197,7 @@ export class Upstream {
   }
 
   /** Queue behind the method and source limiters, wait out any pause, then send. */
-  #scheduled(req: UpstreamRequest, what: string, signal: AbortSignal, deadlineAt: number): Promise<RawResponse> {
+  #scheduled(req: UpstreamRequest, what: string, signal: AbortSignal, deadlineAt: number, counter: { count: number }): Promise<RawResponse> {
     const run = async (): Promise<RawResponse> => {
       let sent = false;
       try {
@@ -207,6 +207,7 @@ export class Upstream {
         await methodGate?.wait(signal, deadlineAt);
         signal.throwIfAborted();
         sent = true;
+        counter.count += 1;
         return await this.#send(req, what, signal);
       } finally {
         // A job that ends without sending (cancelled or timed out while queued) took a quota slot when it

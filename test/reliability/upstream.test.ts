@@ -126,11 +126,12 @@ describe('retries', () => {
     expect(res.attempts).toBe(2);
   });
 
-  it('gives up after the configured attempts with the last error', async () => {
+  it('gives up after the configured attempts with the last error, saying how many went out', async () => {
     sim.inject({ kind: 'status', status: 503, body: { message: 'overloaded' } }, { times: 10 });
     const err = await failure(upstream().request({ method: 'GET', path: '/ok/4' }));
     expect(err.status).toBe(503);
     expect(sim.requests).toHaveLength(http.retries + 1);
+    expect(err.attempts).toBe(http.retries + 1);
   });
 
   it('4xx other than 408/420/429 are not retried', async () => {

@@ -77,8 +77,8 @@ export class PosifloraClient {
         // Real HTTP attempts, retries included, so the summary's request count is what Posiflora saw.
         tally.requests += res.attempts;
       } catch (err) {
-        // A failure does not carry its attempt count: at least one request went out.
-        tally.requests += 1;
+        // Failures carry how many requests went out, retries included.
+        tally.requests += err instanceof UpstreamError ? err.attempts : 1;
         throw explain(err);
       }
       if (res.status !== 401) return res.body;
