@@ -4,14 +4,26 @@
  * can be scrubbed with `redact()` before it leaves the process.
  */
 const known = new Set<string>();
+/** Session tokens, newest last: a long-running server mints them for ever, so only the recent ones are kept. */
+const rotating: string[] = [];
+const ROTATING_KEPT = 64;
 
 export class Secret {
   readonly #value: string;
 
-  constructor(value: string) {
+  /**
+   * `rotating: true` for tokens a session replaces over time (access and refresh tokens): they are
+   * scrubbed while recent, and the oldest drop out of the list so redaction does not slow down forever.
+   */
+  constructor(value: string, options: { rotating?: boolean } = {}) {
     this.#value = value;
     // Very short values would turn ordinary words into `***`; they are still hidden by the wrapper.
-    if (value.length >= 4) known.add(value);
+    if (value.length < 4 || known.has(value)) return;
+    known.add(value);
+    if (options.rotating) {
+      rotating.push(value);
+      if (rotating.length > ROTATING_KEPT) known.delete(rotating.shift()!);
+    }
   }
 
   /** The only way to get the value out: name the place that needs it. */

@@ -82,6 +82,18 @@ describe('Secret', () => {
     expect(redact('key=k3y/with+chars and k3y%2Fwith%2Bchars')).toBe('key=*** and ***');
   });
 
+  it('session tokens are scrubbed while recent; the oldest drop out so redaction stays bounded', () => {
+    const tokens = Array.from({ length: 70 }, (_, i) => `session-token-${String(i).padStart(3, '0')}-xyz`);
+    for (const t of tokens) new Secret(t, { rotating: true });
+    const config = new Secret('config-key-never-forgotten');
+    expect(redact(tokens[69]!)).toBe('***');
+    expect(redact(tokens[6]!)).toBe('***');
+    expect(redact(tokens[0]!)).toBe(tokens[0]); // the oldest six of seventy are no longer listed
+    for (let i = 0; i < 100; i++) new Secret(`later-token-${i}-abcd`, { rotating: true });
+    expect(redact('config-key-never-forgotten')).toBe('***');
+    expect(String(config)).toBe('***');
+  });
+
   it('a loaded config serialises without any credential', () => {
     const c = loadConfig({ OFD_YANDEX_KEY: 'yk-visible?', OFD_KEY: 'ofd-visible?', MCP_HTTP_TOKEN: 'tok-visible?' });
     const text = JSON.stringify(c) + inspect(c, { depth: 10 });

@@ -124,7 +124,7 @@ export class LifeposAuth {
       throw new UpstreamError({ source: 'lifepos', status: res.status, code: 'bad_response', retryable: false, message: 'LIFE POS signed in but sent no token. Try again later, or set LIFEPOS_TOKEN.' });
     }
     // Registered as a secret so that no log line or error text can ever show it.
-    this.#session = new Secret(token).reveal();
+    this.#session = new Secret(token, { rotating: true }).reveal();
     return token;
   }
 }

@@ -136,9 +136,9 @@ export class PosifloraAuth {
     const refreshExpireAt = Date.parse(a.refreshExpireAt ?? '') || now + 29 * 86_400_000;
     const lifetime = Math.max(0, expireAt - now);
     return {
-      access: new Secret(a.accessToken),
+      access: new Secret(a.accessToken, { rotating: true }),
       // Keep the newest refresh token; keep the old one only if the answer carried none.
-      refresh: a.refreshToken ? new Secret(a.refreshToken) : this.#session?.refresh,
+      refresh: a.refreshToken ? new Secret(a.refreshToken, { rotating: true }) : this.#session?.refresh,
       expireAt,
       refreshExpireAt,
       aheadMs: Math.min(60_000, Math.max(1000, Math.floor(lifetime / 10))),
