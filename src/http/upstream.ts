@@ -76,6 +76,16 @@ function buildQuery(query: Record<string, QueryValue> | undefined): string {
   return s ? `?${s}` : '';
 }
 
+/** A body as JSON when it parses (BOM dropped), else as text: for replies whose shape is not promised. */
+function jsonOrText(raw: Buffer): unknown {
+  const text = raw.toString('utf8').replace(/^\uFEFF/, '');
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 function flatHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
@@ -289,15 +299,14 @@ export class Upstream {
     const { raw } = res;
     const type = req.responseType ?? 'json';
     if (type === 'buffer') return raw as T;
-    const text = raw.toString('utf8');
-    if (type === 'text') return text as T;
-    const json = text.replace(/^\uFEFF/, '');
+    if (type === 'text') return raw.toString('utf8') as T;
+    const json = raw.toString('utf8').replace(/^\uFEFF/, '');
     if (json.trim() === '') return undefined as T;
+    // A status the caller asked to see (e.g. 401 before a re-login) may carry any body.
+    if (res.status < 200 || res.status >= 300) return jsonOrText(raw) as T;
     try {
       return JSON.parse(json) as T;
     } catch {
-      // A status the caller asked to see (e.g. 401 before a re-login) may carry any body.
-      if (res.status < 200 || res.status >= 300) return json as T;
       throw new UpstreamError({
         source: this.source,
         status: res.status,
@@ -312,10 +321,12 @@ export class Upstream {
   #noteQuota(req: UpstreamRequest, headers: Record<string, string>): void {
     const remaining = headers['x-ratelimit-resource-remaining'];
     const until = parseHttpDate(headers['x-ratelimit-resource-until']);
-    if (remaining !== undefined && Number(remaining) <= 0 && until) {
-      const gate = (req.limitKey && this.#methodGates.get(req.limitKey)) || this.#gate;
-      gate.pauseUntil(until);
-    }
+    if (remaining !== undefined && Number(remaining) <= 0 && until) this.#gateFor(req).pauseUntil(until);
+  }
+
+  /** The pause a per-method quota header applies to: the call's method when it names one, else the source. */
+  #gateFor(req: UpstreamRequest): PauseGate {
+    return (req.limitKey && this.#methodGates.get(req.limitKey)) || this.#gate;
   }
 
   async #readCapped(res: Dispatcher.ResponseData, cap: number, what: string): Promise<Buffer> {
@@ -346,13 +357,7 @@ export class Upstream {
   }
 
   #httpError(status: number, headers: Record<string, string>, raw: Buffer, req: UpstreamRequest, what: string): UpstreamError {
-    const text = raw.toString('utf8').replace(/^\uFEFF/, '');
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      // not JSON: keep the text
-    }
+    const body = jsonOrText(raw);
     const parsed = this.#options.parseError?.(status, body);
     const code = parsed?.code ?? `http_${status}`;
     const detail = parsed?.message ?? (typeof body === 'string' && body.length > 0 ? body.slice(0, 300) : undefined);
@@ -362,7 +367,8 @@ export class Upstream {
       // Pause everyone behind the same limiter, not only this request.
       const resourceUntil = parseHttpDate(headers['x-ratelimit-resource-until']);
       const until = parseRetryAfter(headers['retry-after']) ?? resourceUntil ?? Date.now() + 1000;
-      const gate = (resourceUntil && req.limitKey && this.#methodGates.get(req.limitKey)) || this.#gate;
+      // Retry-After alone means the whole source; a resource header names the method's quota.
+      const gate = resourceUntil ? this.#gateFor(req) : this.#gate;
       gate.pauseUntil(until);
       resetAt = new Date(until);
       log('warning', `${this.label}: HTTP ${status} on ${what}; ${gate === this.#gate ? 'source' : req.limitKey} paused until ${resetAt.toISOString()}`);
