@@ -38,6 +38,21 @@ export class PauseGate {
   }
 }
 
+/**
+ * `promise`, unless `signal` aborts first: then this waiter is released at once with `reason()` (default:
+ * the signal's reason), while the work itself goes on for whoever else waits for it (a shared login, a
+ * queued limiter job).
+ */
+export function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal, reason: () => unknown = () => signal?.reason): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(reason());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(reason());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 /** setTimeout as a promise that rejects with the signal's reason on abort. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -5,7 +5,7 @@ import type { Dispatcher } from 'undici';
 import { SOURCE_LABEL, type HttpSettings, type LimitSpec, type SourceName } from '../config.js';
 import { log } from '../log.js';
 import { UpstreamError, isRateLimitStatus, isRetryableStatus } from './errors.js';
-import { PauseGate } from './gate.js';
+import { PauseGate, untilAborted } from './gate.js';
 import { limiterFrom, parseHttpDate, parseRetryAfter } from './limits.js';
 import { poolFor } from './pools.js';
 
@@ -227,14 +227,9 @@ export class Upstream {
     };
     const methodLimiter = req.limitKey ? this.#methodLimiters.get(req.limitKey) : undefined;
     const job = methodLimiter ? methodLimiter.schedule(() => this.#limiter.schedule(run)) : this.#limiter.schedule(run);
-    // A queued job cannot be pulled out of bottleneck; race it against the signal so the caller is
-    // released at once, and let the job itself see the aborted signal and end without sending.
-    return new Promise<RawResponse>((resolve, reject) => {
-      const onAbort = () => reject(signal.reason);
-      if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      job.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-    });
+    // A queued job cannot be pulled out of bottleneck: release the caller at once, and let the job itself
+    // see the aborted signal and end without sending.
+    return untilAborted(job, signal);
   }
 
   async #returnSlots(limitKey: string | undefined): Promise<void> {

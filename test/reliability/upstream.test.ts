@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpSettings, LimitSpec } from '../../src/config.js';
 import { UpstreamError } from '../../src/http/errors.js';
+import { untilAborted } from '../../src/http/gate.js';
 import { Upstream } from '../../src/http/upstream.js';
 import { Secret } from '../../src/secret.js';
 import { SimServer, type SimRequest } from '../../src/sim/framework.js';
@@ -302,6 +303,21 @@ describe('limits, deadlines and aborts', () => {
     const err = await failure(upstream().request({ method: 'GET', path: '/big' }));
     expect(err.code).toBe('too_large');
     expect(err.message).toMatch(/more than 0 MiB|HTTP_MAX_RESPONSE_BYTES/);
+  });
+});
+
+describe('shared work', () => {
+  it('a waiter is released by its own signal at once; the work goes on for the others', async () => {
+    let finish!: (v: string) => void;
+    const shared = new Promise<string>((r) => (finish = r));
+    const mine = new AbortController();
+    const left = untilAborted(shared, mine.signal, () => new Error('mine cancelled'));
+    const other = untilAborted(shared, new AbortController().signal);
+    mine.abort();
+    await expect(left).rejects.toThrow('mine cancelled');
+    finish('token');
+    await expect(other).resolves.toBe('token');
+    await expect(untilAborted(shared, AbortSignal.abort('gone'))).rejects.toBe('gone');
   });
 });
 

@@ -1,4 +1,5 @@
 import { UpstreamError } from '../../http/errors.js';
+import { untilAborted } from '../../http/gate.js';
 import type { Upstream } from '../../http/upstream.js';
 import type { LifeposConfig } from '../../config.js';
 import { log } from '../../log.js';
@@ -57,7 +58,8 @@ export class LifeposAuth {
     return Boolean(this.config.phone && this.config.password);
   }
 
-  async token(): Promise<string> {
+  /** `signal` releases only this caller: the shared sign-in goes on for the others. */
+  async token(signal?: AbortSignal): Promise<string> {
     if (this.#staticUsable()) return this.config.token!.reveal();
     if (this.#session) return this.#session;
     if (!this.canSignIn) {
@@ -75,7 +77,9 @@ export class LifeposAuth {
     // One sign-in for everyone waiting; not tied to any one caller's signal, so a cancelled call does
     // not fail the others.
     this.#pending ??= this.#signIn().finally(() => (this.#pending = undefined));
-    return this.#pending;
+    return untilAborted(this.#pending, signal, () =>
+      new UpstreamError({ source: 'lifepos', code: 'aborted', retryable: false, message: 'LIFE POS: the call was cancelled.' }),
+    );
   }
 
   /**

@@ -67,7 +67,7 @@ export class LifeposClient {
   async #get(path: string, query: Record<string, QueryValue>, signal: AbortSignal, err: ErrorContext, extraHeaders?: Record<string, string>): Promise<unknown> {
     let renewed = false;
     for (;;) {
-      const token = await this.#token();
+      const token = await this.#token(signal);
       let res;
       try {
         res = await this.#upstream.request<unknown>({
@@ -102,9 +102,9 @@ export class LifeposClient {
   }
 
   /** The current token; sign-in failures other than bad credentials get the generic explanations. */
-  async #token(): Promise<string> {
+  async #token(signal?: AbortSignal): Promise<string> {
     try {
-      return await this.auth.token();
+      return await this.auth.token(signal);
     } catch (e) {
       if (e instanceof UpstreamError && (e.status === 429 || (e.status ?? 0) >= 500)) throw explain(e, { what: 'the sign-in' });
       throw e;

@@ -1,5 +1,6 @@
 import type { PosifloraConfig } from '../../config.js';
 import { UpstreamError } from '../../http/errors.js';
+import { untilAborted } from '../../http/gate.js';
 import type { Upstream } from '../../http/upstream.js';
 import { log } from '../../log.js';
 import { Secret } from '../../secret.js';
@@ -28,6 +29,8 @@ export interface Tally {
 
 export const newTally = (): Tally => ({ requests: 0, sessionRequests: 0 });
 
+const cancelled = () => new UpstreamError({ source: 'posiflora', code: 'aborted', retryable: false, message: 'Posiflora: the call was cancelled.' });
+
 export class PosifloraAuth {
   #session: Session | undefined;
   #pending: Promise<Session> | undefined;
@@ -51,7 +54,7 @@ export class PosifloraAuth {
    */
   async recover(rejected: Secret, mode: 'refresh' | 'login', tally: Tally, signal?: AbortSignal): Promise<Secret> {
     if (this.#pending) {
-      const s = await untilAborted(this.#pending, signal);
+      const s = await untilAborted(this.#pending, signal, cancelled);
       if (s.access !== rejected) return s.access;
     }
     if (this.#session && this.#session.access !== rejected) return this.#session.access;
@@ -72,7 +75,7 @@ export class PosifloraAuth {
       pending.catch(() => undefined);
       this.#pending = pending;
     }
-    return untilAborted(this.#pending, signal);
+    return untilAborted(this.#pending, signal, cancelled);
   }
 
   async #obtain(mode: 'refresh' | 'login', tally: Tally): Promise<Session> {
@@ -144,25 +147,4 @@ export class PosifloraAuth {
       aheadMs: Math.min(60_000, Math.max(1000, Math.floor(lifetime / 10))),
     };
   }
-}
-
-/** `promise`, unless `signal` aborts first: then this caller stops waiting (the work itself goes on). */
-export function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return promise;
-  const cancelled = () => new UpstreamError({ source: 'posiflora', code: 'aborted', retryable: false, message: 'Posiflora: the call was cancelled.' });
-  if (signal.aborted) return Promise.reject(cancelled());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(cancelled());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }
