@@ -7,7 +7,7 @@ describe('CLI', () => {
   it('--help documents every mode and exits 0', async () => {
     const res = await runCli(['--help']);
     expect(res.code).toBe(0);
-    for (const word of ['--http', '--demo', '--stateless', '--host', 'tools', 'call', '--json', 'Exit codes']) expect(res.stdout).toContain(word);
+    for (const word of ['--http', '--demo', '--stateless', '--host', 'tools', 'call', '--json', 'config claude', '--tools', '--all-tools', 'REVENUE_TOOLS', 'Exit codes']) expect(res.stdout).toContain(word);
   });
 
   it('tools lists every tool; --json gives the tools/list answer', async () => {
