@@ -145,6 +145,7 @@ const positiveInt = number.pipe(z.number().int('must be a whole number').positiv
 const positiveNumber = number.pipe(z.number().positive('must be greater than 0'));
 const text = z.string();
 const uuid = z.uuid('must be a UUID');
+const EXAMPLE_UUID = '6f1c2a9e-3b7d-4e58-9a10-2c4b6d8e0f12';
 
 /**
  * One variable: its value parsed by `schema`, else `fallback`. A bad value is recorded (with `example`, by
@@ -219,8 +220,8 @@ export function readConfig(rawEnv: Env = process.env): { config: Config; problem
     token: lpToken,
     phone: lpPhone,
     password: lpPassword,
-    orgGuid: read(env, 'LIFEPOS_ORG_GUID', uuid, undefined, '6f1c2a9e-3b7d-4e58-9a10-2c4b6d8e0f12'),
-    clientId: read(env, 'LIFEPOS_CLIENT_ID', uuid, undefined, '6f1c2a9e-3b7d-4e58-9a10-2c4b6d8e0f12') ?? derivedClientId(),
+    orgGuid: read(env, 'LIFEPOS_ORG_GUID', uuid, undefined, EXAMPLE_UUID),
+    clientId: read(env, 'LIFEPOS_CLIENT_ID', uuid, undefined, EXAMPLE_UUID) ?? derivedClientId(),
     language: read(env, 'LIFEPOS_LANGUAGE', text, 'ru-RU')!,
     moneyUnit: read(env, 'LIFEPOS_MONEY_UNIT', z.enum(['minor', 'major'], 'must be minor or major'), 'minor')!,
     limit: perSecond(env, 'LIFEPOS_RPS', 5, 5),
