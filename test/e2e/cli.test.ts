@@ -48,10 +48,11 @@ describe('CLI', () => {
       [['tools'], { OFD_BASE_URL: 'not a url' }, /^revenue-mcp: OFD_BASE_URL="not a url" is invalid/],
       [['tools'], { REVENUE_TZ: 'Nowhere/City' }, /REVENUE_TZ/],
     ];
-    for (const [args, env, message] of cases) {
-      const res = await runCli(args, env);
-      expect(res.code, `${args.join(' ')}: ${res.stderr}`).toBe(2);
-      expect(res.stderr).toMatch(message);
-    }
+    // Run side by side: each is a fresh process, and one at a time they outlast the timeout on a loaded machine.
+    const results = await Promise.all(cases.map(([args, env]) => runCli(args, env)));
+    cases.forEach(([args, , message], i) => {
+      expect(results[i]!.code, `${args.join(' ')}: ${results[i]!.stderr}`).toBe(2);
+      expect(results[i]!.stderr).toMatch(message);
+    });
   });
 });
