@@ -12,7 +12,7 @@ import { Runtime } from './runtime.js';
 import { buildServer } from './server.js';
 import { BindRefused, serveHttp } from './transports/http.js';
 import { serveStdio } from './transports/stdio.js';
-import { selectTools, unknownToolNames } from './toolset.js';
+import { closest, selectTools, unknownToolNames } from './toolset.js';
 
 const HELP = `revenue-mcp ${PACKAGE.version} — MCP server for revenue from LIFE POS, Yandex OFD, Yandex Market, Posiflora
 
@@ -198,9 +198,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (cli.command === 'config') {
-    const main = fileURLToPath(import.meta.url);
-    process.stdout.write(claudeDesktopConfig({ demo: cli.demo, node: process.execPath, main }));
-    process.stderr.write(claudeDesktopNotes(main));
+    const entry = fileURLToPath(import.meta.url);
+    process.stdout.write(claudeDesktopConfig({ demo: cli.demo, node: process.execPath, main: entry }));
+    process.stderr.write(claudeDesktopNotes(entry));
     return 0;
   }
   const { runtime, close } = await prepare(cli);
@@ -215,7 +215,9 @@ async function main(argv: string[]): Promise<number> {
     if (cli.command === 'call') {
       const name = cli.tool!;
       if (!TOOLS.some((t) => t.name === name)) {
-        throw new UsageError(`unknown tool '${name}'. Tools: ${TOOLS.map((t) => t.name).join(', ') || '(none)'}`);
+        const names = TOOLS.map((t) => t.name);
+        const guess = closest(name, names);
+        throw new UsageError(`unknown tool '${name}'.${guess ? ` Did you mean '${guess}'?` : ''} Tools: ${names.join(', ')}`);
       }
       const hidden = selectTools(runtime.config).hidden.get(name);
       if (hidden) throw new ConfigError([hidden]);

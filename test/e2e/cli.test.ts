@@ -38,6 +38,7 @@ describe('CLI', () => {
   it('usage and configuration errors exit 2 with one clear line', async () => {
     const cases: Array<[string[], Record<string, string>, RegExp]> = [
       [['call', 'no_such_tool', '{}'], {}, /unknown tool 'no_such_tool'\. Tools: /],
+      [['call', 'get_sael', '{}'], {}, /unknown tool 'get_sael'\. Did you mean 'get_sale'\? Tools: /],
       [['call', 'get_sales_aggregation', '{period:'], {}, /must be one JSON object/],
       [['call', 'get_sales_aggregation', '[1]'], {}, /must be a JSON object/],
       [['call'], {}, /needs a tool name/],
