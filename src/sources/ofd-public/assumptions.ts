@@ -122,13 +122,14 @@ export function dateWindow(first: string, last: string): { from: string; to: str
 }
 
 /**
- * Whether `limit`/`offset` count receipts or every row including item rows is [U]. Read both ways:
- * a page is full when either count reaches the limit, and the next offset moves by the count that did
- * (a page that was in fact short then costs one more, empty, request; nothing is ever skipped).
+ * Whether `limit`/`offset` count receipts or every row including item rows is [U]. Read both ways: a page
+ * with `limit` receipts is full counted in receipts; a page of exactly `limit` rows is full counted in rows
+ * (more rows than `limit` can only mean receipts are counted, so that page was short). The next offset
+ * moves by the count that filled the page, so nothing is skipped either way.
  */
 export function nextOffset(offset: number, rows: number, receipts: number, limit: number): number | undefined {
   if (receipts >= limit) return offset + receipts;
-  if (rows >= limit) return offset + rows;
+  if (rows === limit) return offset + rows;
   return undefined;
 }
 

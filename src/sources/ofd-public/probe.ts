@@ -60,12 +60,23 @@ export async function probeOfd(runtime: Runtime): Promise<string> {
   const pointList = listOf(points.body) ?? [];
   line(`   /retail_points: ${status(points)}; ${Array.isArray(points.body) ? 'bare array' : `envelope ${keysOf(points.body)}`} of ${pointList.length}; item: ${typedKeys(pointList[0])}`);
 
-  // 3. one week of receipts, 5 rows
-  const last = addDays(todayIn(tz, runtime.now()), -1);
-  const first = addDays(last, -6);
-  const week = { from: first, to: last };
-  const small = await get('/reports/receipts', { ...week, limit: 5, offset: 0 });
-  const rows = rowsOf(small.body) ?? [];
+  // 3. five rows of receipts: the last week, or further back until some are found
+  let last = addDays(todayIn(tz, runtime.now()), -1);
+  let week = { from: addDays(last, -6), to: last };
+  let small = await get('/reports/receipts', { ...week, limit: 5, offset: 0 });
+  let rows = rowsOf(small.body) ?? [];
+  for (const back of [30, 365]) {
+    if (rows.length > 0 || small.status !== 200) break;
+    small = await get('/reports/receipts', { from: addDays(last, -back), to: last, limit: 5, offset: 0 });
+    rows = rowsOf(small.body) ?? [];
+    const latest = rows.map((r) => wallClockOf((r as Record<string, unknown>)?.dateTime)).filter((d): d is string => !!d).sort().at(-1);
+    if (latest) {
+      // Carry on with the week that ends on the newest day found.
+      last = latest.slice(0, 10);
+      week = { from: addDays(last, -6), to: last };
+      line(`   (no receipts in the last week; using a week ${back === 30 ? 'within the last 30 days' : 'within the last year'})`);
+    }
+  }
   const isItem = (r: unknown) => typeof r === 'object' && r !== null && PARENT_FIELDS.some((f) => (r as Record<string, unknown>)[f] != null);
   const receipt = rows.find((r) => !isItem(r)) as Record<string, unknown> | undefined;
   const item = rows.find(isItem);
@@ -103,7 +114,8 @@ export async function probeOfd(runtime: Runtime): Promise<string> {
   const withTime = await get('/reports/receipts', { from: `${last} 00:00:00`, to: `${last} 23:59:59`, limit: 5, offset: 0 });
   const window = await get('/reports/receipts', { ...dateWindow(last, last), limit: 5, offset: 0 });
   const n = (r: { body: unknown }) => (rowsOf(r.body) ?? []).filter((x) => !isItem(x)).length;
-  line(`6. from=to=one day: ${status(sameDay)}, ${n(sameDay)} receipts (0 while the next form has some → to is exclusive); with time parts: ${status(withTime)}, ${n(withTime)}; to = next day: ${status(window)}, ${n(window)}`);
+  const verdict = n(window) === 0 ? 'no receipts that day: unclear' : n(sameDay) === 0 ? 'to looks EXCLUSIVE' : 'to looks inclusive';
+  line(`6. from=to=one day: ${status(sameDay)}, ${n(sameDay)} receipts; with time parts: ${status(withTime)}, ${n(withTime)}; to = next day: ${status(window)}, ${n(window)} → ${verdict}`);
 
   // 7. shifts
   const shifts = await get('/reports/shifts', { ...week, limit: 5, offset: 0 });
@@ -118,7 +130,7 @@ export async function probeOfd(runtime: Runtime): Promise<string> {
   line(`8. bad token: ${status(badToken)}, body keys ${keysOf(badToken.body)}`);
   const big = await get('/reports/receipts', { from: last, to: last, limit: 5000, offset: 0 });
   line(`   limit 5000: ${status(big)}, ${(rowsOf(big.body) ?? []).length} rows, body keys ${keysOf(big.body)}`);
-  const badDate = await get('/reports/receipts', { from: '2026-13-45', to: last });
+  const badDate = await get('/reports/receipts', { from: 'not-a-date', to: last });
   line(`   bad date: ${status(badDate)}, body keys ${keysOf(badDate.body)}`);
   const limited = [meta, boxes, points, small, ten, sameDay, withTime, window, shifts, badToken, big, badDate].filter((r) => r.status === 429 || r.retryAfter);
   line(`   429 or Retry-After seen: ${limited.length > 0 ? `yes (${limited.length})` : 'no'}`);
