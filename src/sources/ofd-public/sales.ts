@@ -41,7 +41,8 @@ export async function salesFromPublicApi(
   const pq = prevQuery && { ...prevQuery, ...filters };
 
   if (precision === 'shifts') {
-    const local = (['document_types', 'operation_types', 'taxation_types'] as const).filter((k) => k !== 'document_types' && q[k]?.length);
+    // Shift totals are per shift, not per receipt: only the id filters apply to them.
+    const local = (['operation_types', 'taxation_types'] as const).filter((k) => q[k]?.length);
     if (local.length > 0) throw new ToolInputError('precision', `shift totals cannot be narrowed by ${local.join(' or ')}; leave ${local.join(' and ')} out, or use precision "exact".`);
     const [result, previous] = await Promise.all([client.shifts(q, options), pq ? client.shifts(pq, { signal: options.signal }) : undefined]);
     return {
