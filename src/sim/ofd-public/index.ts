@@ -1,5 +1,6 @@
 import type { SimServer } from '../framework.js';
 import { localDateTime, seedReceipts, type SimReceipt } from '../ofd/data.js';
+import type { OfdSimOptions } from '../ofd/index.js';
 import { enrich, itemsOf, type Item } from './rows.js';
 import { API_PREFIX, DEFAULT_WIRE, createOfdPublicSim, type RowFault, type WireOptions } from './server.js';
 
@@ -12,20 +13,8 @@ import { API_PREFIX, DEFAULT_WIRE, createOfdPublicSim, type RowFault, type WireO
 export { DEFAULT_WIRE, MAX_LIMIT, DEFAULT_LIMIT, type RowFault, type WireOptions } from './server.js';
 export { CASHBOX_NAMES, DOC_NAME_CODES, OPERATION_CODES, TAXATION_CODES, type Item } from './rows.js';
 
-export interface OfdPublicSimOptions {
-  seed?: number;
-  /** Days of history ending today (local). Default 430. */
-  days?: number;
-  /** The simulator's clock; receipts stop at this instant. Default: now. */
-  now?: Date;
-  /** Wall-clock zone of receipt times. Default REVENUE_TZ or Europe/Moscow. */
-  tz?: string;
-  /** Multiplies the daily receipt traffic (1 ≈ 75 readable receipts a day; 4 ≈ 300). Default 1. */
-  traffic?: number;
-  /** Requests per second per token before 429. Default 10. */
-  rps?: number;
-  /** Sum `data.outcome` totals as naive floats. Default true. */
-  floatArtefacts?: boolean;
+/** The legacy simulator's seeding options (same options, same receipts), its rate limit and float sums. */
+export interface OfdPublicSimOptions extends Pick<OfdSimOptions, 'seed' | 'days' | 'now' | 'tz' | 'traffic' | 'rps' | 'floatArtefacts'> {
   token?: string;
   /** Switches for what the research note marks inferred or unknown; see `DEFAULT_WIRE`. */
   wire?: Partial<WireOptions>;

@@ -82,8 +82,16 @@ export interface Item {
   sumKopecks: number;
 }
 
+const itemCache = new WeakMap<SimReceipt, Item[]>();
+
 /** Line items of a receipt, derived deterministically from its id: they add up to its total exactly. */
 export function itemsOf(r: SimReceipt, seed: number): Item[] {
+  let items = itemCache.get(r);
+  if (!items) itemCache.set(r, (items = deriveItems(r, seed)));
+  return items;
+}
+
+function deriveItems(r: SimReceipt, seed: number): Item[] {
   const rnd = seededRandom((seed ^ Math.imul(Number(r.id), 2_654_435_761)) >>> 0);
   const total = r.kopecks.total;
   const lines = Math.max(1, Math.min(total, 1 + Math.floor(rnd() * 4)));

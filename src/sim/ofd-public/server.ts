@@ -281,31 +281,50 @@ function applyRowFault(rows: Record<string, unknown>[], fault: RowFault | undefi
   }
 }
 
+/** The receipts a query selects and their totals, kept for the few latest queries: clients page through one query. */
+export class SelectionCache {
+  #entries = new Map<string, { selected: PublicReceipt[]; totals: Record<string, unknown> }>();
+  get(cfg: OfdPublicSimConfig, all: readonly PublicReceipt[], q: ReportQuery): { selected: PublicReceipt[]; totals: Record<string, unknown> } {
+    const key = JSON.stringify({ ...q, offset: 0, limit: 0, floats: cfg.floatArtefacts });
+    let entry = this.#entries.get(key);
+    if (!entry) {
+      const selected = all.filter((p) => matches(p, q, cfg.companies));
+      entry = { selected, totals: receiptTotals(selected, cfg) };
+      this.#entries.set(key, entry);
+      if (this.#entries.size > 16) this.#entries.delete(this.#entries.keys().next().value!);
+    }
+    return entry;
+  }
+}
+
 /** One page of `/reports/receipts`: receipt rows, each followed by its item rows. */
-export function receiptsReport(cfg: OfdPublicSimConfig, all: readonly PublicReceipt[], q: ReportQuery, fault?: RowFault): Record<string, unknown> {
-  const selected = all.filter((p) => matches(p, q, cfg.companies));
+export function receiptsReport(cfg: OfdPublicSimConfig, all: readonly PublicReceipt[], q: ReportQuery, cache: SelectionCache, fault?: RowFault): Record<string, unknown> {
+  const { selected, totals } = cache.get(cfg, all, q);
   const style = cfg.wire.enumStyle;
+  const rowsOf = (p: PublicReceipt) => [receiptRow(p, style), ...itemRows(p, cfg.seed)];
   let rows: Record<string, unknown>[];
   let pageReceipts: PublicReceipt[];
   if (cfg.wire.limitCounts === 'receipts') {
     pageReceipts = selected.slice(q.offset, q.offset + q.limit);
-    rows = pageReceipts.flatMap((p) => [receiptRow(p, style), ...itemRows(p, cfg.seed)]);
+    rows = pageReceipts.flatMap(rowsOf);
   } else {
     // Every row counts: a page may end between a receipt and its items, or start with orphan items.
-    const flat: Record<string, unknown>[] = [];
-    const owners: PublicReceipt[] = [];
+    rows = [];
+    pageReceipts = [];
+    let position = 0;
     for (const p of selected) {
-      if (flat.length >= q.offset + q.limit) break;
-      for (const row of [receiptRow(p, style), ...itemRows(p, cfg.seed)]) {
-        flat.push(row);
-        owners.push(p);
+      if (position >= q.offset + q.limit) break;
+      const size = 1 + itemsOf(p.receipt, cfg.seed).length;
+      if (position + size > q.offset) {
+        const own = rowsOf(p).slice(Math.max(0, q.offset - position), q.offset + q.limit - position);
+        rows.push(...own);
+        pageReceipts.push(p);
       }
+      position += size;
     }
-    rows = flat.slice(q.offset, q.offset + q.limit);
-    pageReceipts = [...new Set(owners.slice(q.offset, q.offset + q.limit))];
   }
   applyRowFault(rows, fault);
-  const outcome = receiptTotals(cfg.wire.outcomeScope === 'query' ? selected : pageReceipts, cfg);
+  const outcome = cfg.wire.outcomeScope === 'query' ? totals : receiptTotals(pageReceipts, cfg);
   return { data: { outcome, rows } };
 }
 
@@ -455,6 +474,7 @@ function cashboxObject(box: (typeof DIRECTORY.cashboxes)[number]): Record<string
 
 export function createOfdPublicSim(cfg: OfdPublicSimConfig, all: readonly PublicReceipt[]): { server: SimServer; state: OfdPublicSimState } {
   const state: OfdPublicSimState = { counters: { rateLimited: 0, served: 0 }, rate: new RateWindow(cfg.rps, 1000), rowFaults: [] };
+  const selections = new SelectionCache();
   const visibleBoxes = () => DIRECTORY.cashboxes.filter((c) => cfg.companies.includes(c.company_id));
 
   const before = (req: SimRequest): SimReply | undefined => {
@@ -528,7 +548,7 @@ export function createOfdPublicSim(cfg: OfdPublicSimConfig, all: readonly Public
           },
         }),
       },
-      { method: 'GET', pattern: `${API_PREFIX}/reports/receipts`, handler: report((q) => receiptsReport(cfg, all, q, state.rowFaults.shift())) },
+      { method: 'GET', pattern: `${API_PREFIX}/reports/receipts`, handler: report((q) => receiptsReport(cfg, all, q, selections, state.rowFaults.shift())) },
       { method: 'GET', pattern: `${API_PREFIX}/reports/shifts`, handler: report((q) => shiftsReport(cfg, all, q)) },
     ],
     notFound: (req) => fail(404, 'not_found', `Unknown path ${req.path}`),
