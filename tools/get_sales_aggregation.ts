@@ -267,6 +267,7 @@ export default defineTool({
     Object.assign(filters, asked);
 
     const notes: string[] = [...fetchNotes];
+    if (!publicApi && args.precision !== undefined) notes.push('precision applies to the new API (OFD_TOKEN) only; the legacy API answered exactly.');
     let fullFigures = result.full;
     if (!fullFigures && !result.capped) {
       fullFigures = figuresFromIntervals(result.intervals);

@@ -16,7 +16,7 @@ let session: StdioSession;
 beforeAll(async () => {
   sim = await startOfdPublicSim({ now: NOW, days: 200, traffic: 3.3, rps: 1000 });
   session = await connectStdio({ env: { ...sim.env, REVENUE_TZ: 'Europe/Moscow', OFD_RPS: '100' } });
-});
+}, 60_000);
 afterAll(async () => {
   await session?.close();
   await sim?.close();
@@ -53,7 +53,7 @@ describe('OFD_TOKEN: request planning', () => {
     expect(both.result.isError, both.text).toBeFalsy();
     expect(both.sc.requests).toBeLessThanOrEqual(30);
     console.log(`30 days at ${perDay.toFixed(0)} receipts/day: ${r.sc.requests} requests; with the previous period ${both.sc.requests}`);
-  });
+  }, 120_000);
 
   it('a half year is not fetched receipt by receipt silently: the answer offers the shift mode', async () => {
     const before = sim.receiptRequests().length;
@@ -63,7 +63,7 @@ describe('OFD_TOKEN: request planning', () => {
     expect(r.text).toContain('precision "shifts"');
     // Only the estimate was asked (one shifts request), no receipts.
     expect(sim.receiptRequests().length).toBe(before);
-  });
+  }, 120_000);
 
   it('precision "shifts": one request per period, labelled approximate, income and refunds only', async () => {
     const from = '2026-03-02';
@@ -83,7 +83,7 @@ describe('OFD_TOKEN: request planning', () => {
     expect([r.sc.totals.gross_sales, r.sc.totals.refunds, r.sc.totals.receipts]).toEqual([s2(e.gross), s2(e.refunds), e.receipts]);
     const weeks = bins(sel, 'week');
     expect(r.sc.intervals.map((i: any) => [i.start, i.gross_sales])).toEqual([...weeks.entries()].map(([k, w]) => [k, s2(w.gross)]));
-  });
+  }, 120_000);
 
   it('retail points and cashboxes by name: resolved through the directory, shown by name', async () => {
     const r = await call({ date_from: '2026-04-06', date_to: '2026-04-12', retail_point_ids: ['кофейня'], compare_previous: false });
@@ -100,5 +100,5 @@ describe('OFD_TOKEN: request planning', () => {
     const unknown = await call({ date_from: '2026-04-06', date_to: '2026-04-12', cashbox_ids: ['Касса на Луне'] });
     expect(unknown.result.isError).toBe(true);
     expect(unknown.text).toMatch(/^Invalid input, cashbox_ids: no cashbox is named "Касса на Луне"\. Known: .*"Касса кофейни" \(5004\)/);
-  });
+  }, 120_000);
 });

@@ -18,7 +18,7 @@ let session: StdioSession;
 beforeAll(async () => {
   sim = await startOfdPublicSim({ now: NOW, days: 60, rps: 1000 });
   session = await connectStdio({ env: { ...sim.env, REVENUE_TZ: 'Europe/Moscow', OFD_RPS: '100', HTTP_BACKOFF_MS: '20', HTTP_RETRIES: '2' } });
-});
+}, 60_000);
 afterAll(async () => {
   await session?.close();
   await sim?.close();
@@ -46,7 +46,7 @@ describe('OFD_TOKEN: failures', () => {
         await s.close();
       }
     }
-  });
+  }, 90_000);
 
   const recoverable: Array<[string, () => void]> = [
     ['429 with Retry-After', () => sim.server.inject({ kind: 'status', status: 429, headers: { 'retry-after': '1' }, body: { error: 'too_many_requests' } }, { match: onReceipts })],
@@ -67,7 +67,7 @@ describe('OFD_TOKEN: failures', () => {
       expect(r.sc.absent).toEqual([]);
       // The retry is counted (the request count is what went out).
       expect(sim.receiptRequests().length - before).toBeGreaterThanOrEqual(2);
-    });
+    }, 90_000);
   }
 
   for (const wire of [{ enumStyle: 'codes' }, { limitCounts: 'rows' }, { toBound: 'exclusive' }] as const) {
@@ -82,7 +82,7 @@ describe('OFD_TOKEN: failures', () => {
       } finally {
         sim.setWire(saved);
       }
-    });
+    }, 90_000);
   }
 
   it('5xx that does not pass: a clear error, no figures', async () => {
@@ -91,14 +91,14 @@ describe('OFD_TOKEN: failures', () => {
     sim.server.clearFaults();
     expect(r.result.isError).toBe(true);
     expect(r.text).toMatch(/Yandex OFD failed on its side .*HTTP 500.*no figures were produced rather than partial ones/);
-  });
+  }, 90_000);
 
   it('rows that stay malformed: a clear error, no figures', async () => {
     sim.injectRowFault('malformedRow', 2);
     const r = await call(session, PERIOD);
     expect(r.result.isError).toBe(true);
     expect(r.text).toMatch(/unexpected shape \(rows\[\d+\]\.dateTime .*also when asked again; no figures were produced rather than partial ones.*probe ofd/);
-  });
+  }, 90_000);
 
   it('amounts that stay missing: shown as absent, never a partial sum', async () => {
     sim.injectRowFault('missingAmounts', 2);
@@ -106,7 +106,7 @@ describe('OFD_TOKEN: failures', () => {
     expect(r.result.isError, r.text).toBeFalsy();
     expect(r.sc.totals.payments.cash === null || r.sc.totals.gross_sales === null || r.sc.totals.refunds === null || r.sc.totals.outcome === null).toBe(true);
     expect(r.text).toMatch(/Not reported by Yandex OFD \(absent, not zero\)/);
-  });
+  }, 90_000);
 
   it('probe ofd prints a redacted report: key sets and counts, no token, names or amounts', async () => {
     const res = await runCli(['probe', 'ofd'], { ...sim.env, REVENUE_TZ: 'Europe/Moscow' });
@@ -126,5 +126,5 @@ describe('OFD_TOKEN: failures', () => {
     const missing = await runCli(['probe', 'ofd'], {});
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/OFD_TOKEN/);
-  });
+  }, 90_000);
 });

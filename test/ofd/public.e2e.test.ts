@@ -30,7 +30,7 @@ beforeAll(async () => {
     // Both kinds of credentials: the token wins.
     connectStdio({ env: { ...legacySim.env, ...publicSim.env, ...common, REVENUE_CACHE_DIR: cacheDir } }),
   ]);
-});
+}, 60_000);
 afterAll(async () => {
   await Promise.all([legacy?.close(), current?.close()]);
   await Promise.all([legacySim?.close(), publicSim?.close()]);
@@ -98,7 +98,7 @@ describe('OFD_TOKEN: the new API gives the legacy figures', () => {
       }
       // The text shows the same headline.
       expect(b.text.split('\n').filter((l) => /^(Gross|Receipts|Payments|Also|vs )/.test(l))).toEqual(a.text.split('\n').filter((l) => /^(Gross|Receipts|Payments|Also|vs )/.test(l)));
-    });
+    }, 90_000);
   }
 
   it('a repeated question reads only the cache; an overlapping one fetches only the days it lacks', async () => {
@@ -117,7 +117,7 @@ describe('OFD_TOKEN: the new API gives the legacy figures', () => {
     // 2026-02-20 … 02-28 were cached by the monthly question; only March was fetched.
     for (const r of asked) expect(String(r.query.from) >= '2026-03-01').toBe(true);
     expectTotals(overlap.sc.totals, figures(select(publicSim.receipts, { from: '2026-02-20', to: '2026-03-03' }, publicSim.companies)));
-  });
+  }, 90_000);
 
   it('a damaged cache entry is dropped and fetched again; a leftover temp file does no harm', async () => {
     const scope = readdirSync(join(cacheDir, 'ofd-public'));
@@ -137,5 +137,5 @@ describe('OFD_TOKEN: the new API gives the legacy figures', () => {
     const asked = publicSim.receiptRequests().slice(before);
     expect(asked.map((q) => q.query.from)).toEqual(['2026-02-03']);
     expectTotals(r.sc.totals, figures(select(publicSim.receipts, { from: '2026-02-02', to: '2026-02-05' }, publicSim.companies)));
-  });
+  }, 90_000);
 });

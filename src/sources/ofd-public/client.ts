@@ -1,6 +1,7 @@
 import { fingerprint, DiskCache } from '../../cache/disk.js';
 import { UpstreamError } from '../../http/errors.js';
 import type { QueryValue, Upstream } from '../../http/upstream.js';
+import { log } from '../../log.js';
 import { addDays, daysInclusive, todayIn } from '../../period.js';
 import type { Runtime } from '../../runtime.js';
 import { ToolInputError } from '../../tool.js';
@@ -9,7 +10,6 @@ import { ResponseShapeError, type Figures, type IntervalFigures, type Interval }
 import { figuresFromIntervals } from '../ofd/summary.js';
 import { dateWindow, DOC_CODES, FALLBACK_MAX_LIMIT, listOf, multiValue, nextOffset, rowsOf } from './assumptions.js';
 import { explainPublicError, parsePublicError } from './errors.js';
-import { log } from '../../log.js';
 import { addReceipt, AMOUNTS, complete, emptyFigures, loadDay, parseRow, storeDay, type Receipt } from './receipts.js';
 import { binShifts } from './shifts.js';
 
