@@ -150,8 +150,20 @@ function paymentSplit(rnd: () => number, total: number): Record<PaymentPart, num
   return parts;
 }
 
-/** Receipts for every cashbox over `days` days ending today (local), sorted by time. */
+let lastSeeded: { key: string; receipts: SimReceipt[] } | undefined;
+
+/**
+ * Receipts for every cashbox over `days` days ending today (local), sorted by time. The latest result is
+ * kept: the legacy and the public-API simulators started with the same options share one seeding.
+ */
 export function seedReceipts(options: SeedOptions = {}): SimReceipt[] {
+  const now = options.now ?? new Date();
+  const key = JSON.stringify({ ...options, now: now.toISOString() });
+  if (lastSeeded?.key !== key) lastSeeded = { key, receipts: seed({ ...options, now }) };
+  return lastSeeded.receipts;
+}
+
+function seed(options: SeedOptions): SimReceipt[] {
   const rnd = seededRandom(options.seed ?? 20_240_601);
   const tz = options.tz ?? 'Europe/Moscow';
   const nowLocal = localDateTime(options.now ?? new Date(), tz);
