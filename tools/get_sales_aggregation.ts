@@ -24,9 +24,10 @@ import {
 } from '../src/sources/ofd/summary.js';
 
 /**
- * get_sales_aggregation: fiscal sales, refunds and receipts from Yandex OFD (legacy API), by day, week or
- * month, with the previous period for comparison. Figures are the OFD's own sums over fiscal receipts,
- * read exactly (float roubles → decimal → kopecks).
+ * get_sales_aggregation: fiscal sales, refunds and receipts from Yandex OFD, by day, week or month, with the
+ * previous period for comparison. With legacy keys the figures are the OFD's own sums; with OFD_TOKEN (the
+ * new API, src/sources/ofd-public) the same figures are added up from receipts. Read exactly (float
+ * roubles → decimal → kopecks).
  */
 
 const CONCISE_ROWS = 10;
@@ -255,8 +256,8 @@ export default defineTool({
     const query: AggregationQuery = { ...filters, start: period.start, end: period.end, interval, orders: userOrders ?? ['-date'] };
     const prev = compare ? previousPeriod(period) : undefined;
     const prevQuery = prev ? { ...query, start: prev.start, end: prev.end, orders: ['date'] } : undefined;
-    const onPage = (read: number, total: number) => ctx.progress(read, total, `read ${read} of ${total} ${runtime.config.ofd.api === 'public' ? 'days' : 'intervals'}`);
     const publicApi = runtime.config.ofd.api === 'public';
+    const onPage = (read: number, total: number) => ctx.progress(read, total, `read ${read} of ${total} ${publicApi ? 'days' : 'intervals'}`);
     const client = OfdClient.for(runtime);
     const { result, previous, requests, precision, labels, notes: fetchNotes, filters: asked } = publicApi
       ? await salesFromPublicApi(runtime, query, prevQuery, args.precision, { signal: ctx.signal, onPage })
