@@ -29,7 +29,7 @@ const shape = (v: unknown) => (typeof v === 'string' ? v.replace(/\d/g, '9').sli
 
 export async function probeOfd(runtime: Runtime): Promise<string> {
   const { ofd, tz } = runtime.config;
-  if (!ofd.token) throw new ConfigError('probe ofd needs OFD_TOKEN (the new Yandex OFD API token from the cabinet, Integrations → API)');
+  if (!ofd.token) throw new ConfigError(['probe ofd needs OFD_TOKEN (the new Yandex OFD API token from the cabinet, Integrations → API)']);
   const upstream = runtime.upstream('ofd', { parseError: parsePublicError });
   let requests = 0;
   const get = async (path: string, query: Record<string, QueryValue> = {}, token: string | false = ofd.token!.reveal()) => {
