@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { hostname } from 'node:os';
+import { homedir, hostname } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { Secret } from './secret.js';
 import type { LogLevel } from './log.js';
@@ -62,8 +63,14 @@ export interface LifeposConfig extends SourceBase {
   moneyUnit: 'minor' | 'major';
 }
 export interface OfdConfig extends SourceBase {
+  /** Which Yandex OFD API answers: the public API (OFD_TOKEN, wins when both are set) or the legacy one. */
+  api: 'public' | 'legacy';
+  /** New-API token (`X-Yandex-Ofd-Token`). */
+  token?: Secret;
   yandexKey?: Secret;
   ofdKey?: Secret;
+  /** Days younger than this many days are never cached: offline cash registers send receipts late. */
+  cacheSettleDays: number;
 }
 export interface MarketConfig extends SourceBase {
   apiKey?: Secret;
@@ -81,8 +88,15 @@ export interface PosifloraConfig extends SourceBase {
   pageSize: number;
 }
 
+/** The on-disk cache of closed periods (src/cache/). */
+export interface CacheSettings {
+  enabled: boolean;
+  dir: string;
+}
+
 export interface Config {
   tz: string;
+  cache: CacheSettings;
   logLevel: LogLevel;
   httpToken?: Secret;
   /** Extra Host header names and browser origins the HTTP transport accepts. */
@@ -190,6 +204,14 @@ function perSecond(env: Vars, name: string, fallback: number, maxConcurrent: num
   return { count: 1, intervalMs: Math.ceil(1000 / rps), maxConcurrent };
 }
 
+/** The OS cache directory + `revenue-mcp`: XDG_CACHE_HOME or ~/.cache, ~/Library/Caches, %LOCALAPPDATA%. */
+function defaultCacheDir(env: Env): string {
+  const home = env.HOME ?? env.USERPROFILE ?? homedir();
+  if (process.platform === 'win32') return join(env.LOCALAPPDATA ?? join(home, 'AppData', 'Local'), 'revenue-mcp');
+  if (process.platform === 'darwin') return join(home, 'Library', 'Caches', 'revenue-mcp');
+  return join(env.XDG_CACHE_HOME || join(home, '.cache'), 'revenue-mcp');
+}
+
 /** A stable installation id for LIFE POS `X-LP-Client-Identifier`, derived once from the host name. */
 function derivedClientId(): string {
   const h = createHash('sha256').update(`revenue-mcp:${hostname()}`).digest('hex');
@@ -228,14 +250,24 @@ export function readConfig(rawEnv: Env = process.env): { config: Config; problem
     missing: lpToken || (lpPhone && lpPassword) ? [] : ['LIFEPOS_TOKEN (or LIFEPOS_PHONE and LIFEPOS_PASSWORD)'],
   };
 
+  // Yandex OFD: a new-API token (what the cabinet issues today) wins over legacy keys when both are set.
+  const ofdToken = secret(env, 'OFD_TOKEN');
   const ofdYandexKey = secret(env, 'OFD_YANDEX_KEY');
   const ofdKey = secret(env, 'OFD_KEY');
+  const ofdPublicUrl = read(env, 'OFD_PUBLIC_BASE_URL', url, 'https://public-api.ofd.yandex.net/api')!;
+  const ofdLegacyUrl = read(env, 'OFD_BASE_URL', url, 'https://api.ofd.yandex.net')!;
+  // No limit is documented for either API: at most 2 requests in flight for the new one, where one
+  // question can take a dozen pages; 429 + Retry-After pause the whole source (src/http/).
+  const ofdConcurrency = read(env, 'OFD_CONCURRENCY', positiveInt, ofdToken ? 2 : 4)!;
   const ofd: OfdConfig = {
-    baseUrl: read(env, 'OFD_BASE_URL', url, 'https://api.ofd.yandex.net')!,
+    api: ofdToken ? 'public' : 'legacy',
+    baseUrl: ofdToken ? ofdPublicUrl : ofdLegacyUrl,
+    token: ofdToken,
     yandexKey: ofdYandexKey,
     ofdKey,
-    limit: perSecond(env, 'OFD_RPS', 5, 4),
-    missing: [...(ofdYandexKey ? [] : ['OFD_YANDEX_KEY']), ...(ofdKey ? [] : ['OFD_KEY'])],
+    cacheSettleDays: read(env, 'OFD_CACHE_SETTLE_DAYS', number.pipe(z.number().int('must be a whole number').min(0, 'must be 0 or more')), 2)!,
+    limit: perSecond(env, 'OFD_RPS', 5, ofdConcurrency),
+    missing: ofdToken || (ofdYandexKey && ofdKey) ? [] : ofdYandexKey || ofdKey ? [ofdYandexKey ? 'OFD_KEY' : 'OFD_YANDEX_KEY'] : ['OFD_TOKEN (or the legacy OFD_YANDEX_KEY and OFD_KEY)'],
   };
 
   const mApiKey = secret(env, 'MARKET_API_KEY');
@@ -280,6 +312,10 @@ export function readConfig(rawEnv: Env = process.env): { config: Config; problem
   const only = list(env, 'REVENUE_TOOLS').map((n) => n.toLowerCase());
   const config: Config = {
     tz: read(env, 'REVENUE_TZ', timeZone, 'Europe/Moscow')!,
+    cache: {
+      enabled: read(env, 'REVENUE_CACHE', z.enum(['on', 'off'], 'must be on or off'), 'on') !== 'off',
+      dir: read(env, 'REVENUE_CACHE_DIR', text) ?? defaultCacheDir(rawEnv),
+    },
     logLevel,
     httpToken: secret(env, 'MCP_HTTP_TOKEN'),
     allowedHosts: list(env, 'MCP_ALLOWED_HOSTS'),

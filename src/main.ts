@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -27,6 +30,8 @@ Usage:
                                             result) — for cron jobs and agent pipelines
   revenue-mcp config claude [--demo]        print a claude_desktop_config.json entry for this machine
                                             (absolute paths of this node and this server)
+  revenue-mcp probe ofd                     check what the new Yandex OFD API sends for OFD_TOKEN (a few
+                                            requests); prints a redacted report for a bug report
   revenue-mcp --help | --version
 
 Options:
@@ -35,6 +40,7 @@ Options:
   --host HOST   address to bind (default 127.0.0.1); a non-loopback host requires MCP_HTTP_TOKEN
   --stateless   Streamable HTTP without sessions: a fresh server and transport per request
   --json        machine-readable output for 'tools' and 'call'
+  --no-cache    do not read or write the on-disk cache of closed days (same as REVENUE_CACHE=off)
   --tools LIST  list only these tools or sources, comma-separated (e.g. ofd,get_sale); overrides
                 REVENUE_TOOLS. Sources: lifepos, ofd, market, posiflora
   --all-tools   also list tools whose source is not configured (by default they are hidden, unless
@@ -42,7 +48,7 @@ Options:
 
 Configuration is read from environment variables only (see README, "Configuration"):
   LIFEPOS_TOKEN | LIFEPOS_PHONE + LIFEPOS_PASSWORD, LIFEPOS_ORG_GUID    LIFE POS
-  OFD_YANDEX_KEY, OFD_KEY                                             Yandex OFD
+  OFD_TOKEN (new API; wins) | OFD_YANDEX_KEY + OFD_KEY (legacy)      Yandex OFD
   MARKET_API_KEY | MARKET_OAUTH_TOKEN, MARKET_BUSINESS_ID, MARKET_CAMPAIGN_ID   Yandex Market
   POSIFLORA_URL | POSIFLORA_ACCOUNT, POSIFLORA_USERNAME, POSIFLORA_PASSWORD      Posiflora
   MCP_HTTP_TOKEN (bearer token for --http), REVENUE_TZ (default Europe/Moscow), LOG_LEVEL,
@@ -57,8 +63,9 @@ class UsageError extends Error {
 }
 
 interface Cli {
-  command: 'serve' | 'tools' | 'call' | 'config' | 'help' | 'version';
+  command: 'serve' | 'tools' | 'call' | 'config' | 'probe' | 'help' | 'version';
   demo: boolean;
+  noCache: boolean;
   tools?: string;
   allTools: boolean;
   http?: number;
@@ -94,6 +101,7 @@ function parseCli(argv: string[]): Cli {
         host: { type: 'string', default: '127.0.0.1' },
         stateless: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
+        'no-cache': { type: 'boolean', default: false },
         tools: { type: 'string' },
         'all-tools': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -104,7 +112,7 @@ function parseCli(argv: string[]): Cli {
     throw new UsageError((err as Error).message);
   }
   const { values, positionals } = parsed;
-  const base = { demo: values.demo, host: values.host, stateless: values.stateless, json: values.json, tools: values.tools, allTools: values['all-tools'] };
+  const base = { demo: values.demo, host: values.host, stateless: values.stateless, json: values.json, noCache: values['no-cache'], tools: values.tools, allTools: values['all-tools'] };
   if (values.help) return { command: 'help', ...base };
   if (values.version) return { command: 'version', ...base };
   const [first, second, third, ...rest] = positionals;
@@ -130,6 +138,10 @@ function parseCli(argv: string[]): Cli {
     }
     return { command: 'call', tool: second, args: args as Record<string, unknown>, ...base };
   }
+  if (first === 'probe') {
+    if (second !== 'ofd' || third !== undefined) throw new UsageError(`'probe' takes one source: revenue-mcp probe ofd`);
+    return { command: 'probe', ...base };
+  }
   if (first !== undefined) throw new UsageError(`unknown command '${first}'`);
   let http: number | undefined;
   if (values.http !== undefined) {
@@ -148,10 +160,16 @@ async function prepare(cli: Cli): Promise<{ runtime: Runtime; close(): Promise<v
     // Loaded only in demo mode: a production server carries no simulator code.
     const { startDemoSims } = await import('./sim/demo.js');
     const demo = await startDemoSims();
-    env = { ...process.env, ...demo.env };
-    stopSims = demo.close;
+    // Demo data is made up afresh each run: its cache lives and dies with the process.
+    const demoCache = await mkdtemp(join(tmpdir(), 'revenue-mcp-demo-'));
+    env = { ...process.env, ...demo.env, REVENUE_CACHE_DIR: demoCache };
+    stopSims = async () => {
+      await demo.close();
+      await rm(demoCache, { recursive: true, force: true });
+    };
     log('info', `demo mode: ${demo.sims.map((s) => `${s.source} at ${s.server.url}`).join(', ') || 'no simulators'}`);
   }
+  if (cli.noCache) env = { ...env, REVENUE_CACHE: 'off' };
   const { config, problems } = readConfig(env);
   if (cli.tools !== undefined) config.tools.only = cli.tools.split(',').map((n) => n.trim().toLowerCase()).filter(Boolean);
   config.tools.all = cli.allTools;
@@ -210,6 +228,11 @@ async function main(argv: string[]): Promise<number> {
       if (cli.json) process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
       else for (const t of list.tools) process.stdout.write(`${t.name}  —  ${t.title ?? ''}\n    ${(t.description ?? '').split('\n')[0]}\n`);
       for (const why of selectTools(runtime.config).hidden.values()) process.stderr.write(`${why}\n`);
+      return 0;
+    }
+    if (cli.command === 'probe') {
+      const { probeOfd } = await import('./sources/ofd-public/probe.js');
+      process.stdout.write(await probeOfd(runtime));
       return 0;
     }
     if (cli.command === 'call') {

@@ -10,7 +10,10 @@ describe('config from the environment', () => {
     expect(c.ofd.baseUrl).toBe('https://api.ofd.yandex.net');
     expect(c.lifepos.baseUrl).toBe('https://api.life-pos.ru');
     expect(c.market.baseUrl).toBe('https://api.partner.market.yandex.ru');
-    expect(c.ofd.missing).toEqual(['OFD_YANDEX_KEY', 'OFD_KEY']);
+    expect(c.ofd.missing).toEqual(['OFD_TOKEN (or the legacy OFD_YANDEX_KEY and OFD_KEY)']);
+    expect(c.ofd.api).toBe('legacy');
+    expect(c.cache.enabled).toBe(true);
+    expect(c.ofd.cacheSettleDays).toBe(2);
     expect(c.lifepos.missing[0]).toMatch(/LIFEPOS_TOKEN/);
     expect(c.market.missing[0]).toMatch(/MARKET_API_KEY/);
     expect(c.posiflora.missing).toEqual(['POSIFLORA_URL (or POSIFLORA_ACCOUNT)', 'POSIFLORA_USERNAME', 'POSIFLORA_PASSWORD']);
@@ -45,6 +48,20 @@ describe('config from the environment', () => {
     expect(c.market.methodLimits['reports.info']).toEqual({ count: 50, intervalMs: 60_000 });
     expect(c.tz).toBe('Asia/Yekaterinburg');
     expect(c.lifepos.moneyUnit).toBe('major');
+  });
+
+  it('OFD_TOKEN selects the public API and wins over legacy keys; cache settings', () => {
+    const both = loadConfig({ OFD_TOKEN: 'tok-123456', OFD_YANDEX_KEY: 'yk-123456', OFD_KEY: 'ok-123456', REVENUE_CACHE: 'off', REVENUE_CACHE_DIR: '/tmp/x', OFD_CACHE_SETTLE_DAYS: '5' });
+    expect(both.ofd.api).toBe('public');
+    expect(both.ofd.baseUrl).toBe('https://public-api.ofd.yandex.net/api');
+    expect(both.ofd.missing).toEqual([]);
+    expect(both.ofd.limit.maxConcurrent).toBe(2);
+    expect(both.cache).toEqual({ enabled: false, dir: '/tmp/x' });
+    expect(both.ofd.cacheSettleDays).toBe(5);
+    expect(loadConfig({ OFD_TOKEN: 'tok-123456', OFD_PUBLIC_BASE_URL: 'http://127.0.0.1:9/api/' }).ofd.baseUrl).toBe('http://127.0.0.1:9/api');
+    expect(loadConfig({ OFD_YANDEX_KEY: 'yk-123456', OFD_KEY: 'ok-123456' }).ofd).toMatchObject({ api: 'legacy', baseUrl: 'https://api.ofd.yandex.net' });
+    expect(loadConfig({ XDG_CACHE_HOME: '/var/cache/u' }).cache.dir).toBe(process.platform === 'linux' ? '/var/cache/u/revenue-mcp' : expect.any(String));
+    expect(() => loadConfig({ OFD_TOKEN: 'tok-secret-99', OFD_CACHE_SETTLE_DAYS: '-1' })).toThrow(/OFD_CACHE_SETTLE_DAYS="-1" is invalid/);
   });
 
   it('a bad value gets one line naming the variable, its problem in words and a valid example', () => {
