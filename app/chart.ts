@@ -23,12 +23,13 @@ export function chartLayout(width: number, count: number): ChartLayout {
   return { ...layout, count, slot: (width - layout.left - layout.right) / Math.max(count, 1) };
 }
 
-export function renderChart(bars: Bar[], previous: string[] | null, l: ChartLayout): string {
+export function renderChart(bars: Bar[], previous: Array<string | null> | null, l: ChartLayout): string {
   const values = bars.map((b) => magnitude(b.value));
   const refunds = bars.map((b) => Math.max(0, magnitude(b.refunds)));
-  const prev = previous?.map(magnitude) ?? [];
-  const top = Math.max(0, ...values.map((v, i) => v + refunds[i]!), ...prev);
-  const bottom = Math.min(0, ...values, ...prev);
+  const prev = previous?.map((p) => (p === null ? null : magnitude(p))) ?? [];
+  const known = prev.filter((p): p is number => p !== null);
+  const top = Math.max(0, ...values.map((v, i) => v + refunds[i]!), ...known);
+  const bottom = Math.min(0, ...values, ...known);
   const ticks = niceTicks(bottom, top === bottom ? 1 : top);
   const lo = ticks[0]!;
   const hi = ticks[ticks.length - 1]!;
@@ -36,7 +37,8 @@ export function renderChart(bars: Bar[], previous: string[] | null, l: ChartLayo
   const y = (v: number) => l.top + plotH - ((v - lo) / (hi - lo)) * plotH;
   const zero = y(0);
   const gap = l.slot > 6 ? Math.min(l.slot * 0.25, 10) : 0;
-  const bw = Math.max(l.slot - gap, 0.6);
+  const bw = Math.min(Math.max(l.slot - gap, 0.6), 120);
+  const inset = (l.slot - bw) / 2;
   const out: string[] = [`<svg id="chart-svg" width="${l.width}" height="${l.height}" viewBox="0 0 ${l.width} ${l.height}" role="img">`];
   for (const t of ticks) {
     const ty = y(t).toFixed(1);
@@ -44,7 +46,7 @@ export function renderChart(bars: Bar[], previous: string[] | null, l: ChartLayo
     out.push(`<text class="tick" x="${l.left - 6}" y="${ty}" text-anchor="end" dominant-baseline="middle">${tickLabel(t)}</text>`);
   }
   bars.forEach((b, i) => {
-    const x = (l.left + i * l.slot + gap / 2).toFixed(1);
+    const x = (l.left + i * l.slot + inset).toFixed(1);
     const v = values[i]!;
     const vy = y(v);
     const barTop = Math.min(vy, zero);
@@ -56,13 +58,21 @@ export function renderChart(bars: Bar[], previous: string[] | null, l: ChartLayo
       out.push(`<rect class="refund" x="${x}" y="${ry.toFixed(1)}" width="${bw.toFixed(1)}" height="${Math.max(vy - ry, 1).toFixed(1)}"/>`);
     }
   });
-  if (prev.length > 0) {
-    const pts = prev.slice(0, bars.length).map((v, i) => `${(l.left + (i + 0.5) * l.slot).toFixed(1)},${y(v).toFixed(1)}`);
-    if (pts.length === 1) {
-      const [px, py] = pts[0]!.split(',');
-      out.push(`<line class="previous" x1="${Number(px) - l.slot / 2}" x2="${Number(px) + l.slot / 2}" y1="${py}" y2="${py}"/>`);
-    } else out.push(`<polyline class="previous" points="${pts.join(' ')}"/>`);
-  }
+  // The previous period: a faint line through the points it has (a gap where it has no data).
+  let run: string[] = [];
+  const flush = () => {
+    if (run.length === 1) {
+      const [px, py] = run[0]!.split(',').map(Number) as [number, number];
+      out.push(`<line class="previous" x1="${(px - l.slot / 3).toFixed(1)}" x2="${(px + l.slot / 3).toFixed(1)}" y1="${py}" y2="${py}"/>`);
+    } else if (run.length > 1) out.push(`<polyline class="previous" points="${run.join(' ')}"/>`);
+    run = [];
+  };
+  bars.forEach((_, i) => {
+    const v = prev[i];
+    if (v === null || v === undefined) return flush();
+    run.push(`${(l.left + (i + 0.5) * l.slot).toFixed(1)},${y(v).toFixed(1)}`);
+  });
+  flush();
   const every = Math.ceil(bars.length / Math.max(1, Math.floor((l.width - l.left) / 64)));
   bars.forEach((b, i) => {
     if (i % every !== 0) return;

@@ -84,6 +84,7 @@ function aggregationView(sc: Json): DashboardView {
     const from = str(r.from ?? r.start);
     const to = str(r.to ?? r.end);
     return {
+      start: from,
       label: axisLabel(from, to, interval),
       title: rangeTitle(from, to, interval),
       value: str(r.net_sales ?? '0'),
@@ -107,7 +108,7 @@ function aggregationView(sc: Json): DashboardView {
     subtitle: subtitle(period.date_from, period.date_to, prevPeriod.date_from, prevPeriod.date_to),
     headline: [
       { label: 'Net sales', value: formatRub(money(totals.net_sales)) },
-      changeHeadline(obj(change.net_sales), previous ? str(previous.basis) : ''),
+      changeHeadline(obj(change.net_sales)),
       { label: 'Receipts', value: formatCount(num(totals.receipts)), ...percentSub(obj(change.receipts)) },
       { label: 'Average receipt', value: formatRub(money(totals.average_receipt)), ...percentSub(obj(change.average_receipt)) },
       { label: 'Refunds', value: formatRub(money(totals.refunds)), ...percentSub(obj(change.refunds)) },
@@ -136,6 +137,7 @@ function widgetView(sc: Json): DashboardView {
     const f = datePart(from);
     const t = datePart(to);
     return {
+      start: '',
       label,
       title: rangeTitle(f, t, 'day'),
       value: str(tot.sum ?? '0'),
@@ -187,6 +189,7 @@ function posifloraView(sc: Json): DashboardView {
     const from = str(r.date);
     const to = unit === 'week' ? addDays(from, 6) : from;
     return {
+      start: from,
       label: axisLabel(from, to, unit),
       title: rangeTitle(from, to, unit),
       value: str(r.total_amount ?? '0'),
@@ -238,6 +241,7 @@ function marketView(sc: Json): DashboardView {
   const dated = sheets.map((s) => obj(s.date_range)).find((d) => typeof d.from === 'string');
   const byDay = (Array.isArray(orders?.by_day) ? (orders.by_day as Json[]) : []).filter(isObject);
   const bars: Bar[] = byDay.map((r) => ({
+    start: str(r.date),
     label: axisLabel(str(r.date), str(r.date), 'day'),
     title: rangeTitle(str(r.date), str(r.date), 'day'),
     value: str(r.amount ?? '0'),
@@ -289,6 +293,7 @@ function overviewView(sc: RevenueOverviewContent): DashboardView {
   };
   const okSources = sources.filter((s): s is Extract<typeof s, { ok: true }> => s.ok);
   const bars: Bar[] = okSources.map((s) => ({
+    start: '',
     label: s.source,
     title: s.source,
     value: s.net ?? '0',
@@ -359,10 +364,10 @@ function statusTable(value: unknown, caption: string, countKey: string, amountKe
   };
 }
 
-function changeHeadline(delta: Json, basis: string): Headline {
+function changeHeadline(delta: Json): Headline {
   const abs = money(delta.absolute);
   return {
-    label: basis ? `Change vs ${basis}` : 'Change',
+    label: 'Change',
     value: formatPercent(money(delta.percent)),
     sub: abs == null ? 'no comparison' : formatRubDelta(abs),
     tone: tone(abs),

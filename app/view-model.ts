@@ -2,6 +2,8 @@
 export type Interval = 'day' | 'week' | 'month';
 
 export interface Bar {
+  /** First local date the bar covers ("2026-11-23"); "" when it is not a date (overview sources). */
+  start: string;
   /** Axis label, e.g. "23.11" or "Nov 2026". */
   label: string;
   /** Tooltip title, e.g. "Mon 23.11.2026" or "01.11 – 30.11.2026". */
@@ -30,8 +32,8 @@ export interface DashboardView {
   /** What the bar value is (e.g. "Net sales"). */
   valueLabel: string;
   bars: Bar[];
-  /** The previous period's values aligned by position, drawn as a faint line; null when not available. */
-  previous: string[] | null;
+  /** The previous period's value for each bar (same offset in its period), drawn as a faint line; null when not loaded. */
+  previous: Array<string | null> | null;
   /** Intervals the interval switch offers (empty: no switch). */
   intervals: Interval[];
   interval: Interval | null;
