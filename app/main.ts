@@ -78,7 +78,7 @@ function render(): void {
   root.innerHTML = parts.join('');
   root.classList.toggle('busy', state.busy);
   drawChart();
-  reportSize();
+  requestAnimationFrame(reportSize);
 }
 
 function drawChart(): void {
@@ -132,7 +132,8 @@ root.addEventListener('pointermove', (e) => {
     return;
   }
   const prev = state.previousDetails[i!];
-  tip.innerHTML = `<strong>${escapeHtml(bar.title)}${bar.partial ? ' (part)' : ''}</strong>${bar.details
+  tip.innerHTML = `<strong>${escapeHtml(bar.title)}${bar.partial ? ' (part)' : ''}</strong>${bar
+    .details()
     .map(([k, val]) => `<div><span>${escapeHtml(k)}</span><b>${escapeHtml(val)}</b></div>`)
     .join('')}${prev ? `<div class="prev"><span>Previous period</span><b>${escapeHtml(prev)}</b></div>` : ''}`;
   tip.hidden = false;
@@ -249,7 +250,7 @@ async function loadPrevious(gen: number): Promise<void> {
     const byStart = new Map(prev.bars.map((b) => [shiftDate(b.start, step, 1), b]));
     const matched = state.view.bars.map((b) => byStart.get(b.start));
     state.view = { ...state.view, previous: matched.map((b) => b?.value ?? null) };
-    state.previousDetails = matched.map((b) => (b ? `${b.details[0]?.[1] ?? ''} · ${b.title}` : ''));
+    state.previousDetails = matched.map((b) => (b ? `${b.details()[0]?.[1] ?? ''} · ${b.title}` : ''));
     render();
   } catch {
     // The comparison line is a nicety: the headline already compares the totals.

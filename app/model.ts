@@ -79,7 +79,7 @@ function aggregationView(sc: Json): DashboardView {
   const rows = (Array.isArray(sc.intervals) ? (sc.intervals as Json[]) : [])
     .filter(isObject)
     .slice()
-    .sort((a, b) => str(a.start ?? a.from).localeCompare(str(b.start ?? b.from)));
+    .sort((a, b) => compare(str(a.start ?? a.from), str(b.start ?? b.from)));
   const bars: Bar[] = rows.map((r) => {
     const from = str(r.from ?? r.start);
     const to = str(r.to ?? r.end);
@@ -90,7 +90,7 @@ function aggregationView(sc: Json): DashboardView {
       value: str(r.net_sales ?? '0'),
       refunds: money(r.refunds),
       partial: r.partial === true,
-      details: [
+      details: () => [
         ['Net sales', formatRub(money(r.net_sales))],
         ['Gross sales', formatRub(money(r.gross_sales))],
         ['Refunds', formatRub(money(r.refunds))],
@@ -143,7 +143,7 @@ function widgetView(sc: Json): DashboardView {
       value: str(tot.sum ?? '0'),
       refunds: money(ref.sum),
       partial: false,
-      details: [
+      details: () => [
         ['Net', formatRub(money(tot.sum))],
         ['Payments', `${formatRub(money(pay.sum))} · ${formatCount(num(pay.count))}`],
         ['Refunds', `${formatRub(money(ref.sum))} · ${formatCount(num(ref.count))}`],
@@ -195,7 +195,7 @@ function posifloraView(sc: Json): DashboardView {
       value: str(r.total_amount ?? '0'),
       refunds: null,
       partial: r.partial === true,
-      details: [
+      details: () => [
         ['Orders total', formatRub(money(r.total_amount))],
         ['Paid', formatRub(money(r.payments_amount))],
         ['Outstanding', formatRub(money(r.outstanding_amount))],
@@ -247,7 +247,7 @@ function marketView(sc: Json): DashboardView {
     value: str(r.amount ?? '0'),
     refunds: null,
     partial: false,
-    details: [
+    details: () => [
       ['Revenue', formatRub(money(r.amount))],
       ['Orders', formatCount(num(r.orders))],
     ],
@@ -299,7 +299,7 @@ function overviewView(sc: RevenueOverviewContent): DashboardView {
     value: s.net ?? '0',
     refunds: s.refunds,
     partial: false,
-    details: [
+    details: () => [
       ['Net', formatRub(s.net)],
       ['Gross', formatRub(s.gross)],
       ['Refunds', formatRub(s.refunds)],
@@ -440,6 +440,10 @@ export function addDays(ymd: string, days: number): string {
 
 function asInterval(v: unknown): Interval | null {
   return v === 'day' || v === 'week' || v === 'month' ? v : null;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function isObject(v: unknown): v is Json {

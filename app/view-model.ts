@@ -11,8 +11,8 @@ export interface Bar {
   /** Raw decimal strings for the bar geometry only. */
   value: string;
   refunds: string | null;
-  /** Tooltip lines, label → formatted exact figure. */
-  details: Array<[string, string]>;
+  /** Tooltip lines, label → formatted exact figure; made on hover, so a year of days renders fast. */
+  details(): Array<[string, string]>;
   partial: boolean;
 }
 

@@ -82,7 +82,7 @@ describe.skipIf(!browser)('revenue dashboard in headless Chromium', () => {
       const day = days[best]!;
       for (const amount of [day.net_sales, day.gross_sales, day.refunds]) expect(tip).toContain(rubText(new Decimal(amount)));
       expect(textOf(res)).toContain(rubText(new Decimal(day.net_sales)));
-      await h.page.screenshot({ path: new URL('week-by-day.png', OUT).pathname });
+      await h.page.locator('iframe').screenshot({ path: new URL('week-by-day.png', OUT).pathname });
 
       // Interval switch: the view calls the tool again through the host and the model is told.
       await app.locator('button[data-interval="week"]').click();
@@ -116,7 +116,7 @@ describe.skipIf(!browser)('revenue dashboard in headless Chromium', () => {
       const march = [...sc.intervals].sort((a, b) => a.start.localeCompare(b.start))[3]!;
       expect(march.start).toBe('2026-03-01');
       expect(await app.locator('#tooltip').innerText()).toContain(rubText(new Decimal(march.net_sales)));
-      await h.page.screenshot({ path: new URL('year-by-month-dark.png', OUT).pathname });
+      await h.page.locator('iframe').screenshot({ path: new URL('year-by-month-dark.png', OUT).pathname });
 
       await app.locator('button[data-shift="-1"]').click();
       await expect.poll(() => h.toolCalls.some((c) => c.arguments?.date_from === '2024-12-01' && c.arguments?.date_to === '2025-11-30')).toBe(true);
@@ -196,7 +196,7 @@ describe.skipIf(!browser)('revenue dashboard in headless Chromium', () => {
       expect(await flagged.innerText()).toContain(rubText(new Decimal('-1200.00')));
       expect(await app.locator('.reconciliation .foot').innerText()).toContain('1 day flagged');
       expect(await app.locator('.figure .value').first().innerText()).toBe('2 of 3');
-      await h.page.screenshot({ path: new URL('overview.png', OUT).pathname, fullPage: true });
+      await h.page.locator('iframe').screenshot({ path: new URL('overview.png', OUT).pathname });
       expectClean(h);
     } finally {
       await h.close();
