@@ -111,7 +111,7 @@ function aggregationView(sc: Json): DashboardView {
       changeHeadline(obj(change.net_sales)),
       { label: 'Receipts', value: formatCount(num(totals.receipts)), ...percentSub(obj(change.receipts)) },
       { label: 'Average receipt', value: formatRub(money(totals.average_receipt)), ...percentSub(obj(change.average_receipt)) },
-      { label: 'Refunds', value: formatRub(money(totals.refunds)), ...percentSub(obj(change.refunds)) },
+      { label: 'Refunds', value: formatRub(money(totals.refunds)), ...percentSub(obj(change.refunds), true) },
     ],
     valueLabel: 'Net sales',
     bars,
@@ -374,9 +374,12 @@ function changeHeadline(delta: Json): Headline {
   };
 }
 
-function percentSub(delta: Json): Pick<Headline, 'sub' | 'tone'> {
+/** `lowerIsBetter`: fewer refunds is shown in the "good" colour. */
+function percentSub(delta: Json, lowerIsBetter = false): Pick<Headline, 'sub' | 'tone'> {
   const p = money(delta.percent);
-  return p == null ? {} : { sub: formatPercent(p), tone: tone(p) };
+  if (p == null) return {};
+  const t = tone(p);
+  return { sub: formatPercent(p), tone: lowerIsBetter && t !== 'flat' ? (t === 'up' ? 'down' : 'up') : t };
 }
 
 function tone(value: Money): Headline['tone'] {
