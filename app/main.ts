@@ -210,7 +210,7 @@ function callArgs(tool: ToolKind, base: Record<string, unknown>, range: { from: 
 }
 
 /** Whole calendar months move by months; any other range by its length in days. */
-export function shiftRange(r: { from: string; to: string }, direction: number): { from: string; to: string } {
+function shiftRange(r: { from: string; to: string }, direction: number): { from: string; to: string } {
   const step = periodStep(r);
   return { from: shiftDate(r.from, step, direction), to: step.months ? addDays(shiftDate(addDays(r.to, 1), step, direction), -1) : shiftDate(r.to, step, direction) };
 }

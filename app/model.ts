@@ -227,6 +227,8 @@ function posifloraView(sc: Json): DashboardView {
 }
 
 // ---- await_market_report (Yandex Market) ----
+// Orders by day are drawn when the result carries `orders.by_day: [{ date: "2026-11-03", orders: 12,
+// amount: "34567.89" }]`; the tool does not produce it yet, so today a report shows headline and statuses.
 
 function marketView(sc: Json): DashboardView {
   const title = `Yandex Market · ${str(sc.report_type) || 'report'}`;

@@ -203,6 +203,33 @@ describe.skipIf(!browser)('revenue dashboard in headless Chromium', () => {
     }
   });
 
+  it('Posiflora orders by day and a Market orders report', async () => {
+    const h = await host();
+    try {
+      const app = h.app;
+      const pfArgs = { period: 'last_week', group_by: ['day'] };
+      const pf = await call('list_posiflora_orders', pfArgs);
+      const pfSc = pf.structuredContent as { totals: { total_amount: string }; by_day: { rows: Array<{ total_amount: string }> } };
+      await h.show(pfArgs, pf);
+      await app.waitForSelector('rect.bar');
+      expect(await app.locator('rect.bar').count()).toBe(pfSc.by_day.rows.length);
+      expect(await app.locator('.figure .value').first().innerText()).toBe(rubText(new Decimal(pfSc.totals.total_amount)));
+      await app.locator('rect.bar').first().hover();
+      expect(await app.locator('#tooltip').innerText()).toContain(rubText(new Decimal(pfSc.by_day.rows[0]!.total_amount)));
+
+      const mkArgs = { report: { type: 'united-orders', period: 'last_month' } };
+      const mk = await call('await_market_report', mkArgs);
+      const mkSc = mk.structuredContent as { orders: { revenue: { amount: string }; by_status: unknown[] } };
+      await h.show(mkArgs, mk);
+      await app.waitForSelector('.sources table');
+      expect(await app.locator('.figure .value').first().innerText()).toBe(rubText(new Decimal(mkSc.orders.revenue.amount)));
+      expect(await app.locator('.sources tbody tr').count()).toBe(mkSc.orders.by_status.length);
+      expectClean(h);
+    } finally {
+      await h.close();
+    }
+  });
+
   it('an empty period, a single day and an error result each render something readable', async () => {
     const h = await host();
     try {
