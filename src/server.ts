@@ -1,8 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
-import { TOOLS } from '../tools/index.js';
-import { dashboardMeta, registerDashboard } from './dashboard.js';
+import { DASHBOARD_TOOLS, dashboardMeta, registerDashboard } from './dashboard.js';
 import { errorResult } from './errors.js';
 import { log, withLogSink, type LogLevel } from './log.js';
 import { PACKAGE } from './meta.js';
@@ -10,11 +9,12 @@ import { registerPrompts } from './prompts.js';
 import type { Runtime } from './runtime.js';
 import { redact } from './secret.js';
 import type { ToolContext, ToolSpec } from './tool.js';
+import { selectTools } from './toolset.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
-/** Builds an McpServer with every tool of tools/index.ts and the prompts registered. No I/O of its own. */
-export function buildServer(runtime: Runtime, tools: readonly ToolSpec[] = TOOLS): McpServer {
+/** Builds an McpServer with the selected tools (src/toolset.ts) and the prompts registered. No I/O of its own. */
+export function buildServer(runtime: Runtime, tools: readonly ToolSpec[] = selectTools(runtime.config).listed): McpServer {
   const server = new McpServer(
     { name: PACKAGE.name, version: PACKAGE.version, title: 'Revenue for Russian small retail' },
     {
@@ -40,8 +40,9 @@ export function buildServer(runtime: Runtime, tools: readonly ToolSpec[] = TOOLS
     );
     spec.setup?.(server, runtime);
   }
-  registerDashboard(server);
-  registerPrompts(server, runtime);
+  // The dashboard is offered when a tool it draws is.
+  if (tools.some((t) => DASHBOARD_TOOLS.has(t.name))) registerDashboard(server);
+  registerPrompts(server, runtime, tools.map((t) => t.name));
   return server;
 }
 

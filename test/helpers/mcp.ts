@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 export const MAIN = fileURLToPath(new URL('../../dist/src/main.js', import.meta.url));
 
 /** Every variable the server reads is cleared, so tests see only what they set. */
-const SERVER_VARS = /^(LIFEPOS_|OFD_|MARKET_|POSIFLORA_|MCP_HTTP_TOKEN|REVENUE_TZ|HTTP_|LOG_LEVEL)/;
+const SERVER_VARS = /^(LIFEPOS_|OFD_|MARKET_|POSIFLORA_|MCP_|REVENUE_|HTTP_|LOG_LEVEL)/;
 
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
