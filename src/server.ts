@@ -1,6 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import { DASHBOARD_TOOLS, dashboardMeta, registerDashboard } from './dashboard.js';
 import { errorResult } from './errors.js';
 import { log, withLogSink, type LogLevel } from './log.js';
 import { PACKAGE } from './meta.js';
@@ -24,6 +25,7 @@ export function buildServer(runtime: Runtime, tools: readonly ToolSpec[] = selec
     },
   );
   for (const spec of tools) {
+    const meta = dashboardMeta(spec.name);
     server.registerTool(
       spec.name,
       {
@@ -32,11 +34,14 @@ export function buildServer(runtime: Runtime, tools: readonly ToolSpec[] = selec
         inputSchema: spec.input,
         outputSchema: spec.output,
         annotations: { title: spec.title, ...spec.annotations },
+        ...(meta ? { _meta: meta } : {}),
       },
       ((args: unknown, extra: Extra) => runTool(spec, args, extra, runtime, server)) as never,
     );
     spec.setup?.(server, runtime);
   }
+  // The dashboard is offered when a tool it draws is.
+  if (tools.some((t) => DASHBOARD_TOOLS.has(t.name))) registerDashboard(server);
   registerPrompts(server, runtime, tools.map((t) => t.name));
   return server;
 }
