@@ -66,13 +66,22 @@ function replaceAll(node: unknown, target: string, ref: Json): unknown {
 
 /**
  * A definition's name: the shape's title (`.meta({ title })` in the tool), a capital letter for a plain
- * nullable type (S = string or null, I = integer or null …: the most repeated, so the shortest), or the
- * property it first describes.
+ * nullable type (S = string or null, I = integer or null …: the most repeated, so the shortest), `Ss` for
+ * a list of strings (`Ns` of numbers …), or the property it first describes.
  */
 function defName(schema: Json, prop: string, taken: Set<string>): string {
   const branches = schema.anyOf as Json[] | undefined;
   const simple = branches?.length === 2 && branches[1]!.type === 'null' && Object.keys(branches[0]!).length === 1 && typeof branches[0]!.type === 'string';
-  const base = typeof schema.title === 'string' ? schema.title : simple ? String(branches[0]!.type)[0]!.toUpperCase() : prop;
+  const items = schema.items as Json | undefined;
+  const list = Object.keys(schema).length === 1 && items && Object.keys(items).length === 1 && typeof items.type === 'string';
+  const base =
+    typeof schema.title === 'string'
+      ? schema.title
+      : simple
+        ? String(branches[0]!.type)[0]!.toUpperCase()
+        : list
+          ? `${String(items.type)[0]!.toUpperCase()}s`
+          : prop;
   let name = base;
   for (let i = 2; taken.has(name); i++) name = `${base}${i}`;
   return name;

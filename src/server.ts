@@ -2,7 +2,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { ListToolsRequestSchema, type CallToolResult, type ServerNotification, type ServerRequest, type Tool, type ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { TOOLS } from '../tools/index.js';
+import { DASHBOARD_TOOLS, dashboardMeta, registerDashboard } from './dashboard.js';
 import { errorResult } from './errors.js';
 import { checkInput } from './input-errors.js';
 import { log, withLogSink, type LogLevel } from './log.js';
@@ -12,6 +12,7 @@ import type { Runtime } from './runtime.js';
 import { publishedInput, publishedOutput } from './schema.js';
 import { redact } from './secret.js';
 import type { ToolContext, ToolSpec } from './tool.js';
+import { selectTools } from './toolset.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -32,6 +33,7 @@ const PUBLISHED = new WeakMap<ToolSpec, Tool>();
 function published(spec: ToolSpec): Tool {
   let tool = PUBLISHED.get(spec);
   if (!tool) {
+    const meta = dashboardMeta(spec.name);
     tool = {
       name: spec.name,
       title: spec.title,
@@ -39,14 +41,15 @@ function published(spec: ToolSpec): Tool {
       inputSchema: publishedInput(spec.input) as Tool['inputSchema'],
       outputSchema: publishedOutput(spec.output) as Tool['outputSchema'],
       annotations: publishedAnnotations(spec.annotations),
+      ...(meta ? { _meta: meta } : {}),
     };
     PUBLISHED.set(spec, tool);
   }
   return tool;
 }
 
-/** Builds an McpServer with every tool of tools/index.ts and the prompts registered. No I/O of its own. */
-export function buildServer(runtime: Runtime, tools: readonly ToolSpec[] = TOOLS): McpServer {
+/** Builds an McpServer with the selected tools (src/toolset.ts) and the prompts registered. No I/O of its own. */
+export function buildServer(runtime: Runtime, tools: readonly ToolSpec[] = selectTools(runtime.config).listed): McpServer {
   const server = new McpServer(
     { name: PACKAGE.name, version: PACKAGE.version, title: 'Revenue for Russian small retail' },
     {
@@ -76,7 +79,9 @@ export function buildServer(runtime: Runtime, tools: readonly ToolSpec[] = TOOLS
   server.server.setRequestHandler(ListToolsRequestSchema, () => ({
     tools: registered.filter(({ handle }) => handle.enabled).map(({ spec }) => published(spec)),
   }));
-  registerPrompts(server, runtime);
+  // The dashboard is offered when a tool it draws is.
+  if (tools.some((t) => DASHBOARD_TOOLS.has(t.name))) registerDashboard(server);
+  registerPrompts(server, runtime, tools.map((t) => t.name));
   return server;
 }
 

@@ -35,10 +35,10 @@ const input = z.strictObject({
     .trim()
     .min(1)
     .optional()
-    .describe('Resume a report started earlier, e.g. "united_orders_lx3k9_1a2b3c".'),
+    .describe('From an earlier answer, e.g. "united_orders_lx3k9_1a2b3c".'),
   report: z
     .strictObject({
-      type: choice(REPORT_TYPES).describe('united-orders: orders, revenue; united-marketplace-services: charges; shows-sales: funnel; goods-movement: FBY stock.'),
+      type: choice(REPORT_TYPES).describe('united-orders: revenue; united-marketplace-services: charges; shows-sales: funnel; goods-movement: FBY stock.'),
       ...periodFields(),
       business_id: id.optional().describe('Cabinet id; default MARKET_BUSINESS_ID.'),
       campaign_id: id.optional().describe('Shop id; default MARKET_CAMPAIGN_ID.'),
@@ -55,7 +55,7 @@ const input = z.strictObject({
     .describe('What to generate (or give report_id).'),
   max_wait_seconds: numberIn(0, 600)
     .optional()
-    .describe(`Default ${DEFAULT_WAIT_S}; up to 600 if your client waits on progress.`),
+    .describe(`Default ${DEFAULT_WAIT_S}, max 600.`),
   response_format: responseFormatField('all sums, counts, columns'),
 });
 

@@ -22,7 +22,7 @@ const EXAMPLE_GUID = '3fa85f64-5717-4562-b3fc-2c963f66afa6';
 const input = z.strictObject({
   ...periodFields('today'),
   org_guid: z.string().optional().describe('Default LIFEPOS_ORG_GUID.'),
-  outlet_guid: z.string().optional().describe('Only this outlet (guid). Default all.'),
+  outlet_guid: z.string().optional().describe('Default all outlets.'),
   response_format: responseFormatField('refund/net averages, shares'),
 });
 

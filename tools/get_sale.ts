@@ -57,7 +57,8 @@ const output = z.object({
   comment: z.string().nullable(),
   currency: z.string(),
   money_unit: z.enum(['minor', 'major']),
-  total: money.describe('The truth when positions differ'),
+  /** The truth when positions differ. */
+  total: money,
   positions_sum: money,
   positions_match_total: z.boolean().nullable(),
   positions_difference: money,

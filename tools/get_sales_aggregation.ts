@@ -4,6 +4,7 @@ import { addDays, daysInclusive, formatPeriod, isoWeekday, periodDays, previousP
 import { defineTool, ToolInputError } from '../src/tool.js';
 import { canonical, choice, choices, flag, listOfItems, periodFields, responseFormatField } from './inputs.js';
 import { MAX_INTERVALS, OfdClient, type AggregationFilters, type AggregationQuery } from '../src/sources/ofd/client.js';
+import { salesFromPublicApi } from '../src/sources/ofd-public/sales.js';
 import { DOCUMENT_TYPES, INTERVALS, OPERATION_TYPES, ORDER_KEYS, RECEIPT_DOCUMENT_TYPES, TAXATION_TYPES, type Interval } from '../src/sources/ofd/schemas.js';
 import {
   changeOf,
@@ -23,9 +24,10 @@ import {
 } from '../src/sources/ofd/summary.js';
 
 /**
- * get_sales_aggregation: fiscal sales, refunds and receipts from Yandex OFD (legacy API), by day, week or
- * month, with the previous period for comparison. Figures are the OFD's own sums over fiscal receipts,
- * read exactly (float roubles → decimal → kopecks).
+ * get_sales_aggregation: fiscal sales, refunds and receipts from Yandex OFD, by day, week or month, with the
+ * previous period for comparison. With legacy keys the figures are the OFD's own sums; with OFD_TOKEN (the
+ * new API, src/sources/ofd-public) the same figures are added up from receipts. Read exactly (float
+ * roubles → decimal → kopecks).
  */
 
 const CONCISE_ROWS = 10;
@@ -53,6 +55,7 @@ const input = z.strictObject({
     .optional()
     .describe('"-" = descending, e.g. ["-income"]. Default by date.'),
   compare_previous: flag().optional().describe('Default true.'),
+  precision: choice(['exact', 'shifts']).optional().describe('"shifts": ~1 request, approximate.'),
   response_format: responseFormatField(`rows past ${CONCISE_ROWS}, payment columns`),
 });
 
@@ -101,6 +104,12 @@ const periodShape = z.object({ name: z.string(), date_from: z.string(), date_to:
 
 const output = z.object({
   source: z.literal('Yandex OFD'),
+  /** public: OFD_TOKEN, figures added up from receipts; legacy: the aggregation endpoint. */
+  api: z.enum(['public', 'legacy']),
+  /** shifts: approximate, from shift totals. */
+  precision: z.enum(['exact', 'shifts']),
+  /** Requests sent to Yandex OFD for this answer. */
+  requests: z.number().int(),
   currency: z.literal('RUB'),
   period: periodShape,
   interval: z.enum(INTERVALS),
@@ -217,17 +226,24 @@ export default defineTool({
     const userOrders = nonEmpty(args.orders);
     const compare = args.compare_previous ?? true;
 
-    const client = OfdClient.for(runtime);
     // Without an order from the caller, page newest first: if the cap stops the walk, the rows left out are
     // the oldest ones, and the rows read are shown in date order below.
     const query: AggregationQuery = { ...filters, start: period.start, end: period.end, interval, orders: userOrders ?? ['-date'] };
     const prev = compare ? previousPeriod(period) : undefined;
-    const [result, previous] = await Promise.all([
-      client.aggregate(query, { signal: ctx.signal, onPage: (read, total) => ctx.progress(read, total, `read ${read} of ${total} intervals`) }),
-      prev ? client.totals({ ...query, start: prev.start, end: prev.end, orders: ['date'] }, { signal: ctx.signal }) : undefined,
-    ]);
+    const prevQuery = prev ? { ...query, start: prev.start, end: prev.end, orders: ['date'] } : undefined;
+    const publicApi = runtime.config.ofd.api === 'public';
+    const onPage = (read: number, total: number) => ctx.progress(read, total, `read ${read} of ${total} ${publicApi ? 'days' : 'intervals'}`);
+    const client = OfdClient.for(runtime);
+    const { result, previous, requests, precision, labels, notes: fetchNotes, filters: asked } = publicApi
+      ? await salesFromPublicApi(runtime, query, prevQuery, args.precision, { signal: ctx.signal, onPage })
+      : await Promise.all([client.aggregate(query, { signal: ctx.signal, onPage }), prevQuery ? client.totals(prevQuery, { signal: ctx.signal }) : undefined]).then(
+          ([result, previous]) => ({ result, previous, requests: result.requests + (previous ? 1 : 0), precision: 'exact' as const, labels: {} as Record<string, string>, notes: [] as string[], filters }),
+        );
+    // Names given for retail points and cashboxes come back as ids.
+    Object.assign(filters, asked);
 
-    const notes: string[] = [];
+    const notes: string[] = [...fetchNotes];
+    if (!publicApi && args.precision !== undefined) notes.push('precision applies to the new API (OFD_TOKEN) only; the legacy API answered exactly.');
     let fullFigures = result.full;
     if (!fullFigures && !result.capped) {
       fullFigures = figuresFromIntervals(result.intervals);
@@ -278,6 +294,9 @@ export default defineTool({
     const basis = prev ? previousBasis(period) : '';
     const structured: Output = {
       source: 'Yandex OFD',
+      api: runtime.config.ofd.api,
+      precision,
+      requests,
       currency: 'RUB',
       period: periodOut(period),
       interval,
@@ -303,8 +322,10 @@ export default defineTool({
 
     // ---- Markdown, headline first ----
     const lines: string[] = [];
-    lines.push(`**Yandex OFD sales, ${formatPeriod(period)}** (by ${one}, ${period.tz})`);
-    const filterText = filtersLine(filters, RECEIPT_DOCUMENT_TYPES);
+    const approx = precision === 'shifts' ? ' — APPROXIMATE, from shift totals' : '';
+    lines.push(`**Yandex OFD sales, ${formatPeriod(period)}** (by ${one}, ${period.tz}${approx})`);
+    const label = (ids: string[] | undefined) => ids?.map((id) => labels[id] ?? id);
+    const filterText = filtersLine({ ...filters, retail_point_ids: label(filters.retail_point_ids), cashbox_ids: label(filters.cashbox_ids) }, RECEIPT_DOCUMENT_TYPES);
     if (noDocuments) {
       const before = prev && previousEmpty ? `, nor in the previous period (${formatPeriod(prev)})` : '';
       lines.push(`**No fiscal documents in this period${filterText ? ' for these filters' : ''}${before}.** Check the period and filters, or that the cash registers report to Yandex OFD.`);
@@ -336,6 +357,7 @@ export default defineTool({
     }
     if (cur.absent.length && !noDocuments) lines.push(`Not reported by Yandex OFD (absent, not zero): ${cur.absent.join(', ')}.`);
     for (const n of notes) lines.push(`_${n}_`);
+    lines.push(`_Answered by the ${publicApi ? 'Yandex OFD public API (OFD_TOKEN; figures added up from receipts)' : 'legacy Yandex OFD API (aggregation endpoint)'} in ${requests} ${requests === 1 ? 'request' : 'requests'}._`);
     if (shownRows.length) {
       lines.push('', tableOf(shownRows, interval, detailed));
       if (shownRows.length < result.intervals.length) {

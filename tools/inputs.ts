@@ -58,7 +58,7 @@ export function responseFormatField(detailed: string) {
 export function periodFields(fallback?: (typeof NAMED_PERIODS)[number]) {
   return {
     period: choice(NAMED_PERIODS).optional().describe(`${fallback ? `Default ${fallback}; or` : 'Or'} date_from/date_to.`),
-    date_from: z.string().optional().describe('e.g. "2026-11-01" or "2026-11-01T10:00".'),
-    date_to: z.string().optional().describe('Inclusive, e.g. "2026-11-30". Default today.'),
+    date_from: z.string().optional().describe('ISO date(-time), e.g. "2026-11-01".'),
+    date_to: z.string().optional().describe('Inclusive; default today.'),
   };
 }

@@ -22,17 +22,17 @@ const input = z.strictObject({
   date_field: choice(Object.keys(DATE_FIELDS) as [DateField, ...DateField[]]).optional().describe('Default created.'),
   statuses: choices(ORDER_STATUSES).optional().describe('e.g. ["done","new"].'),
   stores: listOfItems(z.string()).optional().describe('Ids or names, e.g. ["Флора Центр"].'),
-  search: z.string().optional().describe('Client name, order number, phone or card.'),
+  search: z.string().optional().describe('Name, order no., phone or card.'),
   delivery: flag().optional().describe('true: delivery only; false: none.'),
   amount_min: amountField().describe('Roubles, e.g. 1000.'),
   amount_max: amountField().describe('Roubles, e.g. 5000.'),
   customer: z.string().optional().describe('Customer UUID.'),
   group_by: choices(GROUPS)
     .optional()
-    .describe('Sums per group, e.g. ["status"]; each costs requests.'),
+    .describe('e.g. ["status"]; costs requests.'),
   sort: choice(SORTS).optional().describe('Default recent; largest walks every page.'),
-  limit: wholeNumber(0, MAX_LIMIT).optional().describe(`Orders to list, 0–${MAX_LIMIT}; default 20; 0 = figures only.`),
-  cursor: z.string().optional().describe('next_cursor of the last answer, same other arguments.'),
+  limit: wholeNumber(0, MAX_LIMIT).optional().describe('Orders listed; default 20; 0 = none.'),
+  cursor: z.string().optional().describe('next_cursor of the last answer.'),
   aggregate: z
     .union([z.boolean(), choice(['walk', 'true', 'false'])])
     .optional()

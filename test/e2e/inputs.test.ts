@@ -39,7 +39,7 @@ const CASES: Case[] = [
   { tool: 'get_sale', args: { deal_guid: 'not-a-guid' }, error: /deal_guid: "not-a-guid" is not a valid guid/ },
   { tool: 'get_revenue_widget', args: { period: 7 }, error: /period: 7 is not accepted\. Use one of/ },
   { tool: 'get_sales_aggregation', args: { compare_previous: 'yes' }, error: /compare_previous: must be true or false, not string "yes"/ },
-  { tool: 'list_posiflora_orders', args: { limit: 500 }, error: /limit: must be at most 200, not 500\. Orders to list/ },
+  { tool: 'list_posiflora_orders', args: { limit: 500 }, error: /limit: must be at most 200, not 500\. Orders listed/ },
   { tool: 'list_posiflora_orders', args: { limit: 'ten' }, error: /limit: must be a number, not string "ten"/ },
   { tool: 'await_market_report', args: { report_id: 'x', max_wait_seconds: 9999 }, error: /max_wait_seconds: must be at most 600/ },
   { tool: 'get_revenue_widget', args: { date_from: '2026-13-01' }, error: /date_from: date_from "2026-13-01" is not a real calendar date/ },
