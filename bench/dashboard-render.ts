@@ -19,7 +19,7 @@ function isoDay(offset: number): string {
 }
 
 async function yearOfDays(): Promise<{ args: Record<string, unknown>; structured: unknown }> {
-  const args = { date_from: isoDay(-366), date_to: isoDay(-2), interval: 'day', response_format: 'detailed' };
+  const args = { date_from: isoDay(-366), date_to: isoDay(-2), interval: 'day', precision: 'shifts', response_format: 'detailed' };
   const { stdout } = await promisify(execFile)(process.execPath, [MAIN, 'call', 'get_sales_aggregation', JSON.stringify(args), '--json', '--demo'], {
     maxBuffer: 64 * 1024 * 1024,
   });

@@ -100,7 +100,8 @@ describe.skipIf(!browser)('revenue dashboard in headless Chromium', () => {
   });
 
   it('a year by month in the dark theme: 12 bars, month labels, previous period navigation', async () => {
-    const args = { date_from: '2025-12-01', date_to: '2026-11-30', interval: 'month', response_format: 'detailed' };
+    // A year over the OFD token API costs ~84 exact requests: the tool asks for a precision, so say one.
+    const args = { date_from: '2025-12-01', date_to: '2026-11-30', interval: 'month', precision: 'shifts', response_format: 'detailed' };
     const res = await call('get_sales_aggregation', args);
     const sc = res.structuredContent as unknown as Aggregation;
     expect(sc.intervals).toHaveLength(12);

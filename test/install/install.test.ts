@@ -59,6 +59,9 @@ async function expectDemoServes(command: string, args: string[], env = cleanEnv(
     await client.connect(transport);
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort(), stderr).toEqual(TOOLS.map((t) => t.name).sort());
+    // The dashboard is built by prepare too: an install without it would list a resource it cannot read.
+    const { contents } = await client.readResource({ uri: 'ui://revenue/dashboard' });
+    expect((contents[0] as { text?: string }).text ?? '').toContain('<script type="module">');
   } catch (err) {
     throw new Error(`${command} ${args.join(' ')}: ${(err as Error).message}\nstderr:\n${stderr}`);
   } finally {
@@ -102,8 +105,9 @@ describe.concurrent('install paths', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
     expect(files).toContain(pkg.bin['revenue-mcp']);
     expect(files).toContain('dist/tools/index.js');
+    expect(files).toContain('dist/app/dashboard.html');
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
-    expect(files.filter((f) => !/^(dist\/(src|tools)\/.*\.js|README\.md|LICENSE|mcp\.json|package\.json)$/.test(f))).toEqual([]);
+    expect(files.filter((f) => !/^(dist\/(src|tools)\/.*\.js|dist\/app\/dashboard\.html|README\.md|LICENSE|mcp\.json|package\.json)$/.test(f))).toEqual([]);
     const built = join(repo, 'dist');
     const js = (dir: string): string[] => readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? js(join(dir, n)) : n.endsWith('.js') ? [join(dir, n)] : []));
     const withMaps = [...js(join(built, 'src')), ...js(join(built, 'tools'))].filter((f) => readFileSync(f, 'utf8').includes('sourceMappingURL'));
