@@ -18,6 +18,7 @@ const http: HttpSettings = {
   retries: 2,
   deadlineMs: 30_000,
   backoffMs: 100,
+  rateMarginMs: 30,
 };
 
 async function timeSequential(n: number, fn: () => Promise<unknown>): Promise<number> {

@@ -38,6 +38,11 @@ export interface HttpSettings {
   deadlineMs: number;
   /** Base delay of the exponential backoff between attempts. */
   backoffMs: number;
+  /**
+   * Extra time before a rate-limit slot is used again, so that network jitter cannot bring two requests
+   * closer at the upstream than they left here (see limits.ts).
+   */
+  rateMarginMs: number;
 }
 
 interface SourceBase {
@@ -168,6 +173,7 @@ export function loadConfig(env: Env = process.env): Config {
     retries: read(env, 'HTTP_RETRIES', z.coerce.number().int().min(0, 'must be 0 or more'), 4)!,
     deadlineMs: read(env, 'HTTP_DEADLINE_MS', positiveInt, 45_000)!,
     backoffMs: read(env, 'HTTP_BACKOFF_MS', positiveInt, 300)!,
+    rateMarginMs: read(env, 'HTTP_RATE_MARGIN_MS', z.coerce.number().int().min(0, 'must be 0 or more'), 30)!,
   };
 
   // LIFE POS: token, or phone + password.
