@@ -27,7 +27,14 @@ for (const load of BENCHES) {
   if (only.length > 0 && !only.includes(bench.id)) continue;
   const t0 = Date.now();
   process.stderr.write(`bench ${bench.id}: ${bench.about} …\n`);
-  rows.push(...(await bench.run({ smoke })));
+  try {
+    const got = await bench.run({ smoke });
+    rows.push(...got);
+    for (const r of got) process.stderr.write(`  ${r.figure}: ${r.value}${r.target ? ` (target ${r.target})` : ''}\n`);
+  } catch (err) {
+    // One broken benchmark must not cost the others' figures.
+    rows.push({ id: bench.id, figure: 'run failed', value: err instanceof Error ? err.message : String(err), target: 'runs', pass: false });
+  }
   process.stderr.write(`bench ${bench.id}: ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 }
 
