@@ -31,8 +31,9 @@ export class Quota {
   /** The job holding a slot sent its request now: the slot is free again one window later. */
   sent(): void {
     if (this.#windowMs === undefined) return;
-    // unref: a CLI run that is done must not stay up for a 2-10 min Market quota.
-    setTimeout(() => void this.#giveBack(), this.#windowMs).unref();
+    // Not unref'd: a caller queued for this slot has nothing else keeping the process up (the CLI exits
+    // explicitly when done).
+    setTimeout(() => void this.#giveBack(), this.#windowMs);
   }
 
   /** The job holding a slot ended without sending: the slot is free at once. */

@@ -16,25 +16,28 @@ export interface DemoSim {
 
 type Starter = () => Promise<DemoSim>;
 
-const starters: Starter[] = [
-  async () => {
+/** Keyed by the server's source names (config.ts), so a one-tool run can start only its own. */
+const starters: Record<string, Starter> = {
+  lifepos: async () => {
     const lifepos = await startLifeposSim();
     return { source: 'LIFE POS', server: lifepos.server, env: lifepos.env('phone') };
   },
-  async () => {
+  ofd: async () => {
     const ofd = await startOfdSim();
     return { source: 'Yandex OFD', server: ofd.server, env: ofd.env };
   },
-  startMarketDemo,
-  async () => {
+  market: startMarketDemo,
+  posiflora: async () => {
     // Orders up to today, so named periods (yesterday, last_week …) have data.
     const posiflora = await startPosifloraSim({ endDate: new Date().toISOString().slice(0, 10) });
     return { source: 'Posiflora', server: posiflora.server, env: posiflora.env };
   },
-];
+};
 
-export async function startDemoSims(): Promise<{ sims: DemoSim[]; env: Record<string, string>; close(): Promise<void> }> {
-  const sims = await Promise.all(starters.map((start) => start()));
+/** Start the simulators of `sources` (all when omitted). */
+export async function startDemoSims(sources?: readonly string[]): Promise<{ sims: DemoSim[]; env: Record<string, string>; close(): Promise<void> }> {
+  const chosen = Object.entries(starters).filter(([source]) => !sources || sources.includes(source));
+  const sims = await Promise.all(chosen.map(([, start]) => start()));
   return {
     sims,
     env: Object.assign({}, ...sims.map((s) => s.env)) as Record<string, string>,
