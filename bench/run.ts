@@ -15,6 +15,7 @@ const BENCHES: Array<() => Promise<{ default: Bench }>> = [
   () => import('./requests.js'),
   () => import('./big-list.js'),
   () => import('./tools-list.js'),
+  () => import('./dashboard-render.js'),
 ];
 
 const args = process.argv.slice(2);

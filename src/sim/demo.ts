@@ -2,6 +2,7 @@ import type { SimServer } from './framework.js';
 import { startMarketDemo } from './market/index.js';
 import { startLifeposSim } from './lifepos/index.js';
 import { startOfdSim } from './ofd/index.js';
+import { startOfdPublicSim } from './ofd-public/index.js';
 import { startPosifloraSim } from './posiflora/index.js';
 
 /**
@@ -16,15 +17,27 @@ export interface DemoSim {
 
 type Starter = () => Promise<DemoSim>;
 
-/** Keyed by the server's source names (config.ts), so a one-tool run can start only its own. */
+/** One clock for both OFD simulators, so they serve the very same receipts. */
+const demoNow = new Date();
+
+/**
+ * Keyed by the server's source names (config.ts), so a one-tool run can start only its own. The demo sets
+ * OFD_TOKEN, so 'ofd' is the public token API; 'ofd-legacy' names no source and starts only with them all.
+ */
 const starters: Record<string, Starter> = {
   lifepos: async () => {
     const lifepos = await startLifeposSim();
     return { source: 'LIFE POS', server: lifepos.server, env: lifepos.env('phone') };
   },
+  'ofd-legacy': async () => {
+    // Legacy keys (OFD_BASE_URL, OFD_YANDEX_KEY, OFD_KEY) stay reachable for comparison.
+    const ofd = await startOfdSim({ now: demoNow });
+    return { source: 'Yandex OFD (legacy keys)', server: ofd.server, env: ofd.env };
+  },
   ofd: async () => {
-    const ofd = await startOfdSim();
-    return { source: 'Yandex OFD', server: ofd.server, env: ofd.env };
+    // What a new user has: a token for the public API (OFD_TOKEN wins over legacy keys). Same receipts.
+    const ofd = await startOfdPublicSim({ now: demoNow });
+    return { source: 'Yandex OFD (token)', server: ofd.server, env: ofd.env };
   },
   market: startMarketDemo,
   posiflora: async () => {
