@@ -44,6 +44,11 @@ export interface HttpSettings {
   deadlineMs: number;
   /** Base delay of the exponential backoff between attempts. */
   backoffMs: number;
+  /**
+   * Extra time before a rate-limit slot is used again, so that network jitter cannot bring two requests
+   * closer at the upstream than they left here (see limits.ts).
+   */
+  rateMarginMs: number;
 }
 
 interface SourceBase {
@@ -156,6 +161,7 @@ const url = z
   .transform((v) => v.replace(/\/+$/, ''));
 const number = z.coerce.number('must be a number');
 const positiveInt = number.pipe(z.number().int('must be a whole number').positive('must be greater than 0'));
+const zeroOrMoreInt = number.pipe(z.number().int('must be a whole number').min(0, 'must be 0 or more'));
 const positiveNumber = number.pipe(z.number().positive('must be greater than 0'));
 const text = z.string();
 const uuid = z.uuid('must be a UUID');
@@ -228,9 +234,10 @@ export function readConfig(rawEnv: Env = process.env): { config: Config; problem
     headersTimeoutMs: read(env, 'HTTP_HEADERS_TIMEOUT_MS', positiveInt, 30_000)!,
     bodyTimeoutMs: read(env, 'HTTP_BODY_TIMEOUT_MS', positiveInt, 60_000)!,
     maxResponseBytes: read(env, 'HTTP_MAX_RESPONSE_BYTES', positiveInt, 32 * 1024 * 1024)!,
-    retries: read(env, 'HTTP_RETRIES', number.pipe(z.number().int('must be a whole number').min(0, 'must be 0 or more')), 4)!,
+    retries: read(env, 'HTTP_RETRIES', zeroOrMoreInt, 4)!,
     deadlineMs: read(env, 'HTTP_DEADLINE_MS', positiveInt, 45_000)!,
     backoffMs: read(env, 'HTTP_BACKOFF_MS', positiveInt, 300)!,
+    rateMarginMs: read(env, 'HTTP_RATE_MARGIN_MS', zeroOrMoreInt, 30)!,
   };
 
   // LIFE POS: token, or phone + password.

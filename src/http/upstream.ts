@@ -1,4 +1,3 @@
-import type Bottleneck from 'bottleneck';
 import pRetry from 'p-retry';
 import { errors as undiciErrors } from 'undici';
 import type { Dispatcher } from 'undici';
@@ -6,8 +5,8 @@ import { SOURCE_LABEL, type HttpSettings, type LimitSpec, type SourceName } from
 import { log } from '../log.js';
 import { UpstreamError, isRateLimitStatus, isRetryableStatus } from './errors.js';
 import { PauseGate, untilAborted } from './gate.js';
-import { limiterFrom, parseHttpDate, parseRetryAfter } from './limits.js';
-import { poolFor } from './pools.js';
+import { Quota, parseHttpDate, parseRetryAfter } from './limits.js';
+import { poolFor, type WrittenRequestOptions } from './pools.js';
 
 /**
  * The one way the server talks to an upstream: a keep-alive pool per origin, a bottleneck limiter per
@@ -110,9 +109,8 @@ export class Upstream {
   readonly source: SourceName;
   readonly baseUrl: string;
   readonly #options: UpstreamOptions;
-  readonly #limiter: Bottleneck;
-  readonly #methodLimiters = new Map<string, Bottleneck>();
-  readonly #methodSpecs = new Map<string, LimitSpec>();
+  readonly #quota: Quota;
+  readonly #methodQuotas = new Map<string, Quota>();
   readonly #gate: PauseGate;
   readonly #methodGates = new Map<string, PauseGate>();
 
@@ -120,11 +118,10 @@ export class Upstream {
     this.source = options.source;
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#options = options;
-    this.#limiter = limiterFrom(options.limit);
+    this.#quota = new Quota(options.limit, options.http.rateMarginMs);
     this.#gate = new PauseGate(options.source, SOURCE_LABEL[options.source]);
     for (const [key, spec] of Object.entries(options.methodLimits ?? {})) {
-      this.#methodLimiters.set(key, limiterFrom(spec));
-      this.#methodSpecs.set(key, spec);
+      this.#methodQuotas.set(key, new Quota(spec, options.http.rateMarginMs));
       this.#methodGates.set(key, new PauseGate(options.source, `${SOURCE_LABEL[options.source]} ${key}`));
     }
   }
@@ -142,7 +139,7 @@ export class Upstream {
     const http = this.#options.http;
     const deadlineAt = Date.now() + (req.deadlineMs ?? http.deadlineMs);
     const what = req.what ?? `${req.method} ${req.path.startsWith('http') ? new URL(req.path).pathname : req.path}`;
-    if (req.limitKey && !this.#methodLimiters.has(req.limitKey)) {
+    if (req.limitKey && !this.#methodQuotas.has(req.limitKey)) {
       throw new Error(`${this.label}: unknown limit key ${req.limitKey}`);
     }
 
@@ -208,42 +205,38 @@ export class Upstream {
 
   /** Queue behind the method and source limiters, wait out any pause, then send. */
   #scheduled(req: UpstreamRequest, what: string, signal: AbortSignal, deadlineAt: number, counter: { count: number }): Promise<RawResponse> {
+    const methodQuota = req.limitKey ? this.#methodQuotas.get(req.limitKey) : undefined;
+    const quotas = methodQuota ? [this.#quota, methodQuota] : [this.#quota];
     const run = async (): Promise<RawResponse> => {
-      let sent = false;
+      let written = false;
       try {
         signal.throwIfAborted();
         const methodGate = req.limitKey ? this.#methodGates.get(req.limitKey) : undefined;
         await this.#gate.wait(signal, deadlineAt);
         await methodGate?.wait(signal, deadlineAt);
         signal.throwIfAborted();
-        sent = true;
         counter.count += 1;
-        return await this.#send(req, what, signal);
+        // The slot's window starts when the request is on the wire, not when it was handed to the pool: a
+        // new connection's set-up or a busy event loop must not bring it closer to the next one upstream.
+        const onWritten = () => {
+          written = true;
+          for (const quota of quotas) quota.sent();
+        };
+        return await this.#send(req, what, signal, onWritten);
       } finally {
-        // A job that ends without sending (cancelled or timed out while queued) took a quota slot when it
-        // started; give it back, or the next caller waits a whole window (2-10 min for Market reports).
-        if (!sent) await this.#returnSlots(req.limitKey);
+        // A job that ends without sending (cancelled or timed out while queued, or no connection) took a
+        // quota slot when it started; give it back at once, or the next caller waits a whole window (2-10
+        // min for Market reports).
+        if (!written) await Promise.all(quotas.map((quota) => quota.unsent()));
       }
     };
-    const methodLimiter = req.limitKey ? this.#methodLimiters.get(req.limitKey) : undefined;
-    const job = methodLimiter ? methodLimiter.schedule(() => this.#limiter.schedule(run)) : this.#limiter.schedule(run);
+    const job = methodQuota ? methodQuota.limiter.schedule(() => this.#quota.limiter.schedule(run)) : this.#quota.limiter.schedule(run);
     // A queued job cannot be pulled out of bottleneck: release the caller at once, and let the job itself
     // see the aborted signal and end without sending.
     return untilAborted(job, signal);
   }
 
-  async #returnSlots(limitKey: string | undefined): Promise<void> {
-    const pairs: Array<[Bottleneck, LimitSpec | undefined]> = [[this.#limiter, this.#options.limit]];
-    if (limitKey) pairs.push([this.#methodLimiters.get(limitKey)!, this.#methodSpecs.get(limitKey)]);
-    for (const [limiter, spec] of pairs) {
-      if (!spec?.count) continue;
-      const left = await limiter.currentReservoir();
-      // Never above the window's allowance (a refill may have happened meanwhile).
-      if (left !== null && left < spec.count) await limiter.incrementReservoir(1);
-    }
-  }
-
-  async #send(req: UpstreamRequest, what: string, signal: AbortSignal): Promise<RawResponse> {
+  async #send(req: UpstreamRequest, what: string, signal: AbortSignal, onWritten: () => void): Promise<RawResponse> {
     const http = this.#options.http;
     const target = req.path.startsWith('http://') || req.path.startsWith('https://') ? new URL(req.path) : new URL(`${this.baseUrl}${req.path}`);
     const headers: Record<string, string> = { accept: 'application/json', ...(req.headers ?? {}) };
@@ -264,7 +257,8 @@ export class Upstream {
         signal,
         headersTimeout: http.headersTimeoutMs,
         bodyTimeout: http.bodyTimeoutMs,
-      });
+        onWritten,
+      } as WrittenRequestOptions);
     } catch (err) {
       throw this.#transportError(err, what, signal);
     }

@@ -187,6 +187,8 @@ export class SimServer {
   }
 
   async #handle(raw: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Arrival is when the request line and headers are in, not after the body has been read.
+    const at = Date.now();
     const chunks: Buffer[] = [];
     for await (const chunk of raw) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
@@ -210,7 +212,7 @@ export class SimServer {
       text,
       json,
     };
-    this.requests.push({ method: req.method, path: req.path, query: req.query, headers: req.headers, text, json, at: Date.now() });
+    this.requests.push({ method: req.method, path: req.path, query: req.query, headers: req.headers, text, json, at });
 
     let fault = this.#takeFault(req);
     while (fault?.kind === 'latency') {

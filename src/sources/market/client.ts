@@ -63,7 +63,7 @@ export class MarketClient {
     const paused = this.generatePausedUntil(type);
     const last = this.#lastGenerateAt.get(type);
     const quota = this.generateQuota(type);
-    const own = last !== undefined && quota.count === 1 ? last + quota.intervalMs : 0;
+    const own = last !== undefined && quota.count === 1 ? last + quota.intervalMs + this.runtime.config.http.rateMarginMs : 0;
     const next = Math.max(paused, own);
     return next > Date.now() ? next : 0;
   }
