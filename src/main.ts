@@ -247,18 +247,23 @@ function waitForSignal(): Promise<void> {
   });
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof UsageError) {
-      process.stderr.write(`revenue-mcp: ${err.message}\nRun 'revenue-mcp --help' for usage.\n`);
-      process.exit(2);
-    }
-    if (err instanceof ConfigError || err instanceof BindRefused) {
-      process.stderr.write(`revenue-mcp: ${err.message}\n`);
-      process.exit(2);
-    }
-    process.stderr.write(`revenue-mcp: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);
+/**
+ * Exit once stdout and stderr have drained: to a pipe they are asynchronous, and exiting at once cut
+ * `tools --json` / `call --json` at the pipe's 64 KiB buffer while still reporting success.
+ */
+function exitAfterFlush(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
+main(process.argv.slice(2)).then(exitAfterFlush, (err: unknown) => {
+  if (err instanceof UsageError) {
+    process.stderr.write(`revenue-mcp: ${err.message}\nRun 'revenue-mcp --help' for usage.\n`);
+    return exitAfterFlush(2);
+  }
+  if (err instanceof ConfigError || err instanceof BindRefused) {
+    process.stderr.write(`revenue-mcp: ${err.message}\n`);
+    return exitAfterFlush(2);
+  }
+  process.stderr.write(`revenue-mcp: ${err instanceof Error ? err.message : String(err)}\n`);
+  exitAfterFlush(1);
+});
