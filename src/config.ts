@@ -38,6 +38,18 @@ export interface HttpSettings {
   deadlineMs: number;
   /** Base delay of the exponential backoff between attempts. */
   backoffMs: number;
+  /** Longest pause a 420/429 may impose on a source (default 15 min); after it the source is probed again. */
+  maxPauseMs?: number;
+}
+
+/** Limits of the HTTP transport (Streamable HTTP and legacy SSE). */
+export interface ServingLimits {
+  maxBodyBytes: number;
+  maxSessions: number;
+  maxSessionsPerClient: number;
+  maxConcurrentPerClient: number;
+  /** How long a shutdown waits for calls in flight before cancelling them. */
+  shutdownGraceMs: number;
 }
 
 interface SourceBase {
@@ -85,6 +97,7 @@ export interface Config {
   allowedOrigins: string[];
   /** A Streamable HTTP session unused this long is closed (clients that vanish never send DELETE). */
   sessionIdleMs: number;
+  serving: ServingLimits;
   http: HttpSettings;
   lifepos: LifeposConfig;
   ofd: OfdConfig;
@@ -123,6 +136,17 @@ function read<T>(env: Env, name: string, schema: z.ZodType<T>, fallback?: T): T 
 
 function secret(env: Env, name: string): Secret | undefined {
   const value = read(env, name, nonEmpty);
+  return value === undefined ? undefined : new Secret(value);
+}
+
+/** The bearer token of the HTTP transport: long enough that it cannot be guessed over the network. */
+const MIN_TOKEN_LENGTH = 16;
+function httpToken(env: Env): Secret | undefined {
+  const value = read(
+    env,
+    'MCP_HTTP_TOKEN',
+    nonEmpty.min(MIN_TOKEN_LENGTH, `must be at least ${MIN_TOKEN_LENGTH} characters: a short token can be guessed by anyone who can reach the port (generate one with: openssl rand -hex 32)`),
+  );
   return value === undefined ? undefined : new Secret(value);
 }
 
@@ -168,6 +192,7 @@ export function loadConfig(env: Env = process.env): Config {
     retries: read(env, 'HTTP_RETRIES', z.coerce.number().int().min(0, 'must be 0 or more'), 4)!,
     deadlineMs: read(env, 'HTTP_DEADLINE_MS', positiveInt, 45_000)!,
     backoffMs: read(env, 'HTTP_BACKOFF_MS', positiveInt, 300)!,
+    maxPauseMs: read(env, 'HTTP_MAX_PAUSE_SECONDS', positiveNumber, 900)! * 1000,
   };
 
   // LIFE POS: token, or phone + password.
@@ -239,10 +264,17 @@ export function loadConfig(env: Env = process.env): Config {
   return {
     tz: timeZone(env),
     logLevel,
-    httpToken: secret(env, 'MCP_HTTP_TOKEN'),
+    httpToken: httpToken(env),
     allowedHosts: list(env, 'MCP_ALLOWED_HOSTS'),
     allowedOrigins: list(env, 'MCP_ALLOWED_ORIGINS'),
     sessionIdleMs: Math.round(read(env, 'MCP_SESSION_IDLE_MINUTES', positiveNumber, 30)! * 60_000),
+    serving: {
+      maxBodyBytes: read(env, 'MCP_MAX_BODY_BYTES', positiveInt, 1024 * 1024)!,
+      maxSessions: read(env, 'MCP_MAX_SESSIONS', positiveInt, 1000)!,
+      maxSessionsPerClient: read(env, 'MCP_MAX_SESSIONS_PER_CLIENT', positiveInt, 50)!,
+      maxConcurrentPerClient: read(env, 'MCP_MAX_CONCURRENT_PER_CLIENT', positiveInt, 16)!,
+      shutdownGraceMs: Math.round(read(env, 'MCP_SHUTDOWN_GRACE_SECONDS', z.coerce.number().min(0, 'must be 0 or more'), 10)! * 1000),
+    },
     http,
     lifepos,
     ofd,

@@ -218,6 +218,7 @@ async function main(argv: string[]): Promise<number> {
         allowedHosts: runtime.config.allowedHosts,
         allowedOrigins: runtime.config.allowedOrigins,
         sessionIdleMs: runtime.config.sessionIdleMs,
+        limits: runtime.config.serving,
       });
       // A line a person (or a test) can read to find the address; logs stay on stderr.
       process.stderr.write(`revenue-mcp listening: ${handle.url}/mcp\n`);

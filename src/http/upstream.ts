@@ -138,6 +138,14 @@ export class Upstream {
     return (limitKey ? this.#methodGates.get(limitKey) : this.#gate)?.pausedUntil ?? 0;
   }
 
+  /** What /readyz shows: requests waiting and running behind this source's limiters, and the latest pause. */
+  state(): { queued: number; running: number; pausedUntil: number } {
+    const main = this.#limiter.counts();
+    const queued = [this.#limiter, ...this.#methodLimiters.values()].reduce((n, l) => n + l.counts().RECEIVED + l.counts().QUEUED, 0);
+    const pauses = [this.#gate, ...this.#methodGates.values()].map((g) => g.pausedUntil);
+    return { queued, running: main.RUNNING + main.EXECUTING, pausedUntil: Math.max(...pauses) };
+  }
+
   async request<T = unknown>(req: UpstreamRequest): Promise<UpstreamResponse<T>> {
     const http = this.#options.http;
     const deadlineAt = Date.now() + (req.deadlineMs ?? http.deadlineMs);

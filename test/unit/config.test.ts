@@ -95,7 +95,7 @@ describe('Secret', () => {
   });
 
   it('a loaded config serialises without any credential', () => {
-    const c = loadConfig({ OFD_YANDEX_KEY: 'yk-visible?', OFD_KEY: 'ofd-visible?', MCP_HTTP_TOKEN: 'tok-visible?' });
+    const c = loadConfig({ OFD_YANDEX_KEY: 'yk-visible?', OFD_KEY: 'ofd-visible?', MCP_HTTP_TOKEN: 'tok-visible?-long-enough' });
     const text = JSON.stringify(c) + inspect(c, { depth: 10 });
     expect(text).not.toContain('visible?');
   });
