@@ -5,7 +5,7 @@ import type { Dispatcher } from 'undici';
 import { SOURCE_LABEL, type HttpSettings, type LimitSpec, type SourceName } from '../config.js';
 import { log } from '../log.js';
 import { UpstreamError, isRateLimitStatus, isRetryableStatus } from './errors.js';
-import { PauseGate, untilAborted } from './gate.js';
+import { momentText, PauseGate, untilAborted } from './gate.js';
 import { limiterFrom, parseHttpDate, parseRetryAfter } from './limits.js';
 import { poolFor } from './pools.js';
 
@@ -106,6 +106,11 @@ const NETWORK_CODES = new Set([
 ]);
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
+/** A 420/429 whose pause ends after `deadlineAt`. */
+function liftsAfter(err: unknown, deadlineAt: number): boolean {
+  return err instanceof UpstreamError && err.status !== undefined && isRateLimitStatus(err.status) && (err.resetAt?.getTime() ?? 0) > deadlineAt;
+}
+
 export class Upstream {
   readonly source: SourceName;
   readonly baseUrl: string;
@@ -121,11 +126,11 @@ export class Upstream {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#options = options;
     this.#limiter = limiterFrom(options.limit);
-    this.#gate = new PauseGate(options.source, SOURCE_LABEL[options.source]);
+    this.#gate = new PauseGate(options.source, SOURCE_LABEL[options.source], options.http.maxPauseMs);
     for (const [key, spec] of Object.entries(options.methodLimits ?? {})) {
       this.#methodLimiters.set(key, limiterFrom(spec));
       this.#methodSpecs.set(key, spec);
-      this.#methodGates.set(key, new PauseGate(options.source, `${SOURCE_LABEL[options.source]} ${key}`));
+      this.#methodGates.set(key, new PauseGate(options.source, `${SOURCE_LABEL[options.source]} ${key}`, options.http.maxPauseMs));
     }
   }
 
@@ -178,7 +183,8 @@ export class Upstream {
           maxTimeout: 10_000,
           maxRetryTime: Math.max(0, deadlineAt - Date.now()),
           signal,
-          shouldRetry: ({ error }) => error instanceof UpstreamError && error.retryable && this.#repeatable(req, error),
+          // A rate limit that lifts after the deadline is not worth a retry: it would only wait in vain.
+          shouldRetry: ({ error }) => error instanceof UpstreamError && error.retryable && this.#repeatable(req, error) && !liftsAfter(error, deadlineAt),
           onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
             if (error instanceof UpstreamError && error.retryable && retriesLeft > 0 && this.#repeatable(req, error)) {
               const paused = this.pausedUntil(req.limitKey) - Date.now();
@@ -190,13 +196,25 @@ export class Upstream {
       );
       return { status: res.status, headers: res.headers, body: this.#decode<T>(res, req, what), attempts: sent.count };
     } catch (err) {
-      const failure = this.#final(err, req, what);
+      const failure = liftsAfter(err, deadlineAt) ? this.#limitedPastDeadline(err as UpstreamError, what) : this.#final(err, req, what);
       failure.attempts = sent.count;
       throw failure;
     } finally {
       clearTimeout(deadlineTimer);
       req.signal?.removeEventListener('abort', onCallerAbort);
     }
+  }
+
+  #limitedPastDeadline(err: UpstreamError, what: string): UpstreamError {
+    return new UpstreamError({
+      source: this.source,
+      status: err.status,
+      code: 'rate_limited',
+      retryable: false,
+      resetAt: err.resetAt,
+      body: err.body,
+      message: `${this.label} rate-limited ${what} (HTTP ${err.status}) until ${momentText(err.resetAt!.getTime())}, later than this call may wait. Try again after that time.`,
+    });
   }
 
   /** 420/429 were refused before any work was done, so any method may repeat them. */
@@ -372,9 +390,10 @@ export class Upstream {
       const until = parseRetryAfter(headers['retry-after']) ?? resourceUntil ?? Date.now() + 1000;
       // Retry-After alone means the whole source; a resource header names the method's quota.
       const gate = resourceUntil ? this.#gateFor(req) : this.#gate;
-      gate.pauseUntil(until);
-      resetAt = new Date(until);
-      log('warning', `${this.label}: HTTP ${status} on ${what}; ${gate === this.#gate ? 'source' : req.limitKey} paused until ${resetAt.toISOString()}`);
+      const applied = gate.pauseUntil(until);
+      resetAt = new Date(applied);
+      const capped = applied < until ? ` (it asked until ${momentText(until)}; pauses are capped by HTTP_MAX_PAUSE_SECONDS, then the source is tried again)` : '';
+      log('warning', `${this.label}: HTTP ${status} on ${what}; ${gate === this.#gate ? 'source' : req.limitKey} paused until ${momentText(applied)}${capped}`);
     }
     return new UpstreamError({
       source: this.source,
