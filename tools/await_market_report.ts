@@ -34,6 +34,8 @@ const input = z.object({
     .trim()
     .min(1)
     .max(255)
+    // The id becomes a path segment of a request carrying the Api-Key: "..", "." or "/" would point it elsewhere.
+    .regex(/^[A-Za-z0-9_-]+$/, { error: 'report_id is the id a previous call returned: letters, digits, "_" and "-" only' })
     .optional()
     .describe('Resume waiting for a report generated earlier (the id a previous call returned), e.g. "united_orders_lx3k9_1a2b3c". Give either report_id or report.'),
   report: z

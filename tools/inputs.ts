@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { NAMED_PERIODS, type NamedPeriod } from '../src/period.js';
-import { ToolInputError } from '../src/tool.js';
+import { shownInput, ToolInputError } from '../src/tool.js';
 
 /**
  * Input pieces shared by the tools, so a model meets the same words and the same forgiveness everywhere.
@@ -14,7 +14,7 @@ const squash = (s: string) => s.trim().toLowerCase().replace(/[\s_-]+/g, '');
 export function oneOf<T extends string>(field: string, raw: string | undefined, allowed: readonly T[], fallback?: T): T {
   if ((raw === undefined || raw.trim() === '') && fallback !== undefined) return fallback;
   const hit = raw === undefined ? undefined : allowed.find((a) => squash(a) === squash(raw));
-  if (hit === undefined) throw new ToolInputError(field, `"${raw ?? ''}" is not accepted. Use one of: ${allowed.join(', ')}.`);
+  if (hit === undefined) throw new ToolInputError(field, `${shownInput(raw ?? '')} is not accepted. Use one of: ${allowed.join(', ')}.`);
   return hit;
 }
 
@@ -25,10 +25,10 @@ export function listOf<T extends string>(field: string, raw: readonly string[] |
   const unknown: string[] = [];
   for (const value of raw) {
     const hit = allowed.find((a) => squash(a) === squash(value));
-    if (hit === undefined) unknown.push(`"${value}"`);
+    if (hit === undefined) unknown.push(shownInput(value));
     else out.add(hit);
   }
-  if (unknown.length > 0) throw new ToolInputError(field, `${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not accepted. Use any of: ${allowed.join(', ')}.`);
+  if (unknown.length > 0) throw new ToolInputError(field, `${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''} ${unknown.length === 1 ? 'is' : 'are'} not accepted. Use any of: ${allowed.join(', ')}.`);
   return [...out];
 }
 

@@ -7,7 +7,7 @@ import { PosifloraClient, type StoreInfo } from '../src/sources/posiflora/client
 import { DATE_FIELDS, periodBuckets, runPlan, runRows, type DateField, type GroupBy, type OrderQuery, type RunOptions } from '../src/sources/posiflora/orders.js';
 import { ORDER_STATUSES } from '../src/sources/posiflora/schemas.js';
 import { buildStructured, buildText } from '../src/sources/posiflora/summary.js';
-import { defineTool, ToolInputError } from '../src/tool.js';
+import { defineTool, shownInput, ToolInputError } from '../src/tool.js';
 import { listOf, oneOf, periodFields, responseFormat, responseFormatField } from './inputs.js';
 
 const GROUPS = ['status', 'store', 'day', 'week'] as const;
@@ -20,7 +20,7 @@ const input = z.object({
   date_field: z.string().optional().describe('Which date the period applies to: created (default), updated, due (delivery time), posted, payment_posted.'),
   statuses: z.array(z.string()).optional().describe(`Only these statuses, e.g. ["done","new"]. One of: ${ORDER_STATUSES.join(', ')}.`),
   stores: z.array(z.string()).optional().describe('Only these stores: ids or names, e.g. ["Флора Центр"].'),
-  search: z.string().optional().describe('Search by client name, order number, phone or card number, e.g. "aaad22003858".'),
+  search: z.string().max(200, { error: 'search is at most 200 characters: a name, an order number, a phone or a card number' }).optional().describe('Search by client name, order number, phone or card number, e.g. "aaad22003858".'),
   delivery: z.boolean().optional().describe('true: delivery orders only; false: without delivery.'),
   amount_min: amountField('amount_min').describe('Minimum order total in roubles, a number or numeric string, e.g. 1000 or "1500.50".'),
   amount_max: amountField('amount_max').describe('Maximum order total in roubles, a number or numeric string, e.g. 5000.'),
@@ -53,11 +53,16 @@ function amountField(name: string) {
 /** A validated amount filter as a decimal string; negative or non-numeric values are refused with the fix. */
 function amountOf(field: string, raw: number | string | undefined): string | undefined {
   if (raw === undefined) return undefined;
-  const text = String(raw).trim().replace(',', '.');
+  const trimmed = String(raw).trim();
+  // "1,000" may mean a thousand (grouping) or one (decimal comma): ask rather than guess.
+  if (/^-?\d{1,3}(,\d{3})+$/.test(trimmed)) {
+    throw new ToolInputError(field, `${shownInput(raw)} is ambiguous (a thousands separator or a decimal comma?); give plain digits, e.g. 1000 or "1.5".`);
+  }
+  const text = trimmed.replace(',', '.');
   if (text === '') return undefined;
-  if (!/^-?\d+(\.\d+)?$/.test(text) || !Number.isFinite(Number(text))) throw new ToolInputError(field, `"${raw}" is not a number of roubles; give e.g. 1000 or "1500.50".`);
+  if (text.length > 30 || !/^-?\d+(\.\d+)?$/.test(text)) throw new ToolInputError(field, `${shownInput(raw)} is not a number of roubles; give e.g. 1000 or "1500.50".`);
   const d = new Decimal(text);
-  if (d.isNegative()) throw new ToolInputError(field, `${raw} is negative; order totals are not, so give 0 or more (e.g. 1000), or leave ${field} out.`);
+  if (d.isNegative()) throw new ToolInputError(field, `${shownInput(raw)} is negative; order totals are not, so give 0 or more (e.g. 1000), or leave ${field} out.`);
   return d.toFixed();
 }
 

@@ -106,6 +106,17 @@ const NETWORK_CODES = new Set([
 ]);
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
+/** An error page as words: markup, scripts and styles dropped, so no upstream HTML reaches an error text. */
+function plainText(body: string): string {
+  if (!/<[a-z!/]/i.test(body)) return body;
+  return body
+    .slice(0, 100_000)
+    .replace(/<(script|style)\b[\s\S]*?(<\/\1\s*>|$)/gi, ' ')
+    .replace(/<[^>]*>?/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
 /** A 420/429 whose pause ends after `deadlineAt`. */
 function liftsAfter(err: unknown, deadlineAt: number): boolean {
   return err instanceof UpstreamError && err.status !== undefined && isRateLimitStatus(err.status) && (err.resetAt?.getTime() ?? 0) > deadlineAt;
@@ -381,7 +392,7 @@ export class Upstream {
     const body = jsonOrText(raw);
     const parsed = this.#options.parseError?.(status, body);
     const code = parsed?.code ?? `http_${status}`;
-    const detail = parsed?.message ?? (typeof body === 'string' && body.length > 0 ? body.slice(0, 300) : undefined);
+    const detail = parsed?.message ?? (typeof body === 'string' && body.length > 0 ? plainText(body).slice(0, 300) : undefined);
 
     let resetAt: Date | undefined;
     if (isRateLimitStatus(status)) {
