@@ -17,7 +17,7 @@ Usage:
   revenue-mcp [--demo]                      serve MCP on stdio (what Claude Desktop runs)
   revenue-mcp --http [PORT] [--host HOST] [--stateless] [--demo]
                                             serve Streamable HTTP at /mcp, legacy SSE at /sse + /messages,
-                                            and GET /healthz; PORT defaults to 3000 (0 = any free port)
+                                            GET /healthz and /readyz; PORT defaults to 3000 (0 = any free port)
   revenue-mcp tools [--json] [--demo]       list the tools (--json: the full tools/list answer)
   revenue-mcp call TOOL ['{json}'] [--json] [--demo]
                                             run one tool and print its summary (--json: the structured
