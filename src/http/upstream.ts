@@ -224,7 +224,7 @@ export class Upstream {
       retryable: false,
       resetAt: err.resetAt,
       body: err.body,
-      message: `${this.label} rate-limited ${what} (HTTP ${err.status}) until ${momentText(err.resetAt!.getTime())}, later than this call may wait. Try again after that time.`,
+      message: `${this.label} is rate-limited until ${momentText(err.resetAt!.getTime())} (HTTP ${err.status} on ${what}), later than this call may wait. Try again after that time.`,
     });
   }
 

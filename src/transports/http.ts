@@ -35,8 +35,8 @@ export interface HttpOptions {
   allowedOrigins?: string[];
   /** Close a session unused this long (default 30 min). */
   sessionIdleMs?: number;
-  /** Body size, session and concurrency caps, shutdown grace (defaults: DEFAULT_LIMITS). */
-  limits?: Partial<ServingLimits>;
+  /** Body size, session and concurrency caps, shutdown grace (from config: MCP_MAX_* variables). */
+  limits: ServingLimits;
 }
 
 export interface HttpHandle {
@@ -44,14 +44,6 @@ export interface HttpHandle {
   /** Stop accepting, let calls in flight finish (up to the grace period, then cancel them), close sessions. */
   close(): Promise<void>;
 }
-
-export const DEFAULT_LIMITS: ServingLimits = {
-  maxBodyBytes: 1024 * 1024,
-  maxSessions: 1000,
-  maxSessionsPerClient: 50,
-  maxConcurrentPerClient: 16,
-  shutdownGraceMs: 10_000,
-};
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 const WILDCARD = new Set(['0.0.0.0', '::', '[::]']);
@@ -139,7 +131,7 @@ export async function serveHttp(runtime: Runtime, options: HttpOptions): Promise
       `Refusing to listen on ${options.host} without MCP_HTTP_TOKEN: anyone who can reach it could read your revenue. Set MCP_HTTP_TOKEN or bind 127.0.0.1.`,
     );
   }
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const { limits } = options;
   const app = express();
   app.disable('x-powered-by');
   // Checks in order, all before a body is read: Host, Origin, token, shutdown, per-client concurrency.
