@@ -4,7 +4,11 @@ import type { Bench } from './types.js';
  * `npm run bench`: every benchmark in one run, so ratios between figures come from the same machine state.
  * Pass names to run only some: `npm run bench -- http-overhead`.
  */
-const BENCHES: Array<() => Promise<{ default: Bench }>> = [() => import('./http-overhead.js'), () => import('./posiflora-listing.js')];
+const BENCHES: Array<() => Promise<{ default: Bench }>> = [
+  () => import('./http-overhead.js'),
+  () => import('./posiflora-listing.js'),
+  () => import('./dashboard-render.js'),
+];
 
 const only = process.argv.slice(2);
 for (const load of BENCHES) {

@@ -1,16 +1,22 @@
 import { createHash } from 'node:crypto';
-import { hostname } from 'node:os';
+import { homedir, hostname } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { Secret } from './secret.js';
 import type { LogLevel } from './log.js';
 
 /**
- * Configuration comes only from environment variables. Everything is validated once at start; a bad value
- * produces one line naming the variable (ConfigError), and the CLI exits with code 2.
+ * Configuration comes only from environment variables. Everything is validated once at start; every bad
+ * value is collected as one line naming the variable, its problem and a valid example, and all of them are
+ * reported together (ConfigError; the CLI exits with code 2). A value left empty or still a `<…>`
+ * placeholder, as pasted from mcp.json, counts as unset.
  */
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(problems.length === 1 ? problems[0] : `${problems.length} configuration problems:\n  ${problems.join('\n  ')}`);
+  }
 }
 
 export type SourceName = 'lifepos' | 'ofd' | 'market' | 'posiflora';
@@ -69,8 +75,14 @@ export interface LifeposConfig extends SourceBase {
   moneyUnit: 'minor' | 'major';
 }
 export interface OfdConfig extends SourceBase {
+  /** Which Yandex OFD API answers: the public API (OFD_TOKEN, wins when both are set) or the legacy one. */
+  api: 'public' | 'legacy';
+  /** New-API token (`X-Yandex-Ofd-Token`). */
+  token?: Secret;
   yandexKey?: Secret;
   ofdKey?: Secret;
+  /** Days younger than this many days are never cached: offline cash registers send receipts late. */
+  cacheSettleDays: number;
 }
 export interface MarketConfig extends SourceBase {
   apiKey?: Secret;
@@ -88,8 +100,15 @@ export interface PosifloraConfig extends SourceBase {
   pageSize: number;
 }
 
+/** The on-disk cache of closed periods (src/cache/). */
+export interface CacheSettings {
+  enabled: boolean;
+  dir: string;
+}
+
 export interface Config {
   tz: string;
+  cache: CacheSettings;
   logLevel: LogLevel;
   httpToken?: Secret;
   /** Extra Host header names and browser origins the HTTP transport accepts. */
@@ -99,6 +118,10 @@ export interface Config {
   sessionIdleMs: number;
   serving: ServingLimits;
   http: HttpSettings;
+  /** Which tools to list: `only` names tools or sources (REVENUE_TOOLS / --tools); `all` lists unconfigured ones too. */
+  tools: { only?: string[]; all: boolean };
+  /** Variables left empty or as a `<…>` placeholder, treated as unset. */
+  unset: string[];
   lifepos: LifeposConfig;
   ofd: OfdConfig;
   market: MarketConfig;
@@ -107,9 +130,34 @@ export interface Config {
 
 type Env = Record<string, string | undefined>;
 
+/** The environment being read: records every variable asked for, the unset ones and the problems found. */
+class Vars {
+  readonly asked = new Set<string>();
+  readonly unset: string[] = [];
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  /** The trimmed value, or undefined when absent, empty or still a `<…>` placeholder. */
+  get(name: string): string | undefined {
+    this.asked.add(name);
+    const raw = this.env[name]?.trim();
+    if (raw === undefined) return undefined;
+    if (raw === '' || /^<.*>$/s.test(raw)) {
+      this.unset.push(name);
+      return undefined;
+    }
+    return raw;
+  }
+
+  /** Records a bad value; secrets are never shown. */
+  problem(name: string, value: string, words: string, example: unknown): void {
+    const shown = /KEY|TOKEN|PASSWORD|PHONE|USERNAME|SECRET/.test(name) ? '(hidden)' : JSON.stringify(value);
+    this.problems.push(`${name}=${shown} is invalid: ${words}${example === undefined ? '' : `; e.g. ${name}=${String(example)}`}`);
+  }
+}
+
 const url = z
   .string()
-  .trim()
   .refine((v) => {
     try {
       const u = new URL(v);
@@ -117,62 +165,75 @@ const url = z
     } catch {
       return false;
     }
-  }, 'must be an http(s) URL such as https://api.example.com')
+  }, 'must be an http(s) URL')
   .transform((v) => v.replace(/\/+$/, ''));
-const positiveInt = z.coerce.number().int('must be a whole number').positive('must be greater than 0');
-const positiveNumber = z.coerce.number().positive('must be greater than 0');
-const nonEmpty = z.string().trim().min(1, 'must not be empty');
+const number = z.coerce.number('must be a number');
+const positiveInt = number.pipe(z.number().int('must be a whole number').positive('must be greater than 0'));
+const positiveNumber = number.pipe(z.number().positive('must be greater than 0'));
+const text = z.string();
+const uuid = z.uuid('must be a UUID');
+const EXAMPLE_UUID = '6f1c2a9e-3b7d-4e58-9a10-2c4b6d8e0f12';
 
-function read<T>(env: Env, name: string, schema: z.ZodType<T>, fallback?: T): T | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const shown = /KEY|TOKEN|PASSWORD|PHONE|USERNAME/.test(name) ? '(hidden)' : JSON.stringify(raw);
-    throw new ConfigError(`${name}=${shown} is invalid: ${parsed.error.issues[0]?.message ?? 'bad value'}`);
-  }
-  return parsed.data;
+/**
+ * One variable: its value parsed by `schema`, else `fallback`. A bad value is recorded (with `example`, by
+ * default the fallback, as a valid value) and the fallback used, so every problem is found in one pass.
+ * Schemas carry their own words for each check; zod's generic text never reaches the user.
+ */
+function read<T>(env: Vars, name: string, schema: z.ZodType<T>, fallback?: T, example: unknown = fallback): T | undefined {
+  const raw = env.get(name);
+  if (raw === undefined) return fallback;
+  const parsed = schema.safeParse(raw, { error: () => 'is not a valid value' });
+  if (parsed.success) return parsed.data;
+  env.problem(name, raw, parsed.error.issues[0]?.message ?? 'is not a valid value', example);
+  return fallback;
 }
 
-function secret(env: Env, name: string): Secret | undefined {
-  const value = read(env, name, nonEmpty);
+function secret(env: Vars, name: string): Secret | undefined {
+  const value = read(env, name, text);
   return value === undefined ? undefined : new Secret(value);
 }
 
 /** The bearer token of the HTTP transport: long enough that it cannot be guessed over the network. */
 const MIN_TOKEN_LENGTH = 16;
-function httpToken(env: Env): Secret | undefined {
+function httpToken(env: Vars): Secret | undefined {
   const value = read(
     env,
     'MCP_HTTP_TOKEN',
-    nonEmpty.min(MIN_TOKEN_LENGTH, `must be at least ${MIN_TOKEN_LENGTH} characters: a short token can be guessed by anyone who can reach the port (generate one with: openssl rand -hex 32)`),
+    text.min(MIN_TOKEN_LENGTH, `must be at least ${MIN_TOKEN_LENGTH} characters: a short token can be guessed by anyone who can reach the port (generate one with: openssl rand -hex 32)`),
   );
   return value === undefined ? undefined : new Secret(value);
 }
 
-function list(env: Env, name: string): string[] {
-  const raw = read(env, name, nonEmpty);
+function list(env: Vars, name: string): string[] {
+  const raw = read(env, name, text);
   return raw ? raw.split(',').map((v) => v.trim()).filter(Boolean) : [];
 }
 
-function timeZone(env: Env): string {
-  const tz = read(env, 'REVENUE_TZ', nonEmpty, 'Europe/Moscow')!;
+const timeZone = z.string().refine((tz) => {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
   } catch {
-    throw new ConfigError(`REVENUE_TZ=${JSON.stringify(tz)} is invalid: must be an IANA time zone such as Europe/Moscow`);
+    return false;
   }
-  return tz;
-}
+}, 'must be an IANA time zone');
 
 /**
  * Per-second limit override `NAME_RPS`, falling back to the documented or assumed default. A whole
  * number is N per second; a fraction (0.5, 2.5) becomes one request per 1/rps seconds, never above it.
  */
-function perSecond(env: Env, name: string, fallback: number, maxConcurrent: number): LimitSpec {
+function perSecond(env: Vars, name: string, fallback: number, maxConcurrent: number): LimitSpec {
   const rps = read(env, name, positiveNumber, fallback)!;
   if (Number.isInteger(rps)) return { count: rps, intervalMs: 1000, maxConcurrent };
   return { count: 1, intervalMs: Math.ceil(1000 / rps), maxConcurrent };
+}
+
+/** The OS cache directory + `revenue-mcp`: XDG_CACHE_HOME or ~/.cache, ~/Library/Caches, %LOCALAPPDATA%. */
+function defaultCacheDir(env: Env): string {
+  const home = env.HOME ?? env.USERPROFILE ?? homedir();
+  if (process.platform === 'win32') return join(env.LOCALAPPDATA ?? join(home, 'AppData', 'Local'), 'revenue-mcp');
+  if (process.platform === 'darwin') return join(home, 'Library', 'Caches', 'revenue-mcp');
+  return join(env.XDG_CACHE_HOME || join(home, '.cache'), 'revenue-mcp');
 }
 
 /** A stable installation id for LIFE POS `X-LP-Client-Identifier`, derived once from the host name. */
@@ -181,15 +242,17 @@ function derivedClientId(): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-export function loadConfig(env: Env = process.env): Config {
-  const logLevel = read(env, 'LOG_LEVEL', z.enum(['debug', 'info', 'warning', 'error']), 'info')!;
+/** Reads the whole configuration; `problems` lists every bad value (empty when all is well). */
+export function readConfig(rawEnv: Env = process.env): { config: Config; problems: string[]; variables: string[] } {
+  const env = new Vars(rawEnv);
+  const logLevel = read(env, 'LOG_LEVEL', z.enum(['debug', 'info', 'warning', 'error'], 'must be debug, info, warning or error'), 'info')!;
 
   const http: HttpSettings = {
     connectTimeoutMs: read(env, 'HTTP_CONNECT_TIMEOUT_MS', positiveInt, 10_000)!,
     headersTimeoutMs: read(env, 'HTTP_HEADERS_TIMEOUT_MS', positiveInt, 30_000)!,
     bodyTimeoutMs: read(env, 'HTTP_BODY_TIMEOUT_MS', positiveInt, 60_000)!,
     maxResponseBytes: read(env, 'HTTP_MAX_RESPONSE_BYTES', positiveInt, 32 * 1024 * 1024)!,
-    retries: read(env, 'HTTP_RETRIES', z.coerce.number().int().min(0, 'must be 0 or more'), 4)!,
+    retries: read(env, 'HTTP_RETRIES', number.pipe(z.number().int('must be a whole number').min(0, 'must be 0 or more')), 4)!,
     deadlineMs: read(env, 'HTTP_DEADLINE_MS', positiveInt, 45_000)!,
     backoffMs: read(env, 'HTTP_BACKOFF_MS', positiveInt, 300)!,
     maxPauseMs: read(env, 'HTTP_MAX_PAUSE_SECONDS', positiveNumber, 900)! * 1000,
@@ -204,22 +267,32 @@ export function loadConfig(env: Env = process.env): Config {
     token: lpToken,
     phone: lpPhone,
     password: lpPassword,
-    orgGuid: read(env, 'LIFEPOS_ORG_GUID', z.uuid('must be a UUID such as 1f0c…-…')),
-    clientId: read(env, 'LIFEPOS_CLIENT_ID', z.uuid('must be a UUID')) ?? derivedClientId(),
-    language: read(env, 'LIFEPOS_LANGUAGE', nonEmpty, 'ru-RU')!,
+    orgGuid: read(env, 'LIFEPOS_ORG_GUID', uuid, undefined, EXAMPLE_UUID),
+    clientId: read(env, 'LIFEPOS_CLIENT_ID', uuid, undefined, EXAMPLE_UUID) ?? derivedClientId(),
+    language: read(env, 'LIFEPOS_LANGUAGE', text, 'ru-RU')!,
     moneyUnit: read(env, 'LIFEPOS_MONEY_UNIT', z.enum(['minor', 'major'], 'must be minor or major'), 'minor')!,
     limit: perSecond(env, 'LIFEPOS_RPS', 5, 5),
     missing: lpToken || (lpPhone && lpPassword) ? [] : ['LIFEPOS_TOKEN (or LIFEPOS_PHONE and LIFEPOS_PASSWORD)'],
   };
 
+  // Yandex OFD: a new-API token (what the cabinet issues today) wins over legacy keys when both are set.
+  const ofdToken = secret(env, 'OFD_TOKEN');
   const ofdYandexKey = secret(env, 'OFD_YANDEX_KEY');
   const ofdKey = secret(env, 'OFD_KEY');
+  const ofdPublicUrl = read(env, 'OFD_PUBLIC_BASE_URL', url, 'https://public-api.ofd.yandex.net/api')!;
+  const ofdLegacyUrl = read(env, 'OFD_BASE_URL', url, 'https://api.ofd.yandex.net')!;
+  // No limit is documented for either API: at most 2 requests in flight for the new one, where one
+  // question can take a dozen pages; 429 + Retry-After pause the whole source (src/http/).
+  const ofdConcurrency = read(env, 'OFD_CONCURRENCY', positiveInt, ofdToken ? 2 : 4)!;
   const ofd: OfdConfig = {
-    baseUrl: read(env, 'OFD_BASE_URL', url, 'https://api.ofd.yandex.net')!,
+    api: ofdToken ? 'public' : 'legacy',
+    baseUrl: ofdToken ? ofdPublicUrl : ofdLegacyUrl,
+    token: ofdToken,
     yandexKey: ofdYandexKey,
     ofdKey,
-    limit: perSecond(env, 'OFD_RPS', 5, 4),
-    missing: [...(ofdYandexKey ? [] : ['OFD_YANDEX_KEY']), ...(ofdKey ? [] : ['OFD_KEY'])],
+    cacheSettleDays: read(env, 'OFD_CACHE_SETTLE_DAYS', number.pipe(z.number().int('must be a whole number').min(0, 'must be 0 or more')), 2)!,
+    limit: perSecond(env, 'OFD_RPS', 5, ofdConcurrency),
+    missing: ofdToken || (ofdYandexKey && ofdKey) ? [] : ofdYandexKey || ofdKey ? [ofdYandexKey ? 'OFD_KEY' : 'OFD_YANDEX_KEY'] : ['OFD_TOKEN (or the legacy OFD_YANDEX_KEY and OFD_KEY)'],
   };
 
   const mApiKey = secret(env, 'MARKET_API_KEY');
@@ -229,8 +302,8 @@ export function loadConfig(env: Env = process.env): Config {
     baseUrl: read(env, 'MARKET_BASE_URL', url, 'https://api.partner.market.yandex.ru')!,
     apiKey: mApiKey,
     oauthToken: mOauth,
-    businessId: read(env, 'MARKET_BUSINESS_ID', positiveInt),
-    campaignId: read(env, 'MARKET_CAMPAIGN_ID', positiveInt),
+    businessId: read(env, 'MARKET_BUSINESS_ID', positiveInt, undefined, 12345678),
+    campaignId: read(env, 'MARKET_CAMPAIGN_ID', positiveInt, undefined, 21987654),
     // 4 parallel requests per business/campaign; beyond that the API answers 420.
     limit: { maxConcurrent: read(env, 'MARKET_MAX_PARALLEL', positiveInt, 4)! },
     methodLimits: {
@@ -240,12 +313,12 @@ export function loadConfig(env: Env = process.env): Config {
       'generate.shows-sales': { count: 1, intervalMs: read(env, 'MARKET_GENERATE_SHOWS_SALES_INTERVAL_MS', positiveInt, 10 * minute)! },
       'generate.goods-movement': { count: 1, intervalMs: read(env, 'MARKET_GENERATE_GOODS_MOVEMENT_INTERVAL_MS', positiveInt, 2 * minute)! },
     },
-    progressIntervalMs: read(env, 'MARKET_PROGRESS_INTERVAL_MS', positiveInt.max(15_000, 'must be at most 15000 (clients reset their timeout on progress)'), 10_000)!,
+    progressIntervalMs: read(env, 'MARKET_PROGRESS_INTERVAL_MS', positiveInt.pipe(z.number().max(15_000, 'must be at most 15000 (clients reset their timeout on progress)')), 10_000)!,
     missing: mApiKey || mOauth ? [] : ['MARKET_API_KEY (or MARKET_OAUTH_TOKEN)'],
   };
 
-  const pfAccount = read(env, 'POSIFLORA_ACCOUNT', z.string().trim().regex(/^[a-z0-9-]+$/i, 'must be the account name, e.g. myshop'));
-  const pfUrl = read(env, 'POSIFLORA_URL', url) ?? (pfAccount ? `https://${pfAccount}.posiflora.com/api` : undefined);
+  const pfAccount = read(env, 'POSIFLORA_ACCOUNT', z.string().regex(/^[a-z0-9-]+$/i, 'must be the account name, as in https://ACCOUNT.posiflora.com'), undefined, 'myshop');
+  const pfUrl = read(env, 'POSIFLORA_URL', url, undefined, 'https://myshop.posiflora.com/api') ?? (pfAccount ? `https://${pfAccount}.posiflora.com/api` : undefined);
   const pfUser = secret(env, 'POSIFLORA_USERNAME');
   const pfPassword = secret(env, 'POSIFLORA_PASSWORD');
   const posiflora: PosifloraConfig = {
@@ -261,8 +334,13 @@ export function loadConfig(env: Env = process.env): Config {
     ],
   };
 
-  return {
-    tz: timeZone(env),
+  const only = list(env, 'REVENUE_TOOLS').map((n) => n.toLowerCase());
+  const config: Config = {
+    tz: read(env, 'REVENUE_TZ', timeZone, 'Europe/Moscow')!,
+    cache: {
+      enabled: read(env, 'REVENUE_CACHE', z.enum(['on', 'off'], 'must be on or off'), 'on') !== 'off',
+      dir: read(env, 'REVENUE_CACHE_DIR', text) ?? defaultCacheDir(rawEnv),
+    },
     logLevel,
     httpToken: httpToken(env),
     allowedHosts: list(env, 'MCP_ALLOWED_HOSTS'),
@@ -273,13 +351,26 @@ export function loadConfig(env: Env = process.env): Config {
       maxSessions: read(env, 'MCP_MAX_SESSIONS', positiveInt, 1000)!,
       maxSessionsPerClient: read(env, 'MCP_MAX_SESSIONS_PER_CLIENT', positiveInt, 50)!,
       maxConcurrentPerClient: read(env, 'MCP_MAX_CONCURRENT_PER_CLIENT', positiveInt, 16)!,
-      shutdownGraceMs: Math.round(read(env, 'MCP_SHUTDOWN_GRACE_SECONDS', z.coerce.number().min(0, 'must be 0 or more'), 10)! * 1000),
+      shutdownGraceMs: Math.round(read(env, 'MCP_SHUTDOWN_GRACE_SECONDS', number.pipe(z.number().min(0, 'must be 0 or more')), 10)! * 1000),
     },
     http,
+    tools: { only: only.length > 0 ? only : undefined, all: false },
+    unset: env.unset,
     lifepos,
     ofd,
     market,
     posiflora,
   };
+  return { config, problems: env.problems, variables: [...env.asked] };
 }
+
+/** The configuration, or a ConfigError listing every problem at once. */
+export function loadConfig(env: Env = process.env): Config {
+  const { config, problems } = readConfig(env);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** Every environment variable the server reads. */
+export const CONFIG_VARIABLES: readonly string[] = readConfig({}).variables;
 

@@ -1,15 +1,21 @@
 #!/usr/bin/env node
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { TOOLS } from '../tools/index.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { claudeDesktopConfig, claudeDesktopNotes } from './claude.js';
+import { ConfigError, readConfig } from './config.js';
 import { log, setLogLevel } from './log.js';
 import { PACKAGE } from './meta.js';
 import { Runtime } from './runtime.js';
 import { buildServer } from './server.js';
 import { BindRefused, serveHttp } from './transports/http.js';
 import { serveStdio } from './transports/stdio.js';
+import { closest, selectTools, unknownToolNames } from './toolset.js';
 
 const HELP = `revenue-mcp ${PACKAGE.version} — MCP server for revenue from LIFE POS, Yandex OFD, Yandex Market, Posiflora
 
@@ -22,6 +28,10 @@ Usage:
   revenue-mcp call TOOL ['{json}'] [--json] [--demo]
                                             run one tool and print its summary (--json: the structured
                                             result) — for cron jobs and agent pipelines
+  revenue-mcp config claude [--demo]        print a claude_desktop_config.json entry for this machine
+                                            (absolute paths of this node and this server)
+  revenue-mcp probe ofd                     check what the new Yandex OFD API sends for OFD_TOKEN (a few
+                                            requests); prints a redacted report for a bug report
   revenue-mcp --help | --version
 
 Options:
@@ -30,13 +40,20 @@ Options:
   --host HOST   address to bind (default 127.0.0.1); a non-loopback host requires MCP_HTTP_TOKEN
   --stateless   Streamable HTTP without sessions: a fresh server and transport per request
   --json        machine-readable output for 'tools' and 'call'
+  --no-cache    do not read or write the on-disk cache of closed days (same as REVENUE_CACHE=off)
+  --tools LIST  list only these tools or sources, comma-separated (e.g. ofd,get_sale); overrides
+                REVENUE_TOOLS. Sources: lifepos, ofd, market, posiflora
+  --all-tools   also list tools whose source is not configured (by default they are hidden, unless
+                no source is configured at all)
 
 Configuration is read from environment variables only (see README, "Configuration"):
   LIFEPOS_TOKEN | LIFEPOS_PHONE + LIFEPOS_PASSWORD, LIFEPOS_ORG_GUID    LIFE POS
-  OFD_YANDEX_KEY, OFD_KEY                                             Yandex OFD
+  OFD_TOKEN (new API; wins) | OFD_YANDEX_KEY + OFD_KEY (legacy)      Yandex OFD
   MARKET_API_KEY | MARKET_OAUTH_TOKEN, MARKET_BUSINESS_ID, MARKET_CAMPAIGN_ID   Yandex Market
   POSIFLORA_URL | POSIFLORA_ACCOUNT, POSIFLORA_USERNAME, POSIFLORA_PASSWORD      Posiflora
-  MCP_HTTP_TOKEN (bearer token for --http), REVENUE_TZ (default Europe/Moscow), LOG_LEVEL
+  MCP_HTTP_TOKEN (bearer token for --http), REVENUE_TZ (default Europe/Moscow), LOG_LEVEL,
+  REVENUE_TOOLS (same as --tools)
+A variable left empty or as a <…> placeholder counts as unset.
 
 Exit codes: 0 ok, 1 the tool reported an error, 2 usage or configuration error.
 `;
@@ -46,8 +63,11 @@ class UsageError extends Error {
 }
 
 interface Cli {
-  command: 'serve' | 'tools' | 'call' | 'help' | 'version';
+  command: 'serve' | 'tools' | 'call' | 'config' | 'probe' | 'help' | 'version';
   demo: boolean;
+  noCache: boolean;
+  tools?: string;
+  allTools: boolean;
   http?: number;
   host: string;
   stateless: boolean;
@@ -81,6 +101,9 @@ function parseCli(argv: string[]): Cli {
         host: { type: 'string', default: '127.0.0.1' },
         stateless: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
+        'no-cache': { type: 'boolean', default: false },
+        tools: { type: 'string' },
+        'all-tools': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -89,13 +112,17 @@ function parseCli(argv: string[]): Cli {
     throw new UsageError((err as Error).message);
   }
   const { values, positionals } = parsed;
-  const base = { demo: values.demo, host: values.host, stateless: values.stateless, json: values.json };
+  const base = { demo: values.demo, host: values.host, stateless: values.stateless, json: values.json, noCache: values['no-cache'], tools: values.tools, allTools: values['all-tools'] };
   if (values.help) return { command: 'help', ...base };
   if (values.version) return { command: 'version', ...base };
   const [first, second, third, ...rest] = positionals;
   if (first === 'tools') {
     if (second !== undefined) throw new UsageError(`'tools' takes no argument (got ${second})`);
     return { command: 'tools', ...base };
+  }
+  if (first === 'config') {
+    if (second !== 'claude' || third !== undefined) throw new UsageError(`'config' takes one argument, the client: revenue-mcp config claude [--demo]`);
+    return { command: 'config', ...base };
   }
   if (first === 'call') {
     if (!second) throw new UsageError(`'call' needs a tool name: revenue-mcp call TOOL '{"period":"yesterday"}'`);
@@ -110,6 +137,10 @@ function parseCli(argv: string[]): Cli {
       if (typeof args !== 'object' || args === null || Array.isArray(args)) throw new UsageError(`the arguments of 'call' must be a JSON object (got ${third})`);
     }
     return { command: 'call', tool: second, args: args as Record<string, unknown>, ...base };
+  }
+  if (first === 'probe') {
+    if (second !== 'ofd' || third !== undefined) throw new UsageError(`'probe' takes one source: revenue-mcp probe ofd`);
+    return { command: 'probe', ...base };
   }
   if (first !== undefined) throw new UsageError(`unknown command '${first}'`);
   let http: number | undefined;
@@ -129,18 +160,26 @@ async function prepare(cli: Cli): Promise<{ runtime: Runtime; close(): Promise<v
     // Loaded only in demo mode: a production server carries no simulator code.
     const { startDemoSims } = await import('./sim/demo.js');
     const demo = await startDemoSims();
-    env = { ...process.env, ...demo.env };
-    stopSims = demo.close;
+    // Demo data is made up afresh each run: its cache lives and dies with the process.
+    const demoCache = await mkdtemp(join(tmpdir(), 'revenue-mcp-demo-'));
+    env = { ...process.env, ...demo.env, REVENUE_CACHE_DIR: demoCache };
+    stopSims = async () => {
+      await demo.close();
+      await rm(demoCache, { recursive: true, force: true });
+    };
     log('info', `demo mode: ${demo.sims.map((s) => `${s.source} at ${s.server.url}`).join(', ') || 'no simulators'}`);
   }
-  let config: Config;
-  try {
-    config = loadConfig(env);
-  } catch (err) {
+  if (cli.noCache) env = { ...env, REVENUE_CACHE: 'off' };
+  const { config, problems } = readConfig(env);
+  if (cli.tools !== undefined) config.tools.only = cli.tools.split(',').map((n) => n.trim().toLowerCase()).filter(Boolean);
+  config.tools.all = cli.allTools;
+  problems.push(...unknownToolNames(config.tools.only ?? [], cli.tools !== undefined ? '--tools' : 'REVENUE_TOOLS'));
+  if (problems.length > 0) {
     await stopSims();
-    throw err;
+    throw new ConfigError(problems);
   }
   setLogLevel(config.logLevel);
+  if (config.unset.length > 0) log('warning', `treated as unset (empty or a <…> placeholder): ${config.unset.join(', ')}`);
   const runtime = new Runtime(config);
   return {
     runtime,
@@ -176,19 +215,35 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${PACKAGE.version}\n`);
     return 0;
   }
+  if (cli.command === 'config') {
+    const entry = fileURLToPath(import.meta.url);
+    process.stdout.write(claudeDesktopConfig({ demo: cli.demo, node: process.execPath, main: entry }));
+    process.stderr.write(claudeDesktopNotes(entry));
+    return 0;
+  }
   const { runtime, close } = await prepare(cli);
   try {
     if (cli.command === 'tools') {
       const list = await withClient(runtime, (c) => c.listTools());
       if (cli.json) process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
       else for (const t of list.tools) process.stdout.write(`${t.name}  —  ${t.title ?? ''}\n    ${(t.description ?? '').split('\n')[0]}\n`);
+      for (const why of selectTools(runtime.config).hidden.values()) process.stderr.write(`${why}\n`);
+      return 0;
+    }
+    if (cli.command === 'probe') {
+      const { probeOfd } = await import('./sources/ofd-public/probe.js');
+      process.stdout.write(await probeOfd(runtime));
       return 0;
     }
     if (cli.command === 'call') {
       const name = cli.tool!;
       if (!TOOLS.some((t) => t.name === name)) {
-        throw new UsageError(`unknown tool '${name}'. Tools: ${TOOLS.map((t) => t.name).join(', ') || '(none)'}`);
+        const names = TOOLS.map((t) => t.name);
+        const guess = closest(name, names);
+        throw new UsageError(`unknown tool '${name}'.${guess ? ` Did you mean '${guess}'?` : ''} Tools: ${names.join(', ')}`);
       }
+      const hidden = selectTools(runtime.config).hidden.get(name);
+      if (hidden) throw new ConfigError([hidden]);
       // Tools may legitimately run long (a Market report wait up to 600 s): progress resets the timeout,
       // and on a terminal it is shown on stderr.
       const result = await withClient(runtime, (c) =>

@@ -228,10 +228,11 @@ export interface PeriodInput {
  * Resolve a tool's period input: a named `period`, or `date_from` (+ optional `date_to`, default today).
  * Exactly one of the two forms; `fallback` applies when neither is given.
  */
-export function resolvePeriod(input: PeriodInput, tz: string, now: Date = new Date(), fallback?: NamedPeriod): Period {
+export function resolvePeriod(input: PeriodInput, tz: string, now: Date = new Date(), fallback?: NamedPeriod, options: { future?: boolean } = {}): Period {
   const hasDates = input.date_from !== undefined || input.date_to !== undefined;
   if (input.period !== undefined && hasDates) {
-    throw new PeriodError('period', 'Give either period or date_from/date_to, not both.');
+    const dates = ['date_from', 'date_to'].filter((f) => input[f as 'date_from' | 'date_to'] !== undefined).join(' and ');
+    throw new PeriodError('period', `conflicts with ${dates}: give a named period or dates, not both.`);
   }
   if (input.period !== undefined) {
     const name = input.period.trim().toLowerCase().replace(/[\s-]+/g, '_');
@@ -247,6 +248,11 @@ export function resolvePeriod(input: PeriodInput, tz: string, now: Date = new Da
   if (input.date_from === undefined) throw new PeriodError('date_from', 'date_from is required when date_to is given.');
   const start = parseBound('date_from', input.date_from, 'start', tz);
   const end = input.date_to === undefined ? `${todayIn(tz, now)}T23:59:59` : parseBound('date_to', input.date_to, 'end', tz);
+  // A period that starts after now has no sales yet: answering zeros would read as a real (bad) figure.
+  const nowLocal = toLocal(now, tz);
+  if (!options.future && start > nowLocal) {
+    throw new PeriodError('date_from', `${start.replace('T', ' ')} has not come yet (now ${nowLocal.slice(0, 16).replace('T', ' ')} in ${tz}): the period has not started. Give a past date_from.`);
+  }
   if (start > end) {
     throw new PeriodError('date_from', `date_from (${start.replace('T', ' ')}) is after date_to (${end.replace('T', ' ')}); swap them.`);
   }

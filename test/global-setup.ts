@@ -2,8 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /**
- * e2e tests spawn the built server: build once before any test runs. Type errors do not stop the emit
- * (they fail `npm run typecheck` instead), so one broken file elsewhere does not hide every e2e result.
+ * e2e tests spawn the built server: build once before any test runs (the server, then the dashboard app).
+ * Type errors do not stop the emit (they fail `npm run typecheck` instead), so one broken file elsewhere does
+ * not hide every e2e result.
  */
 export default function setup(): void {
   const root = fileURLToPath(new URL('..', import.meta.url));
@@ -14,4 +15,6 @@ export default function setup(): void {
     const out = (err as { stdout?: Buffer }).stdout?.toString() ?? '';
     process.stderr.write(`tsc reported errors (build emitted anyway):\n${out}\n`);
   }
+  // The dashboard (ui://revenue/dashboard) is served from the built HTML file.
+  execFileSync(process.execPath, ['app/build.mjs'], { cwd: root, stdio: 'pipe' });
 }

@@ -5,13 +5,13 @@ import { Decimal, formatNumber, formatRub, toDecimalString } from '../src/money.
 import { PeriodError, resolvePeriod, toLocal } from '../src/period.js';
 import type { Runtime } from '../src/runtime.js';
 import { defineTool, ToolInputError, type ToolContext } from '../src/tool.js';
-import { oneOf, responseFormat, type ResponseFormat } from './inputs.js';
+import { choice, choices, listOfItems, numberIn, periodFields, responseFormatField, type ResponseFormat } from './inputs.js';
 import { marketClient, type MarketClient } from '../src/sources/market/client.js';
 import { GeneratedReports, MAX_REPORTS, ReportCache, type CachedReport } from '../src/sources/market/report-cache.js';
 import { parseReportFile, ReportFileError } from '../src/sources/market/report-file.js';
 import { summariseReport, type SheetSummary } from '../src/sources/market/report-summary.js';
 import {
-  FORMATS, GROUPINGS, LANGUAGES, PLACEMENT_PROGRAMS, REPORT_TYPES, REPORT_TYPE_INFO, normaliseReportType,
+  FORMATS, GROUPINGS, LANGUAGES, PLACEMENT_PROGRAMS, REPORT_TYPES, REPORT_TYPE_INFO,
   type ReportFormat, type ReportLanguage, type ReportType,
 } from '../src/sources/market/report-types.js';
 import type { ReportInfo } from '../src/sources/market/schemas.js';
@@ -26,81 +26,76 @@ import { waitForReport, type WaitOutcome } from '../src/sources/market/waiter.js
 const RESOURCE_SCHEME = 'market-report://';
 const DEFAULT_WAIT_S = 50;
 
-const id = z.union([z.number().int().positive(), z.string().trim().regex(/^\d+$/, 'digits only')]);
+/** A Market id: digits, as a number or a string. */
+const id = z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string().trim().regex(/^\d+$/, 'is not an id: give digits, e.g. "21000101"'));
 
-const input = z.object({
+const input = z.strictObject({
   report_id: z
     .string()
     .trim()
     .min(1)
     .max(255)
     // The id becomes a path segment of a request carrying the Api-Key: "..", "." or "/" would point it elsewhere.
-    .regex(/^[A-Za-z0-9_-]+$/, { error: 'report_id is the id a previous call returned: letters, digits, "_" and "-" only' })
+    .regex(/^[A-Za-z0-9_-]+$/, { error: 'is not an id a previous call returned (letters, digits, "_" and "-" only)' })
     .optional()
-    .describe('Resume waiting for a report generated earlier (the id a previous call returned), e.g. "united_orders_lx3k9_1a2b3c". Give either report_id or report.'),
+    .describe('From an earlier answer.'),
   report: z
-    .object({
-      type: z.string().describe(`Report to generate: ${REPORT_TYPES.join(', ')} (united-orders = orders and revenue, united-marketplace-services = Market's service charges, shows-sales = sales funnel analytics, goods-movement = FBY stock movement).`),
-      period: z.string().optional().describe('Named period in the shop time zone: today, yesterday, this_week, last_week, this_month, last_month, last_7_days, last_30_days, this_year. Or give date_from/date_to.'),
-      date_from: z.string().optional().describe('First day, YYYY-MM-DD, e.g. "2026-10-01".'),
-      date_to: z.string().optional().describe('Last day (inclusive), YYYY-MM-DD, e.g. "2026-10-31". Default today.'),
-      business_id: id.optional().describe('Cabinet (business) id; default MARKET_BUSINESS_ID. Used by united-orders, united-marketplace-services and (instead of campaign_id) shows-sales.'),
-      campaign_id: id.optional().describe('Campaign (shop) id; default MARKET_CAMPAIGN_ID. Required by goods-movement; shows-sales takes campaign_id or business_id.'),
-      campaign_ids: z.array(id).optional().describe('Only these shops (united-orders, united-marketplace-services), e.g. [21000101].'),
-      placement_programs: z.array(z.string()).optional().describe(`Only these models (united-marketplace-services): ${PLACEMENT_PROGRAMS.join(', ')}.`),
-      inns: z.array(z.string()).optional().describe('Only these INNs (united-marketplace-services).'),
-      grouping: z.string().optional().describe(`shows-sales grouping: ${GROUPINGS.join(' or ')} (default OFFERS).`),
-      promo_id: z.string().optional().describe('united-orders: only goods of this promo.'),
-      shop_sku: z.string().optional().describe('goods-movement: only this SKU.'),
-      format: z.string().optional().describe('File format to generate: JSON (default) or CSV, both ZIP files this tool can read.'),
-      language: z.string().optional().describe('RU (default) or EN: language of text values. Only united-orders and united-marketplace-services take it; other types refuse it.'),
+    .strictObject({
+      type: choice(REPORT_TYPES).describe('united-orders: revenue; united-marketplace-services: charges; shows-sales: funnel; goods-movement: FBY stock.'),
+      ...periodFields(),
+      business_id: id.optional().describe('Cabinet id; default MARKET_BUSINESS_ID.'),
+      campaign_id: id.optional().describe('Shop id; default MARKET_CAMPAIGN_ID.'),
+      campaign_ids: listOfItems(id).optional().describe('united-* only, e.g. ["21000101"].'),
+      placement_programs: choices(PLACEMENT_PROGRAMS).optional().describe('united-marketplace-services only.'),
+      inns: listOfItems(z.string()).optional().describe('united-marketplace-services only.'),
+      grouping: choice(GROUPINGS).optional().describe('shows-sales only; default OFFERS.'),
+      promo_id: z.string().optional().describe('united-orders only.'),
+      shop_sku: z.string().optional().describe('goods-movement only.'),
+      format: choice(FORMATS).optional().describe('Default JSON.'),
+      language: choice(LANGUAGES).optional().describe('united-* only; default RU.'),
     })
     .optional()
-    .describe('What to generate. Omit when resuming with report_id.'),
-  max_wait_seconds: z
-    .number()
-    .min(0)
-    .max(600)
+    .describe('What to generate, or report_id.'),
+  max_wait_seconds: numberIn(0, 600)
     .optional()
-    .describe(`How long to wait for the report in this call (default ${DEFAULT_WAIT_S}; many clients time out at 60 s). Up to 600 for clients that reset their timeout on progress notifications. If the report is not ready by then, the result says how to resume.`),
-  response_format: z.string().optional().describe('concise (default): headline, sums and top 5 rows per sheet; detailed: every summed column, all status counts, column lists and top 10 rows.'),
+    .describe(`Default ${DEFAULT_WAIT_S}, max 600.`),
+  response_format: responseFormatField('all sums, counts, columns'),
 });
 
-const money = z.string().describe('Roubles as an exact decimal string, e.g. "12345.67"');
+/** Roubles as an exact decimal string. */
+const money = z.string();
 const total = z.object({ orders: z.number(), items: z.string().optional(), amount: money });
 
 const output = z.object({
   report_id: z.string(),
   report_type: z.string().optional(),
-  status: z.string().describe('PENDING, PROCESSING, DONE or FAILED (as Yandex Market reports it)'),
-  sub_status: z.string().optional().describe('NO_DATA, TOO_LARGE or RESOURCE_NOT_FOUND when Market gave one'),
-  ready: z.boolean().describe('true when the report was downloaded and summarised'),
+  status: z.string(),
+  sub_status: z.string().optional(),
+  ready: z.boolean(),
   waited_seconds: z.number(),
   estimated_seconds_left: z.number().optional(),
-  resume: z.object({ report_id: z.string(), not_before: z.string().optional() }).optional().describe('Call again with this report_id to keep waiting'),
+  resume: z.object({ report_id: z.string(), not_before: z.string().optional() }).optional(),
   rate_limited_until: z.string().optional(),
   advice: z.string().optional(),
-  resource_uri: z.string().optional().describe('market-report://{reportId}: every row of every sheet, kept up to 60 min'),
+  resource_uri: z.string().optional(),
   cached_until: z.string().optional(),
   currency: z.literal('RUB'),
   file: z.object({ format: z.string(), bytes: z.number(), sheets: z.number() }).optional(),
   orders: z
     .object({
       sheet: z.string(),
-      basis: z.string().describe('How a row amount is computed: "billingPrice × transferredForDelivery" (sale price per item × units), or buyerPaymentAmount when those columns are missing'),
-      revenue: total.describe('Orders that were not cancelled or returned: the revenue figure to quote'),
-      all_statuses: total.describe('Every status, cancelled and returned included (not revenue)'),
-      excluded_statuses: z.array(z.string()).describe('Status values left out of revenue'),
-      rows_without_amount: z.number().describe('Rows with no price or unit count: left out, not counted as 0'),
+      basis: z.string(),
+      revenue: total,
+      all_statuses: total,
+      excluded_statuses: z.array(z.string()),
+      rows_without_amount: z.number(),
       by_status: z.array(z.object({ status: z.string(), orders: z.number(), items: z.string().optional(), amount: money, in_revenue: z.boolean() })),
-      top_skus: z.array(z.object({ sku: z.string(), name: z.string().optional(), items: z.string().optional(), amount: money })).describe('By revenue (cancelled and returned left out)'),
+      top_skus: z.array(z.object({ sku: z.string(), name: z.string().optional(), items: z.string().optional(), amount: money })),
     })
-    .optional()
-    .describe('united-orders only: orders, items and revenue from the orders_and_offers_transactions sheet'),
+    .optional(),
   service_charges: z
     .object({ total: money, by_sheet: z.array(z.object({ sheet: z.string(), column: z.string(), amount: money })) })
-    .optional()
-    .describe("united-marketplace-services only: Market's charges, the main amount of every service sheet added up"),
+    .optional(),
   sheets: z
     .array(
       z.object({
@@ -110,10 +105,7 @@ const output = z.object({
         columns: z.array(z.string()).optional(),
         main_amount_column: z.string().optional(),
         sums: z.array(z.object({ column: z.string(), kind: z.string(), total: z.string() })),
-        unit_prices: z
-          .array(z.object({ column: z.string(), min: money, max: money, mean: money }))
-          .optional()
-          .describe('Per-item price columns (e.g. billingPrice, price): min, max and plain mean over rows, never summed'),
+        unit_prices: z.array(z.object({ column: z.string(), min: money, max: money, mean: money })).optional(),
         status_counts: z.array(z.object({ column: z.string(), counts: z.array(z.object({ value: z.string(), rows: z.number() })) })),
         date_range: z.object({ column: z.string(), from: z.string(), to: z.string() }).optional(),
         top: z.array(z.object({ row: z.number(), label: z.string(), amount: money })),
@@ -140,11 +132,10 @@ interface GenerateRequest {
 
 /** The generate call for `report` (exported for the contract test, which validates it against the spec). */
 export function buildRequest(report: NonNullable<Input['report']>, runtime: Runtime): GenerateRequest {
-  const type = normaliseReportType(report.type);
-  if (!type) throw new ToolInputError('report.type', `"${report.type}" is not a report this tool can generate; use one of: ${REPORT_TYPES.join(', ')}.`);
+  const type = report.type;
   const cfg = runtime.config.market;
-  const format = oneOf('report.format', report.format, FORMATS, 'JSON');
-  const language = oneOf('report.language', report.language, LANGUAGES, 'RU');
+  const format = report.format ?? 'JSON';
+  const language = report.language ?? 'RU';
   let p;
   try {
     p = resolvePeriod({ period: report.period, date_from: report.date_from, date_to: report.date_to }, runtime.config.tz, runtime.now());
@@ -179,17 +170,17 @@ export function buildRequest(report: NonNullable<Input['report']>, runtime: Runt
     else if (businessId) body.businessId = businessId;
     else if (campaignId) body.campaignId = campaignId;
     else throw new ToolInputError('report.business_id', 'shows-sales needs business_id or campaign_id (or MARKET_BUSINESS_ID / MARKET_CAMPAIGN_ID).');
-    body.grouping = oneOf('report.grouping', report.grouping, GROUPINGS, 'OFFERS');
+    body.grouping = report.grouping ?? 'OFFERS';
   }
   if (report.grouping !== undefined) notFor('grouping', ['shows-sales']);
-  if (report.language !== undefined && report.language.trim() !== '') notFor('language', REPORT_TYPES.filter((t) => REPORT_TYPE_INFO[t].language));
+  if (report.language !== undefined) notFor('language', REPORT_TYPES.filter((t) => REPORT_TYPE_INFO[t].language));
   if (report.campaign_ids !== undefined) {
     notFor('campaign_ids', ['united-orders', 'united-marketplace-services']);
     if (report.campaign_ids.length > 0) body.campaignIds = [...new Set(report.campaign_ids.map(asNumber))];
   }
   if (report.placement_programs !== undefined) {
     notFor('placement_programs', ['united-marketplace-services']);
-    if (report.placement_programs.length > 0) body.placementPrograms = [...new Set(report.placement_programs.map((p) => oneOf('report.placement_programs', p, PLACEMENT_PROGRAMS, 'FBS')))];
+    if (report.placement_programs.length > 0) body.placementPrograms = report.placement_programs;
   }
   if (report.inns !== undefined) {
     notFor('inns', ['united-marketplace-services']);
@@ -434,9 +425,12 @@ function guessType(sheets: string[]): string | undefined {
 async function run(args: Input, ctx: ToolContext) {
   const { runtime } = ctx;
   const started = Date.now();
-  const detail: Detail = responseFormat(args.response_format);
-  if ((args.report_id === undefined) === (args.report === undefined)) {
-    throw new ToolInputError('report_id', 'Give either report_id (to resume an earlier report) or report: {type, period} (to generate a new one), not both and not neither.');
+  const detail: Detail = args.response_format ?? 'concise';
+  if (args.report_id !== undefined && args.report !== undefined) {
+    throw new ToolInputError('report_id', 'conflicts with `report`: give report_id to resume an earlier report, or report: {type, period} to generate a new one, not both.');
+  }
+  if (args.report_id === undefined && args.report === undefined) {
+    throw new ToolInputError('report', 'give report: {type, period} to generate a report (e.g. {"type":"united-orders","period":"last_month"}), or report_id to resume one.');
   }
   const maxWaitMs = (args.max_wait_seconds ?? DEFAULT_WAIT_S) * 1000;
   const deadlineAt = started + maxWaitMs;
@@ -618,18 +612,10 @@ function setup(server: import('@modelcontextprotocol/sdk/server/mcp.js').McpServ
 
 export default defineTool({
   name: 'await_market_report',
-  title: 'Yandex Market report: generate, wait, summarise',
+  title: 'Yandex Market report',
   description:
-    'Use to answer questions from Yandex Market seller reports: orders and revenue for a period (united-orders), ' +
-    "Market's service charges (united-marketplace-services), sales funnel analytics (shows-sales) or FBY goods movement. " +
-    'Starts generation (or resumes one with report_id), waits with progress notifications, then downloads the file and ' +
-    'returns an exact summary of every sheet: row counts, exact sums of money and quantity columns, status counts, ' +
-    'date range, top rows; per-item price columns as min/max/mean. For united-orders also revenue (sale price per item × ' +
-    'units, cancelled and returned orders left out; the all-status total shown apart), revenue by status and top SKUs; ' +
-    "for united-marketplace-services the total of Market's charges. If the report is not " +
-    'ready within max_wait_seconds, it returns the report_id to resume with. Full rows: the linked resource ' +
-    'market-report://{reportId} (kept up to 60 min). Market allows few generations (e.g. one orders report per 2 min), so ' +
-    'resume with report_id rather than generating the same report again.',
+    'Use for Yandex Market seller reports (orders, revenue, charges, funnel, FBY stock): generates, waits, sums every ' +
+    'sheet exactly. Generations are scarce: resume by report_id. Example: {"report":{"type":"united-orders","period":"last_month"}}',
   input,
   output,
   annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: false },

@@ -4,7 +4,7 @@ import { formatPeriod, previousPeriod, resolvePeriod, toInstant, toLocal, type P
 import { defineTool } from '../src/tool.js';
 import { LifeposClient, orgLabel } from '../src/sources/lifepos/client.js';
 import { guidField } from '../src/sources/lifepos/input.js';
-import { periodFields, responseFormat, responseFormatField } from './inputs.js';
+import { periodFields, responseFormatField } from './inputs.js';
 import { growthScale, type GrowthScale, type RevenueGroup, type RevenueSummary, type RevenueWidget } from '../src/sources/lifepos/widget.js';
 import { exactMoney, finerThanKopeck, subKopeckNote } from '../src/sources/lifepos/units.js';
 import { WIDGET_PARAMS, type Window } from '../src/sources/lifepos/widget-query.js';
@@ -19,62 +19,54 @@ import { WIDGET_PARAMS, type Window } from '../src/sources/lifepos/widget-query.
 
 const EXAMPLE_GUID = '3fa85f64-5717-4562-b3fc-2c963f66afa6';
 
-const input = z.object({
+const input = z.strictObject({
   ...periodFields('today'),
-  org_guid: z
-    .string()
-    .optional()
-    .describe(`LIFE POS organization guid, e.g. "${EXAMPLE_GUID}". Default: LIFEPOS_ORG_GUID, or the only organization the account sees.`),
-  outlet_guid: z.string().optional().describe(`Only this outlet (shop) of the organization, by guid, e.g. "${EXAMPLE_GUID}". Default: all outlets.`),
-  response_format: responseFormatField('headline table', 'adds averages and medians of refunds and net, all shares, raw growth rate'),
+  org_guid: z.string().optional().describe('Default LIFEPOS_ORG_GUID.'),
+  outlet_guid: z.string().optional().describe('Default all outlets.'),
+  response_format: responseFormatField('refund/net averages, shares'),
 });
 
-const money = z
-  .string()
-  .nullable()
-  .describe('Roubles as a decimal string, e.g. "12345.67" (every digit LIFE POS sent, even past the kopeck); null when LIFE POS did not report it (absent, not zero).');
-const percent = z.string().nullable().describe('Percent with 2 decimals, e.g. "12.50"; null when not reported.');
+/** Roubles as a decimal string, every digit LIFE POS sent; null when it reported none (absent, not zero). */
+const money = z.string().nullable();
+/** Percent with 2 decimals, e.g. "12.50"; null when not reported. */
+const percent = z.string().nullable();
 const group = z.object({
-  count: z.number().nullable().describe('Number of operations (receipts)'),
+  count: z.number().nullable(),
   sum: money,
   average: money,
   median: money,
   share_by_sum: percent,
   share_by_count: percent,
-});
+}).meta({ title: 'figures' });
 const PERIOD_STATUSES = ['confirmed', 'other', 'not_echoed'] as const;
 type PeriodStatus = (typeof PERIOD_STATUSES)[number];
 const summary = z.object({
-  reported_from: z.string().nullable().describe('Start of the period LIFE POS says it reported, local time YYYY-MM-DDTHH:mm:ss'),
+  reported_from: z.string().nullable(),
   reported_to: z.string().nullable(),
-  period_status: z
-    .enum(PERIOD_STATUSES)
-    .describe('confirmed: LIFE POS reported the requested period; other: it reported another one (figures are for that); not_echoed: it sent no period'),
+  period_status: z.enum(PERIOD_STATUSES),
   payments: group,
   refunds: group,
-  total: group.describe('Net: payments − refunds (sum); all operations (count)'),
-});
+  total: group,
+}).meta({ title: 'summary' });
 
 const output = z.object({
   org_guid: z.string(),
   org_name: z.string().nullable(),
   outlet_guid: z.string().nullable(),
-  currency: z.string().describe('ISO currency of the amounts, normally RUB'),
-  money_unit: z.enum(['minor', 'major']).describe('How Money.value was read (LIFEPOS_MONEY_UNIT): minor = kopecks'),
+  currency: z.string(),
+  money_unit: z.enum(['minor', 'major']),
   tz: z.string(),
-  requested: z.object({ from: z.string(), to: z.string(), previous_from: z.string(), previous_to: z.string() }).describe('Local bounds sent, inclusive'),
-  period_confirmed: z.boolean().describe('true when both periods LIFE POS reported match the ones requested'),
+  requested: z.object({ from: z.string(), to: z.string(), previous_from: z.string(), previous_to: z.string() }),
+  period_confirmed: z.boolean(),
   current: summary,
   previous: summary,
   growth: z.object({
-    api_percentage: z.string().nullable().describe('growth_rate.percentage exactly as LIFE POS gave it'),
-    api_scale: z
-      .enum(['percent', 'fraction', 'unknown'])
-      .describe('How growth_rate.percentage is written (undocumented), detected against the recomputed growth: percent, fraction of 1, or unknown'),
-    api_percent: percent.describe('growth_rate.percentage in percent; null when its scale is unknown or LIFE POS did not calculate it'),
-    api_is_calculated: z.boolean().nullable().describe('growth_rate.is_calculated; false means LIFE POS did not compute it'),
-    recomputed_percent: percent.describe('(current net − previous net) / |previous net| × 100, from the sums'),
-    net_change: money.describe('current net − previous net'),
+    api_percentage: z.string().nullable(),
+    api_scale: z.enum(['percent', 'fraction', 'unknown']),
+    api_percent: percent,
+    api_is_calculated: z.boolean().nullable(),
+    recomputed_percent: percent,
+    net_change: money,
   }),
   verdict: z.string(),
   notes: z.array(z.string()),
@@ -201,18 +193,16 @@ function render(w: RevenueWidget, o: Out, ctx: RenderContext): string {
 
 export default defineTool({
   name: 'get_revenue_widget',
-  title: 'LIFE POS revenue vs previous period',
+  title: 'LIFE POS revenue vs before',
   description:
-    'Use for "how much did we take today / last week, and how does it compare?" on a shop running LIFE POS (LIFE PAY) cash registers. ' +
-    "Returns LIFE POS's own revenue widget for a period and the period just before: payments, refunds and net revenue (sum and receipts), " +
-    'average and median receipt, refund shares, the growth rate as LIFE POS gives it and as recomputed from the sums, and a one-line verdict. ' +
-    'Amounts are exact roubles. For one receipt in full use get_sale.',
+    'Use for "how much did we take today / last week, vs before?" on LIFE POS (LIFE PAY) registers: payments, refunds, net, ' +
+    'receipts, average receipt, growth. Example: {"period":"last_week"}',
   input,
   output,
   annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: true },
   source: 'lifepos',
   async run(args, ctx) {
-    const format = responseFormat(args.response_format);
+    const format = args.response_format ?? 'concise';
     const outlet = guidField('outlet_guid', args.outlet_guid, EXAMPLE_GUID);
     const tz = ctx.runtime.config.tz;
     const current = resolvePeriod(args, tz, ctx.runtime.now(), 'today');

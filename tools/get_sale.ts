@@ -4,7 +4,7 @@ import { toLocal } from '../src/period.js';
 import { defineTool, ToolInputError } from '../src/tool.js';
 import { LifeposClient, orgLabel } from '../src/sources/lifepos/client.js';
 import { guidField } from '../src/sources/lifepos/input.js';
-import { responseFormat, responseFormatField } from './inputs.js';
+import { responseFormatField } from './inputs.js';
 import type { Sale, SalePosition } from '../src/sources/lifepos/sale.js';
 import { exactMoney, finerThanKopeck, subKopeckNote } from '../src/sources/lifepos/units.js';
 
@@ -16,32 +16,25 @@ import { exactMoney, finerThanKopeck, subKopeckNote } from '../src/sources/lifep
 const EXAMPLE_GUID = '7564edaa-27bd-4f16-aa8a-6b1d0fecf4d0';
 const CONCISE_POSITIONS = 20;
 
-const input = z.object({
-  // Optional in the schema only so that a call without it gets this tool's own clear error, not a raw
-  // schema error; the tool refuses to run without it.
-  deal_guid: z.string().optional().describe(`Required. The sale's guid (LIFE POS deal guid), e.g. "${EXAMPLE_GUID}".`),
-  org_guid: z
-    .string()
-    .optional()
-    .describe('LIFE POS organization guid, e.g. "3fa85f64-5717-4562-b3fc-2c963f66afa6". Default: LIFEPOS_ORG_GUID, or the only organization the account sees.'),
-  response_format: responseFormatField(`up to ${CONCISE_POSITIONS} positions`, 'every position, barcodes, workplace and timestamps'),
+const input = z.strictObject({
+  deal_guid: z.string().describe(`The sale's guid, e.g. "${EXAMPLE_GUID}".`),
+  org_guid: z.string().optional().describe('Default LIFEPOS_ORG_GUID.'),
+  response_format: responseFormatField(`positions past ${CONCISE_POSITIONS}, barcodes, times`),
 });
 
-const money = z
-  .string()
-  .nullable()
-  .describe('Roubles as a decimal string, e.g. "12345.67" (every digit LIFE POS sent, even past the kopeck); null when LIFE POS did not send it (absent, not zero).');
+/** Roubles as a decimal string, every digit LIFE POS sent; null when it sent none (absent, not zero). */
+const money = z.string().nullable();
 const position = z.object({
-  n: z.number().int().describe('1-based position number in the sale'),
+  n: z.number().int(),
   guid: z.string().nullable(),
   name: z.string().nullable(),
-  quantity: z.string().nullable().describe('Decimal, e.g. "1.250"'),
-  uom_guid: z.string().nullable().describe('Unit of measure reference (LIFE POS sends a guid)'),
-  uom_name: z.string().nullable().describe('Unit name when LIFE POS sends one, e.g. "шт"; null otherwise'),
+  quantity: z.string().nullable(),
+  uom_guid: z.string().nullable(),
+  uom_name: z.string().nullable(),
   price: money,
   sum: money,
-  tax: z.string().nullable().describe('LIFE POS tax code, e.g. Tax20'),
-  settlement_subject: z.string().nullable().describe('FFD settlement subject, e.g. Product, Service'),
+  tax: z.string().nullable(),
+  settlement_subject: z.string().nullable(),
   barcode: z.string().nullable(),
 });
 
@@ -49,7 +42,7 @@ const output = z.object({
   deal_guid: z.string(),
   org_guid: z.string(),
   number: z.string().nullable(),
-  opened_at: z.string().nullable().describe('Local time in the shop time zone, YYYY-MM-DDTHH:mm:ss'),
+  opened_at: z.string().nullable(),
   created_at: z.string().nullable(),
   updated_at: z.string().nullable(),
   deleted_at: z.string().nullable(),
@@ -57,19 +50,20 @@ const output = z.object({
   state: z.string().nullable(),
   payment_status: z.string().nullable(),
   shipping_status: z.string().nullable(),
-  status_text: z.string().describe('The three statuses in plain words'),
+  status_text: z.string(),
   outlet_guid: z.string().nullable(),
   workplace_guid: z.string().nullable(),
-  cashier_guid: z.string().nullable().describe('opened_by: the employee who opened the sale'),
+  cashier_guid: z.string().nullable(),
   comment: z.string().nullable(),
   currency: z.string(),
   money_unit: z.enum(['minor', 'major']),
-  total: money.describe("The sale's total_sum: LIFE POS's own figure, taken as the truth"),
-  positions_sum: money.describe('Sum of the positions’ total_sum; null when any is missing'),
-  positions_match_total: z.boolean().nullable().describe('false when the positions do not add up to the total'),
-  positions_difference: money.describe('total − positions_sum'),
+  /** The truth when positions differ. */
+  total: money,
+  positions_sum: money,
+  positions_match_total: z.boolean().nullable(),
+  positions_difference: money,
   positions_count: z.number().int(),
-  positions_omitted: z.number().int().describe('Positions not listed here (concise answers list the first 20)'),
+  positions_omitted: z.number().int(),
   positions: z.array(position),
   customer: z.object({ name: z.string().nullable(), inn: z.string().nullable(), contacts: z.string().nullable(), address: z.string().nullable() }).nullable(),
   discounts: z
@@ -77,11 +71,11 @@ const output = z.object({
       sale_discount_percent: z.string().nullable(),
       positions: z.array(
         z.object({
-          position_n: z.number().int().nullable().describe('The discounted position’s number (n) in positions; null when no position has that guid'),
+          position_n: z.number().int().nullable(),
           position_guid: z.string().nullable(),
           position_name: z.string().nullable(),
-          type: z.string().nullable().describe('Absolute (amount in roubles) or Percentage'),
-          amount: z.string().nullable().describe('Roubles for Absolute, percent for Percentage'),
+          type: z.string().nullable(),
+          amount: z.string().nullable(),
           original_price: money,
         }),
       ),
@@ -90,9 +84,8 @@ const output = z.object({
   payment_methods_allowed: z.array(z.string()).nullable(),
   payment_recipient: z
     .object({ inn: z.string().nullable(), agent_inn: z.string().nullable() })
-    .nullable()
-    .describe('payment_recipients extension: the recipient’s and the agent’s INN when the shop sells as an agent'),
-  notes: z.array(z.string()).describe('Warnings, e.g. amounts with fractions of a kopeck'),
+    .nullable(),
+  notes: z.array(z.string()),
 });
 
 type Out = z.infer<typeof output>;
@@ -204,18 +197,16 @@ function render(sale: Sale, o: Out, ctx: { org: string; detailed: boolean; tz: s
 
 export default defineTool({
   name: 'get_sale',
-  title: 'One LIFE POS sale in full',
+  title: 'LIFE POS sale',
   description:
-    'Use when the user asks about one particular LIFE POS sale (receipt/deal) by its guid: what was sold, for how much, its state. ' +
-    'Returns number, opening time, state / payment / shipping status in plain words, outlet and cashier, the total, a positions table ' +
-    '(name, quantity, unit, price, sum, VAT, settlement subject; first 20 in concise), customer, discounts and allowed payment methods. ' +
-    "The sale's total_sum is taken as the truth; positions that do not add up to it are flagged. For period totals use get_revenue_widget.",
+    'Use for one LIFE POS sale (receipt) by guid: positions, total, statuses, customer, discounts. ' +
+    `Example: {"deal_guid":"${EXAMPLE_GUID}"}`,
   input,
   output,
   annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: true },
   source: 'lifepos',
   async run(args, ctx) {
-    const format = responseFormat(args.response_format);
+    const format = args.response_format ?? 'concise';
     const dealGuid = guidField('deal_guid', args.deal_guid, EXAMPLE_GUID);
     if (!dealGuid) throw new ToolInputError('deal_guid', `deal_guid is required: the sale's guid, e.g. ${EXAMPLE_GUID}.`);
     const tz = ctx.runtime.config.tz;

@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { formatRub } from '../src/money.js';
 import { addDays, daysInclusive, formatPeriod, isoWeekday, periodDays, previousPeriod, resolvePeriod, type Period } from '../src/period.js';
 import { defineTool, ToolInputError } from '../src/tool.js';
-import { listOf, oneOf, periodFields, responseFormat, responseFormatField } from './inputs.js';
+import { canonical, choice, choices, flag, listOfItems, periodFields, responseFormatField } from './inputs.js';
 import { MAX_INTERVALS, OfdClient, type AggregationFilters, type AggregationQuery } from '../src/sources/ofd/client.js';
+import { salesFromPublicApi } from '../src/sources/ofd-public/sales.js';
 import { DOCUMENT_TYPES, INTERVALS, OPERATION_TYPES, ORDER_KEYS, RECEIPT_DOCUMENT_TYPES, TAXATION_TYPES, type Interval } from '../src/sources/ofd/schemas.js';
 import {
   changeOf,
@@ -23,94 +24,92 @@ import {
 } from '../src/sources/ofd/summary.js';
 
 /**
- * get_sales_aggregation: fiscal sales, refunds and receipts from Yandex OFD (legacy API), by day, week or
- * month, with the previous period for comparison. Figures are the OFD's own sums over fiscal receipts,
- * read exactly (float roubles → decimal → kopecks).
+ * get_sales_aggregation: fiscal sales, refunds and receipts from Yandex OFD, by day, week or month, with the
+ * previous period for comparison. With legacy keys the figures are the OFD's own sums; with OFD_TOKEN (the
+ * new API, src/sources/ofd-public) the same figures are added up from receipts. Read exactly (float
+ * roubles → decimal → kopecks).
  */
 
 const CONCISE_ROWS = 10;
 
-/** How the comparison period is chosen (period.ts previousPeriod), told to the model once, in words. */
-const COMPARISON_RULE =
-  'The previous period is: for last_week the week before; for last_month the whole previous calendar month; for periods ' +
-  'so far (today, this_week, this_month, this_year) the same stretch one day / week / month / year earlier, up to the same ' +
-  'minute; for yesterday, last_7_days, last_30_days and explicit dates the span of equal length right before.';
-
-const ids = (what: string, example: string) =>
-  z
-    .array(z.union([z.string(), z.number()]))
+const ids = (example: string) =>
+  listOfItems(z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string()))
     .optional()
-    .describe(`Only these ${what} ids (strings), e.g. ${example}. Omit for every one the keys can read.`);
+    .describe(`e.g. ${example}.`);
 
-const input = z.object({
+/** An order key, "-" in front for descending: the closed set as one pattern (20 enum values would double it). */
+const ORDER = new RegExp(`^-?(${ORDER_KEYS.join('|')})$`);
+
+const input = z.strictObject({
   ...periodFields('last_7_days'),
-  interval: z
-    .string()
+  interval: choice(INTERVALS).optional().describe('Default: by period length.'),
+  company_ids: ids('["301"]'),
+  retail_point_ids: ids('["1001"]'),
+  cashbox_ids: ids('["5001"]'),
+  document_types: choices(DOCUMENT_TYPES).optional().describe(`Default: ${RECEIPT_DOCUMENT_TYPES.join(', ')}.`),
+  operation_types: choices(OPERATION_TYPES).optional().describe('Default all.'),
+  taxation_types: choices(TAXATION_TYPES).optional().describe('Default all.'),
+  orders: listOfItems(
+    z.preprocess((v) => (typeof v === 'string' ? orderKey(v) : v), z.string().regex(ORDER, `is not accepted; use one of ${ORDER_KEYS.join(', ')}, with "-" in front for descending`)),
+  )
     .optional()
-    .describe('Rows by day, week (Monday–Sunday) or month (calendar). Default: day up to 31 days, week up to 6 months, month beyond.'),
-  company_ids: ids('company', '["301"]'),
-  retail_point_ids: ids('retail point', '["1001"]'),
-  cashbox_ids: ids('cashbox (KKT)', '["5001"]'),
-  document_types: z
-    .array(z.string())
-    .optional()
-    .describe(`Document kinds to count; default ${RECEIPT_DOCUMENT_TYPES.join(', ')}. Accepted: ${DOCUMENT_TYPES.join(', ')}.`),
-  operation_types: z.array(z.string()).optional().describe(`Only these operations: ${OPERATION_TYPES.join(', ')}. Default: all.`),
-  taxation_types: z.array(z.string()).optional().describe(`Only these tax systems: ${TAXATION_TYPES.join(', ')}. Default: all.`),
-  orders: z
-    .array(z.string())
-    .optional()
-    .describe(`Row order, applied in sequence; prefix "-" for descending, e.g. ["-income"] for the best days first. Keys: ${ORDER_KEYS.join(', ')}. Default: by date.`),
-  compare_previous: z
-    .boolean()
-    .optional()
-    .describe(`Also fetch the previous period and show the change. Default true. ${COMPARISON_RULE}`),
-  response_format: responseFormatField(`totals and up to ${CONCISE_ROWS} rows`, 'every row, with cash and electronic columns'),
+    .describe('"-" = descending, e.g. ["-income"]. Default by date.'),
+  compare_previous: flag().optional().describe('Default true.'),
+  precision: choice(['exact', 'shifts']).optional().describe('"shifts": ~1 request, approximate.'),
+  response_format: responseFormatField(`rows past ${CONCISE_ROWS}, payment columns`),
 });
 
-const money = z.string().nullable().describe('Roubles as a decimal string, e.g. "12345.67"; null when Yandex OFD did not report it (absent, not zero).');
+/** "-Income" → "-income": the key matched like any closed value, its direction kept. */
+function orderKey(raw: string): string {
+  const t = raw.trim();
+  const key = canonical(ORDER_KEYS, t.replace(/^[-+]/, ''));
+  return key === undefined ? raw : `${t.startsWith('-') ? '-' : ''}${key}`;
+}
+
+const money = z.string().nullable();
 const count = z.number().int().nullable();
-const paymentsShape = z.object({ cash: money, electronic: money, prepaid: money, credit: money, provision: money });
-const shareShape = z.object({
-  cash: z.string().nullable(),
-  electronic: z.string().nullable(),
-  prepaid: z.string().nullable(),
-  credit: z.string().nullable(),
-  provision: z.string().nullable(),
-});
+const paymentsShape = z.object({ cash: money, electronic: money, prepaid: money, credit: money, provision: money }).meta({ title: 'payments' });
+/** Each payment form as a percentage of gross_sales, one decimal. */
+const shareShape = paymentsShape;
 const totalsShape = z.object({
-  gross_sales: money.describe('income.total: all income receipts'),
-  refunds: money.describe('income_return.total'),
-  net_sales: money.describe('gross_sales − refunds'),
-  receipts: count.describe('checks_income: income receipts'),
-  documents: count.describe('checks: all counted documents'),
-  average_receipt: z.string().nullable().describe('gross_sales / receipts, e.g. "1234.50"; null when there are no income receipts, or when Yandex OFD did not report the figures'),
-  payments: paymentsShape.describe('Income by payment form'),
-  payment_shares_percent: shareShape.describe('Each payment form as a percentage of gross_sales, one decimal'),
-  outcome: money,
-  outcome_return: money,
-  data_from: z.string().nullable().describe('First date with data'),
-  data_to: z.string().nullable().describe('Last date with data'),
-});
-const delta = z.object({ absolute: z.string().nullable(), percent: z.string().nullable() });
-const rowShape = z.object({
-  start: z.string().nullable().describe('Calendar start of the interval'),
-  end: z.string().nullable().describe('Calendar end of the interval'),
-  from: z.string().nullable().describe('Start clipped to the period'),
-  to: z.string().nullable().describe('End clipped to the period'),
-  partial: z.boolean().describe('True when the period cuts this interval (a first or last week or month, or a day cut by a time)'),
   gross_sales: money,
   refunds: money,
   net_sales: money,
   receipts: count,
-  average_receipt: z.string().nullable().describe('gross_sales / receipts; null when there are no income receipts, or not reported'),
+  documents: count,
+  average_receipt: money,
+  payments: paymentsShape,
+  payment_shares_percent: shareShape,
+  outcome: money,
+  outcome_return: money,
+  data_from: z.string().nullable(),
+  data_to: z.string().nullable(),
+}).meta({ title: 'totals' });
+const delta = z.object({ absolute: z.string().nullable(), percent: z.string().nullable() }).meta({ title: 'change' });
+const rowShape = z.object({
+  start: z.string().nullable(),
+  end: z.string().nullable(),
+  from: z.string().nullable(),
+  to: z.string().nullable(),
+  partial: z.boolean(),
+  gross_sales: money,
+  refunds: money,
+  net_sales: money,
+  receipts: count,
+  average_receipt: money,
   cash: money,
   electronic: money,
-});
-const periodShape = z.object({ name: z.string(), date_from: z.string(), date_to: z.string(), time_zone: z.string() });
+}).meta({ title: 'interval' });
+const periodShape = z.object({ name: z.string(), date_from: z.string(), date_to: z.string(), time_zone: z.string() }).meta({ title: 'period' });
 
 const output = z.object({
   source: z.literal('Yandex OFD'),
+  /** public: OFD_TOKEN, figures added up from receipts; legacy: the aggregation endpoint. */
+  api: z.enum(['public', 'legacy']),
+  /** shifts: approximate, from shift totals. */
+  precision: z.enum(['exact', 'shifts']),
+  /** Requests sent to Yandex OFD for this answer. */
+  requests: z.number().int(),
   currency: z.literal('RUB'),
   period: periodShape,
   interval: z.enum(INTERVALS),
@@ -123,23 +122,21 @@ const output = z.object({
     taxation_types: z.array(z.string()),
   }),
   totals: totalsShape,
-  absent: z.array(z.string()).describe('Fields Yandex OFD left out of the answer; shown as null, never as 0'),
+  absent: z.array(z.string()),
   previous: z
     .object({
       period: periodShape,
-      basis: z.string().describe('How this period was chosen, e.g. "the week before" or "the previous calendar month"'),
+      basis: z.string(),
       totals: totalsShape,
       change: z.object({ gross_sales: delta, refunds: delta, net_sales: delta, receipts: delta, average_receipt: delta }),
     })
     .nullable(),
-  best_interval: rowShape
-    .nullable()
-    .describe('Highest gross sales among the full intervals read (partial ones are not compared); null with fewer than two full intervals'),
-  worst_interval: rowShape.nullable().describe('Lowest gross sales among the full intervals read; null with fewer than two full intervals'),
-  intervals_total: z.number().int().describe('Intervals with data in the period, as the OFD counts them'),
+  best_interval: rowShape.nullable(),
+  worst_interval: rowShape.nullable(),
+  intervals_total: z.number().int(),
   intervals_read: z.number().int(),
   intervals: z.array(rowShape),
-  truncated: z.boolean().describe('True when not every interval is listed in `intervals`'),
+  truncated: z.boolean(),
   notes: z.array(z.string()),
 });
 
@@ -152,16 +149,6 @@ function idList(field: string, raw: Array<string | number> | undefined): string[
   const out = raw.map((v) => String(v).trim());
   if (out.length === 0 || out.some((v) => v === '')) throw new ToolInputError(field, `give ids as non-empty strings, e.g. ["301"], or leave ${field} out.`);
   return [...new Set(out)];
-}
-
-function ordersOf(raw: string[] | undefined): string[] | undefined {
-  if (raw === undefined || raw.length === 0) return undefined;
-  return raw.map((o) => {
-    const t = o.trim();
-    const desc = t.startsWith('-');
-    const key = oneOf('orders', t.replace(/^[-+]/, ''), ORDER_KEYS);
-    return desc ? `-${key}` : key;
-  });
 }
 
 function defaultInterval(days: number): Interval {
@@ -183,7 +170,7 @@ function calendarIntervals(from: string, to: string, interval: Interval): number
   return (ty - fy) * 12 + (tm - fm) + 1;
 }
 
-/** Which previous period previousPeriod() chose, in words (see COMPARISON_RULE). */
+/** Which previous period previousPeriod() chose, in words (answers carry it as previous.basis). */
 function previousBasis(p: Period): string {
   switch (p.name) {
     case 'today':
@@ -213,14 +200,10 @@ const UNIT: Record<Interval, [string, string]> = { day: ['day', 'days'], week: [
 
 export default defineTool({
   name: 'get_sales_aggregation',
-  title: 'Yandex OFD: sales by day, week or month',
+  title: 'Yandex OFD sales',
   description:
-    'Fiscal sales from Yandex OFD (the receipts every cash register sends to the tax service): gross sales, refunds, net, ' +
-    'receipt count, average receipt and payment split (cash, electronic, prepaid, credit, provision) for a period, ' +
-    'by day, week or month, compared with the previous period, with the best and worst full interval. Use it for "how much did ' +
-    'we sell last week / in October and compared with before?" when the shop reports through Yandex OFD; the figures are ' +
-    'exact to the kopeck. Filters by company, retail point, cashbox, document kind, operation and tax system. ' +
-    COMPARISON_RULE,
+    'Use for "how much did we sell last week / in October, vs before?" via Yandex OFD fiscal data: gross, refunds, net, ' +
+    'receipts by day, week or month. Example: {"period":"last_month","interval":"week"}',
   input,
   output,
   annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: true },
@@ -229,30 +212,38 @@ export default defineTool({
     const { runtime } = ctx;
     // Everything is checked before the first request.
     const period = resolvePeriod(args, runtime.config.tz, runtime.now(), 'last_7_days');
-    const interval = args.interval === undefined ? defaultInterval(periodDays(period)) : oneOf('interval', args.interval, INTERVALS);
-    const detailed = responseFormat(args.response_format) === 'detailed';
+    const interval = args.interval ?? defaultInterval(periodDays(period));
+    const detailed = args.response_format === 'detailed';
+    const nonEmpty = <T>(list: T[] | undefined) => (list && list.length > 0 ? list : undefined);
     const filters: AggregationFilters = {
       company_ids: idList('company_ids', args.company_ids),
       retail_point_ids: idList('retail_point_ids', args.retail_point_ids),
       cashbox_ids: idList('cashbox_ids', args.cashbox_ids),
-      document_types: listOf('document_types', args.document_types, DOCUMENT_TYPES) ?? [...RECEIPT_DOCUMENT_TYPES],
-      operation_types: listOf('operation_types', args.operation_types, OPERATION_TYPES),
-      taxation_types: listOf('taxation_types', args.taxation_types, TAXATION_TYPES),
+      document_types: nonEmpty(args.document_types) ?? [...RECEIPT_DOCUMENT_TYPES],
+      operation_types: nonEmpty(args.operation_types),
+      taxation_types: nonEmpty(args.taxation_types),
     };
-    const userOrders = ordersOf(args.orders);
+    const userOrders = nonEmpty(args.orders);
     const compare = args.compare_previous ?? true;
 
-    const client = OfdClient.for(runtime);
     // Without an order from the caller, page newest first: if the cap stops the walk, the rows left out are
     // the oldest ones, and the rows read are shown in date order below.
     const query: AggregationQuery = { ...filters, start: period.start, end: period.end, interval, orders: userOrders ?? ['-date'] };
     const prev = compare ? previousPeriod(period) : undefined;
-    const [result, previous] = await Promise.all([
-      client.aggregate(query, { signal: ctx.signal, onPage: (read, total) => ctx.progress(read, total, `read ${read} of ${total} intervals`) }),
-      prev ? client.totals({ ...query, start: prev.start, end: prev.end, orders: ['date'] }, { signal: ctx.signal }) : undefined,
-    ]);
+    const prevQuery = prev ? { ...query, start: prev.start, end: prev.end, orders: ['date'] } : undefined;
+    const publicApi = runtime.config.ofd.api === 'public';
+    const onPage = (read: number, total: number) => ctx.progress(read, total, `read ${read} of ${total} ${publicApi ? 'days' : 'intervals'}`);
+    const client = OfdClient.for(runtime);
+    const { result, previous, requests, precision, labels, notes: fetchNotes, filters: asked } = publicApi
+      ? await salesFromPublicApi(runtime, query, prevQuery, args.precision, { signal: ctx.signal, onPage })
+      : await Promise.all([client.aggregate(query, { signal: ctx.signal, onPage }), prevQuery ? client.totals(prevQuery, { signal: ctx.signal }) : undefined]).then(
+          ([result, previous]) => ({ result, previous, requests: result.requests + (previous ? 1 : 0), precision: 'exact' as const, labels: {} as Record<string, string>, notes: [] as string[], filters }),
+        );
+    // Names given for retail points and cashboxes come back as ids.
+    Object.assign(filters, asked);
 
-    const notes: string[] = [];
+    const notes: string[] = [...fetchNotes];
+    if (!publicApi && args.precision !== undefined) notes.push('precision applies to the new API (OFD_TOKEN) only; the legacy API answered exactly.');
     let fullFigures = result.full;
     if (!fullFigures && !result.capped) {
       fullFigures = figuresFromIntervals(result.intervals);
@@ -303,6 +294,9 @@ export default defineTool({
     const basis = prev ? previousBasis(period) : '';
     const structured: Output = {
       source: 'Yandex OFD',
+      api: runtime.config.ofd.api,
+      precision,
+      requests,
       currency: 'RUB',
       period: periodOut(period),
       interval,
@@ -328,8 +322,10 @@ export default defineTool({
 
     // ---- Markdown, headline first ----
     const lines: string[] = [];
-    lines.push(`**Yandex OFD sales, ${formatPeriod(period)}** (by ${one}, ${period.tz})`);
-    const filterText = filtersLine(filters, RECEIPT_DOCUMENT_TYPES);
+    const approx = precision === 'shifts' ? ' — APPROXIMATE, from shift totals' : '';
+    lines.push(`**Yandex OFD sales, ${formatPeriod(period)}** (by ${one}, ${period.tz}${approx})`);
+    const label = (ids: string[] | undefined) => ids?.map((id) => labels[id] ?? id);
+    const filterText = filtersLine({ ...filters, retail_point_ids: label(filters.retail_point_ids), cashbox_ids: label(filters.cashbox_ids) }, RECEIPT_DOCUMENT_TYPES);
     if (noDocuments) {
       const before = prev && previousEmpty ? `, nor in the previous period (${formatPeriod(prev)})` : '';
       lines.push(`**No fiscal documents in this period${filterText ? ' for these filters' : ''}${before}.** Check the period and filters, or that the cash registers report to Yandex OFD.`);
@@ -361,6 +357,7 @@ export default defineTool({
     }
     if (cur.absent.length && !noDocuments) lines.push(`Not reported by Yandex OFD (absent, not zero): ${cur.absent.join(', ')}.`);
     for (const n of notes) lines.push(`_${n}_`);
+    lines.push(`_Answered by the ${publicApi ? 'Yandex OFD public API (OFD_TOKEN; figures added up from receipts)' : 'legacy Yandex OFD API (aggregation endpoint)'} in ${requests} ${requests === 1 ? 'request' : 'requests'}._`);
     if (shownRows.length) {
       lines.push('', tableOf(shownRows, interval, detailed));
       if (shownRows.length < result.intervals.length) {

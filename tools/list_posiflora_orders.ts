@@ -8,46 +8,41 @@ import { DATE_FIELDS, periodBuckets, runPlan, runRows, type DateField, type Grou
 import { ORDER_STATUSES } from '../src/sources/posiflora/schemas.js';
 import { buildStructured, buildText } from '../src/sources/posiflora/summary.js';
 import { defineTool, shownInput, ToolInputError } from '../src/tool.js';
-import { listOf, oneOf, periodFields, responseFormat, responseFormatField } from './inputs.js';
+import { choice, choices, flag, listOfItems, periodFields, responseFormatField, wholeNumber } from './inputs.js';
 
 const GROUPS = ['status', 'store', 'day', 'week'] as const;
 const MAX_LIMIT = 200;
 /** A "largest orders" cursor keeps offset+limit rows in memory during the walk; bound it. */
 const MAX_LARGEST_DEPTH = 5000;
 
-const input = z.object({
+const SORTS = ['recent', 'largest'] as const;
+
+const input = z.strictObject({
   ...periodFields('last_30_days'),
-  date_field: z.string().optional().describe('Which date the period applies to: created (default), updated, due (delivery time), posted, payment_posted.'),
-  statuses: z.array(z.string()).optional().describe(`Only these statuses, e.g. ["done","new"]. One of: ${ORDER_STATUSES.join(', ')}.`),
-  stores: z.array(z.string()).optional().describe('Only these stores: ids or names, e.g. ["Флора Центр"].'),
-  search: z.string().max(200, { error: 'search is at most 200 characters: a name, an order number, a phone or a card number' }).optional().describe('Search by client name, order number, phone or card number, e.g. "aaad22003858".'),
-  delivery: z.boolean().optional().describe('true: delivery orders only; false: without delivery.'),
-  amount_min: amountField('amount_min').describe('Minimum order total in roubles, a number or numeric string, e.g. 1000 or "1500.50".'),
-  amount_max: amountField('amount_max').describe('Maximum order total in roubles, a number or numeric string, e.g. 5000.'),
-  customer: z.string().optional().describe('Customer id (Posiflora UUID).'),
-  group_by: z
-    .array(z.string())
+  date_field: choice(Object.keys(DATE_FIELDS) as [DateField, ...DateField[]]).optional().describe('Default created.'),
+  statuses: choices(ORDER_STATUSES).optional().describe('e.g. ["done","new"].'),
+  stores: listOfItems(z.string()).optional().describe('Ids or names, e.g. ["Флора Центр"].'),
+  search: z.string().max(200).optional().describe('Name, order no., phone or card.'),
+  delivery: flag().optional().describe('true: delivery only; false: none.'),
+  amount_min: amountField().describe('Roubles, e.g. 1000.'),
+  amount_max: amountField().describe('Roubles, e.g. 5000.'),
+  customer: z.string().optional().describe('Customer UUID.'),
+  group_by: choices(GROUPS)
     .optional()
-    .describe(
-      'Breakdowns with sums. Default [] (one request: overall figures and order counts by status). "status": one request per status; "store": one per store; ' +
-        '"day"/"week": one per day or week, or a walk over every page when that takes fewer requests (days over 92 days become weeks). E.g. ["status","store","week"].',
-    ),
-  sort: z.string().optional().describe('Which orders to list: "recent" (default, newest first) or "largest" (by total; walks every page).'),
-  limit: z
-    .number({ error: 'limit must be a number of orders, e.g. 20' })
-    .int({ error: 'limit must be a whole number of orders, e.g. 20' })
-    .min(0, { error: 'limit cannot be negative; use 0 for figures only' })
-    .max(MAX_LIMIT, { error: `limit is at most ${MAX_LIMIT}; use next_cursor from the answer to page through more` })
+    .describe('e.g. ["status"]; costs requests.'),
+  sort: choice(SORTS).optional().describe('Default recent; largest walks every page.'),
+  limit: wholeNumber(0, MAX_LIMIT).optional().describe('Orders listed; default 20; 0 = none.'),
+  cursor: z.string().optional().describe('next_cursor of the last answer.'),
+  aggregate: z
+    .union([z.boolean(), choice(['walk', 'true', 'false'])])
     .optional()
-    .describe(`Orders to list, 0–${MAX_LIMIT}; default 20. 0 = figures only (cheapest).`),
-  cursor: z.string().optional().describe('next_cursor from a previous answer, to list the next orders (repeat the same other arguments).'),
-  aggregate: z.union([z.boolean(), z.string()]).optional().describe('true (default): figures by the cheapest plan; false: only the listed orders and overall meta; "walk": sum every page ourselves and cross-check against Posiflora\'s meta.'),
-  response_format: responseFormatField('the figures and the listed orders', 'every day row, plan notes'),
+    .describe('true (default): cheapest plan; false: orders only; "walk": sum all pages.'),
+  response_format: responseFormatField('all day rows, plan notes'),
 });
 
 /** A rouble amount: a JSON number or a numeric string (checked in run(), with the fix in the message). */
-function amountField(name: string) {
-  return z.union([z.number(), z.string()], { error: `${name} must be a number of roubles, e.g. 1000 or "1500.50"` }).optional();
+function amountField() {
+  return z.union([z.number(), z.string()]).optional();
 }
 
 /** A validated amount filter as a decimal string; negative or non-numeric values are refused with the fix. */
@@ -66,8 +61,9 @@ function amountOf(field: string, raw: number | string | undefined): string | und
   return d.toFixed();
 }
 
-const money = z.string().describe('Roubles as a decimal string, e.g. "12345.67"');
-const maybeSums = { orders: z.number().int(), total_amount: money.nullable(), payments_amount: money.nullable(), outstanding_amount: money.nullable() };
+const money = z.string();
+/** Orders and their sums, as every breakdown row carries them (one shape, published once). */
+const sums = z.object({ orders: z.number().int(), total_amount: money.nullable(), payments_amount: money.nullable(), outstanding_amount: money.nullable() }).meta({ title: 'sums' });
 
 const output = z.object({
   source: z.literal('posiflora'),
@@ -82,26 +78,24 @@ const output = z.object({
     amount_max: z.number().nullable(),
     customer: z.string().nullable(),
   }),
-  plan: z.enum(['meta', 'meta-per-group', 'walk', 'rows']).describe('How the figures were obtained'),
-  upstream_requests: z.number().int().describe('HTTP requests (attempts, retries included) sent to Posiflora for data in this answer'),
-  session_requests: z.number().int().describe('Login/refresh requests sent for this answer'),
-  totals: z
-    .object({
-      ...maybeSums,
-      outstanding_amount: money.nullable().describe('total − paid over every status in scope, canceled/not accepted/returned included'),
-      outstanding_open_amount: money.nullable().describe('total − paid over open and done orders only (canceled, notAccepted, returned left out); null when per-status sums were not fetched'),
-      closed_orders: z.number().int().nullable().describe('Canceled, notAccepted and returned orders included in the totals; null when unknown'),
-      orders_without_amount: z.number().int(),
-    })
-    .describe('Money is null when Posiflora sent no amounts (never 0 for "unknown")'),
-  by_status: z.array(z.object({ status: z.string(), ...maybeSums })).describe('Sums are null when only counts were asked for'),
-  by_store: z.array(z.object({ store_id: z.string(), store: z.string(), ...maybeSums })).nullable(),
+  plan: z.enum(['meta', 'meta-per-group', 'walk', 'rows']),
+  upstream_requests: z.number().int(),
+  session_requests: z.number().int(),
+  totals: z.object({
+    ...sums.shape,
+    outstanding_amount: money.nullable(),
+    outstanding_open_amount: money.nullable(),
+    closed_orders: z.number().int().nullable(),
+    orders_without_amount: z.number().int(),
+  }),
+  by_status: z.array(z.object({ status: z.string() }).and(sums)),
+  by_store: z.array(z.object({ store_id: z.string(), store: z.string() }).and(sums)).nullable(),
   by_day: z
     .object({
       unit: z.enum(['day', 'week']),
-      grouped_by: z.string().describe('The order date the rows are grouped by, e.g. "createdAt" or "dueTime"'),
-      switched_from_day: z.boolean().describe('true when days were asked for but the period is over 92 days'),
-      rows: z.array(z.object({ date: z.string().describe('The day, or the Monday of the week'), partial: z.boolean().describe('The period cuts this day/week short'), ...maybeSums })),
+      grouped_by: z.string(),
+      switched_from_day: z.boolean(),
+      rows: z.array(z.object({ date: z.string(), partial: z.boolean() }).and(sums)),
     })
     .nullable(),
   delivery: z.object({ orders: z.number().int(), total_amount: money.nullable(), share_percent: z.string().nullable() }).nullable(),
@@ -123,19 +117,14 @@ const output = z.object({
   orders_matching: z.number().int(),
   offset: z.number().int(),
   sort: z.enum(['recent', 'largest']),
-  next_cursor: z.string().nullable().describe('Pass as cursor to list the next orders; null when none remain'),
+  next_cursor: z.string().nullable(),
   cross_check: z.object({ checked: z.boolean(), matches: z.boolean().nullable(), notes: z.array(z.string()) }),
-  notes: z.array(z.string()).describe('How the answer was made: plan choice, fallbacks, what was left out and how to get it'),
+  notes: z.array(z.string()),
 });
 
-function aggregateOf(value: boolean | string | undefined): boolean | 'walk' {
-  if (value === undefined || value === true) return true;
-  if (value === false) return false;
-  const v = value.trim().toLowerCase();
-  if (v === 'walk') return 'walk';
-  if (v === 'true') return true;
-  if (v === 'false') return false;
-  throw new ToolInputError('aggregate', `"${value}" is not accepted. Use true, false or "walk".`);
+function aggregateOf(value: boolean | 'walk' | 'true' | 'false' | undefined): boolean | 'walk' {
+  if (value === 'walk') return 'walk';
+  return value === undefined || value === true || value === 'true';
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -187,14 +176,10 @@ function decodeCursor(cursor: string, hash: string): number {
 
 export default defineTool({
   name: 'list_posiflora_orders',
-  title: 'Posiflora orders: totals, breakdowns and listing',
+  title: 'Posiflora orders',
   description:
-    'Use for questions about Posiflora (flower shop) orders: how many orders and how much money in a period, ' +
-    'by status, store, day or week, how much is still unpaid, delivery share, or to list recent/largest orders. ' +
-    'Filters: period or dates (by created/updated/due/posted/payment_posted date), statuses, stores (names or ids), search, delivery, amount range, customer. ' +
-    'Returns exact rouble figures (total, paid, outstanding) and a short table of orders with next_cursor for more. ' +
-    'Cheapest first, and the answer says which plan ran and how many requests it took: the default (group_by []) costs one request (overall figures, counts by status, newest orders); ' +
-    'sums per status/store cost one request per group; per day/week one per bucket or a page walk, whichever is fewer; sort "largest" walks every page.',
+    'Use for Posiflora (flower shop) orders: counts and sums by status, store, day or week, unpaid, delivery, recent or ' +
+    'largest orders; the default costs one request. Example: {"period":"last_week","group_by":["status"]}',
   input,
   output,
   annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: true },
@@ -203,17 +188,18 @@ export default defineTool({
     // Everything the model could get wrong is checked before any request.
     const tz = ctx.runtime.config.tz;
     const periodDefaulted = args.period === undefined && args.date_from === undefined && args.date_to === undefined;
-    const period = resolvePeriod(args, tz, ctx.runtime.now(), 'last_30_days');
-    const dateField = oneOf<DateField>('date_field', args.date_field, Object.keys(DATE_FIELDS) as DateField[], 'created');
-    const statuses = listOf('statuses', args.statuses, ORDER_STATUSES);
-    let groupBy: GroupBy[] = listOf('group_by', args.group_by, GROUPS) ?? [];
+    const dateField = args.date_field ?? 'created';
+    // Delivery times (due) are planned ahead: only they may lie in the future.
+    const period = resolvePeriod(args, tz, ctx.runtime.now(), 'last_30_days', { future: dateField === 'due' });
+    const statuses = args.statuses?.length ? args.statuses : undefined;
+    let groupBy: GroupBy[] = args.group_by ?? [];
     // Per-day rows over long periods would flood the answer: weeks instead (and the answer says so).
     const switchedToWeeks = groupBy.includes('day') && periodDays(period) > 92;
     if (switchedToWeeks) groupBy = [...new Set(groupBy.map((g) => (g === 'day' ? 'week' : g)))];
     const unit = groupBy.includes('week') ? 'week' : groupBy.includes('day') ? 'day' : undefined;
-    const sort = oneOf('sort', args.sort, ['recent', 'largest'] as const, 'recent');
+    const sort = args.sort ?? 'recent';
     const aggregate = aggregateOf(args.aggregate);
-    const detailed = responseFormat(args.response_format) === 'detailed';
+    const detailed = args.response_format === 'detailed';
     const limit = args.limit ?? 20;
     const amountMin = amountOf('amount_min', args.amount_min);
     const amountMax = amountOf('amount_max', args.amount_max);

@@ -2,6 +2,7 @@ import type { SimServer } from './framework.js';
 import { startMarketDemo } from './market/index.js';
 import { startLifeposSim } from './lifepos/index.js';
 import { startOfdSim } from './ofd/index.js';
+import { startOfdPublicSim } from './ofd-public/index.js';
 import { startPosifloraSim } from './posiflora/index.js';
 
 /**
@@ -16,14 +17,23 @@ export interface DemoSim {
 
 type Starter = () => Promise<DemoSim>;
 
+/** One clock for both OFD simulators, so they serve the very same receipts. */
+const demoNow = new Date();
+
 const starters: Starter[] = [
   async () => {
     const lifepos = await startLifeposSim();
     return { source: 'LIFE POS', server: lifepos.server, env: lifepos.env('phone') };
   },
   async () => {
-    const ofd = await startOfdSim();
-    return { source: 'Yandex OFD', server: ofd.server, env: ofd.env };
+    // Legacy keys (OFD_BASE_URL, OFD_YANDEX_KEY, OFD_KEY) stay reachable for comparison.
+    const ofd = await startOfdSim({ now: demoNow });
+    return { source: 'Yandex OFD (legacy keys)', server: ofd.server, env: ofd.env };
+  },
+  async () => {
+    // What a new user has: a token for the public API (OFD_TOKEN wins over legacy keys). Same receipts.
+    const ofd = await startOfdPublicSim({ now: demoNow });
+    return { source: 'Yandex OFD (token)', server: ofd.server, env: ofd.env };
   },
   startMarketDemo,
   async () => {

@@ -7,7 +7,7 @@ describe('CLI', () => {
   it('--help documents every mode and exits 0', async () => {
     const res = await runCli(['--help']);
     expect(res.code).toBe(0);
-    for (const word of ['--http', '--demo', '--stateless', '--host', 'tools', 'call', '--json', 'Exit codes']) expect(res.stdout).toContain(word);
+    for (const word of ['--http', '--demo', '--stateless', '--host', 'tools', 'call', '--json', 'config claude', '--tools', '--all-tools', 'REVENUE_TOOLS', 'Exit codes']) expect(res.stdout).toContain(word);
   });
 
   it('tools lists every tool; --json gives the tools/list answer', async () => {
@@ -38,6 +38,7 @@ describe('CLI', () => {
   it('usage and configuration errors exit 2 with one clear line', async () => {
     const cases: Array<[string[], Record<string, string>, RegExp]> = [
       [['call', 'no_such_tool', '{}'], {}, /unknown tool 'no_such_tool'\. Tools: /],
+      [['call', 'get_sael', '{}'], {}, /unknown tool 'get_sael'\. Did you mean 'get_sale'\? Tools: /],
       [['call', 'get_sales_aggregation', '{period:'], {}, /must be one JSON object/],
       [['call', 'get_sales_aggregation', '[1]'], {}, /must be a JSON object/],
       [['call'], {}, /needs a tool name/],
@@ -48,10 +49,11 @@ describe('CLI', () => {
       [['tools'], { OFD_BASE_URL: 'not a url' }, /^revenue-mcp: OFD_BASE_URL="not a url" is invalid/],
       [['tools'], { REVENUE_TZ: 'Nowhere/City' }, /REVENUE_TZ/],
     ];
-    for (const [args, env, message] of cases) {
-      const res = await runCli(args, env);
-      expect(res.code, `${args.join(' ')}: ${res.stderr}`).toBe(2);
-      expect(res.stderr).toMatch(message);
-    }
+    // Run side by side: each is a fresh process, and one at a time they outlast the timeout on a loaded machine.
+    const results = await Promise.all(cases.map(([args, env]) => runCli(args, env)));
+    cases.forEach(([args, , message], i) => {
+      expect(results[i]!.code, `${args.join(' ')}: ${results[i]!.stderr}`).toBe(2);
+      expect(results[i]!.stderr).toMatch(message);
+    });
   });
 });

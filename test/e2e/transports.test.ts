@@ -30,7 +30,7 @@ describe('stdio', () => {
       // Not configured: a clear isError naming the variables, and the server keeps serving.
       const res = await s.client.callTool(CALL);
       expect(res.isError).toBe(true);
-      expect(textOf(res)).toMatch(/Yandex OFD is not configured\. Set OFD_YANDEX_KEY, OFD_KEY/);
+      expect(textOf(res)).toMatch(/Yandex OFD is not configured\. Set OFD_TOKEN \(or the legacy OFD_YANDEX_KEY and OFD_KEY\)/);
       expect((await s.client.listTools()).tools).toHaveLength(TOOL_NAMES.length);
       // Bad input from a model: isError naming the field, not a protocol failure.
       const bad = await s.client.callTool({ name: CALL.name, arguments: { period: 42 } });

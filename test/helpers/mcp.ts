@@ -6,12 +6,13 @@ import { fileURLToPath } from 'node:url';
 export const MAIN = fileURLToPath(new URL('../../dist/src/main.js', import.meta.url));
 
 /** Every variable the server reads is cleared, so tests see only what they set. */
-const SERVER_VARS = /^(LIFEPOS_|OFD_|MARKET_|POSIFLORA_|MCP_HTTP_TOKEN|REVENUE_TZ|HTTP_|LOG_LEVEL)/;
+const SERVER_VARS = /^(LIFEPOS_|OFD_|MARKET_|POSIFLORA_|MCP_|REVENUE_|HTTP_|LOG_LEVEL)/;
 
+/** The on-disk cache stays off unless a test gives its own temp REVENUE_CACHE_DIR: never the user's. */
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !SERVER_VARS.test(k)) env[k] = v;
-  return { ...env, ...extra };
+  return { ...env, ...(extra.REVENUE_CACHE_DIR ? {} : { REVENUE_CACHE: 'off' }), ...extra };
 }
 
 export interface StdioSession {

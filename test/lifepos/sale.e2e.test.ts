@@ -223,7 +223,7 @@ describe('get_sale e2e: input and organizations', () => {
     sim.server.clearRequests();
     const res = await session.client.callTool({ name: 'get_sale', arguments: { org_guid: sim.orgs[0]!.guid } });
     expect(res.isError).toBe(true);
-    expect(textOf(res)).toBe(`Invalid input, deal_guid: deal_guid is required: the sale's guid, e.g. ${EXAMPLE}.`);
+    expect(textOf(res)).toBe(`Invalid input, deal_guid: missing, and required. The sale's guid, e.g. "${EXAMPLE}".`);
     expect(sim.server.requests).toHaveLength(0);
   });
 

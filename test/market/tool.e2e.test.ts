@@ -332,7 +332,7 @@ describe('await_market_report over stdio', () => {
     expect(bad.isError).toBe(true);
     expect(textOf(bad)).toMatch(/report\.type.*united-orders/);
     const both = await call(ok, { report_id: 'x', report: orderReport() });
-    expect(textOf(both)).toMatch(/either report_id .* or report/);
+    expect(textOf(both)).toMatch(/report_id: conflicts with `report`/);
     // Fields inside report are named as such; language is refused where Market does not take it.
     const badDate = await call(ok, { report: orderReport({ date_from: '2026-13-45' }) });
     expect(badDate.isError).toBe(true);

@@ -231,7 +231,7 @@ describe('get_sales_aggregation e2e: bad input is rejected before any request', 
     ['unknown document type', { ...GOOD, document_types: ['cheque'] }, /document_types: "cheque".*receiptCorrection/],
     ['unknown operation type', { ...GOOD, operation_types: ['sale'] }, /operation_types: "sale".*income_return/],
     ['unknown taxation type', { ...GOOD, taxation_types: ['usn'] }, /taxation_types: "usn".*usn_income/],
-    ['unknown order key', { ...GOOD, orders: ['-price'] }, /orders: "price".*avg_receipt/],
+    ['unknown order key', { ...GOOD, orders: ['-price'] }, /orders: "-price" is not accepted.*avg_receipt/],
     ['unknown response format', { ...GOOD, response_format: 'full' }, /response_format.*concise, detailed/],
     ['empty id', { ...GOOD, company_ids: [''] }, /company_ids/],
   ];

@@ -166,10 +166,10 @@ describe('plans and figures (20,000 orders)', () => {
   it('schema-level input errors name the field and the fix; negative or non-numeric amounts are refused before any request', async () => {
     r.pf.server.clearRequests();
     const cases: Array<[Record<string, unknown>, RegExp]> = [
-      [{ limit: 500 }, /limit is at most 200; use next_cursor/],
-      [{ limit: -1 }, /limit cannot be negative/],
-      [{ limit: 2.5 }, /limit must be a whole number/],
-      [{ amount_min: true }, /amount_min must be a number of roubles/],
+      [{ limit: 500 }, /limit: must be at most 200, not 500\. Orders to list, 0–200/],
+      [{ limit: -1 }, /limit: must be at least 0, not -1/],
+      [{ limit: 2.5 }, /limit: must be a whole number, not number 2\.5/],
+      [{ amount_min: true }, /amount_min: boolean true is not accepted\. Roubles, e\.g\. 1000/],
       [{ amount_min: -5 }, /amount_min.*negative/],
       [{ amount_min: 'lots' }, /amount_min.*"lots" is not a number of roubles/],
     ];

@@ -1,18 +1,32 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { constants, existsSync } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rig, type Rig } from './harness.js';
 
 /**
  * Every request the client sends and every reply the simulator gives, validated against Posiflora's
- * official openapi.json (../shared/specs/posiflora, unchanged). The spec's known defects
+ * official openapi.json (unchanged; it has no licence, so it is not in this repository: the suite reads
+ * $POSIFLORA_SPEC, or else ../shared/specs/posiflora/openapi.json beside the repository, and is skipped when
+ * neither is there; CI sets $POSIFLORA_SPEC). The spec's known defects
  * (../shared/specs/SOURCES.md, api-facts §4.5–4.6) are patched here, in the loader, one by one — each
  * patch first asserts that the defect is really there, so a fixed spec makes this test say so.
  */
 
-const SPEC = fileURLToPath(new URL('../../../shared/specs/posiflora/openapi.json', import.meta.url));
+const BESIDE_REPO = fileURLToPath(new URL('../../../shared/specs/posiflora/openapi.json', import.meta.url));
+/** An explicit $POSIFLORA_SPEC must be readable (the suite fails otherwise); shared/ beside the repo is optional. */
+const FROM_ENV = process.env.POSIFLORA_SPEC;
+const SPEC = FROM_ENV !== undefined ? resolve(FROM_ENV) : BESIDE_REPO;
+const RUN = FROM_ENV !== undefined || existsSync(SPEC);
+if (!RUN) {
+  console.log(
+    'Posiflora contract suite skipped: its spec (no licence, not in this repository) is not at ../shared/specs/posiflora/openapi.json; run it with POSIFLORA_SPEC=/path/to/posiflora/openapi.json npm test',
+  );
+}
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 type Schema = Record<string, any>;
 type Op = { parameters?: Schema[]; requestBody?: Schema; responses: Record<string, Schema> };
@@ -20,6 +34,11 @@ type Op = { parameters?: Schema[]; requestBody?: Schema; responses: Record<strin
 const PATCHES: string[] = [];
 
 async function loadSpec(): Promise<Record<string, Record<string, Op>>> {
+  try {
+    await access(SPEC, constants.R_OK);
+  } catch {
+    throw new Error(`POSIFLORA_SPEC=${FROM_ENV} is not a readable file: point it at Posiflora's openapi.json, or unset it to skip this suite`);
+  }
   const api = (await SwaggerParser.dereference(SPEC, { validate: { schema: false, spec: false } } as never)) as unknown as { paths: Record<string, Record<string, Op>>; components: { schemas: Schema } };
   const orders = api.paths['/v1/orders']!.get!;
   const stores = api.paths['/v1/stores']!.get!;
@@ -84,7 +103,7 @@ function coerce(schema: Schema, values: string[]): unknown {
   return v;
 }
 
-describe('Posiflora contract: client requests and simulator replies vs the official openapi.json', () => {
+describe.runIf(RUN)('Posiflora contract: client requests and simulator replies vs the official openapi.json', () => {
   let paths: Record<string, Record<string, Op>>;
   let ajv: Ajv;
   const rigs: Rig[] = [];

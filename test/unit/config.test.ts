@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { CONFIG_VARIABLES, ConfigError, loadConfig, readConfig } from '../../src/config.js';
 import { Secret, redact } from '../../src/secret.js';
 
 describe('config from the environment', () => {
@@ -10,7 +10,10 @@ describe('config from the environment', () => {
     expect(c.ofd.baseUrl).toBe('https://api.ofd.yandex.net');
     expect(c.lifepos.baseUrl).toBe('https://api.life-pos.ru');
     expect(c.market.baseUrl).toBe('https://api.partner.market.yandex.ru');
-    expect(c.ofd.missing).toEqual(['OFD_YANDEX_KEY', 'OFD_KEY']);
+    expect(c.ofd.missing).toEqual(['OFD_TOKEN (or the legacy OFD_YANDEX_KEY and OFD_KEY)']);
+    expect(c.ofd.api).toBe('legacy');
+    expect(c.cache.enabled).toBe(true);
+    expect(c.ofd.cacheSettleDays).toBe(2);
     expect(c.lifepos.missing[0]).toMatch(/LIFEPOS_TOKEN/);
     expect(c.market.missing[0]).toMatch(/MARKET_API_KEY/);
     expect(c.posiflora.missing).toEqual(['POSIFLORA_URL (or POSIFLORA_ACCOUNT)', 'POSIFLORA_USERNAME', 'POSIFLORA_PASSWORD']);
@@ -47,23 +50,102 @@ describe('config from the environment', () => {
     expect(c.lifepos.moneyUnit).toBe('major');
   });
 
-  it('a bad value gets one line naming the variable', () => {
+  it('OFD_TOKEN selects the public API and wins over legacy keys; cache settings', () => {
+    const both = loadConfig({ OFD_TOKEN: 'tok-123456', OFD_YANDEX_KEY: 'yk-123456', OFD_KEY: 'ok-123456', REVENUE_CACHE: 'off', REVENUE_CACHE_DIR: '/tmp/x', OFD_CACHE_SETTLE_DAYS: '5' });
+    expect(both.ofd.api).toBe('public');
+    expect(both.ofd.baseUrl).toBe('https://public-api.ofd.yandex.net/api');
+    expect(both.ofd.missing).toEqual([]);
+    expect(both.ofd.limit.maxConcurrent).toBe(2);
+    expect(both.cache).toEqual({ enabled: false, dir: '/tmp/x' });
+    expect(both.ofd.cacheSettleDays).toBe(5);
+    expect(loadConfig({ OFD_TOKEN: 'tok-123456', OFD_PUBLIC_BASE_URL: 'http://127.0.0.1:9/api/' }).ofd.baseUrl).toBe('http://127.0.0.1:9/api');
+    expect(loadConfig({ OFD_YANDEX_KEY: 'yk-123456', OFD_KEY: 'ok-123456' }).ofd).toMatchObject({ api: 'legacy', baseUrl: 'https://api.ofd.yandex.net' });
+    expect(loadConfig({ XDG_CACHE_HOME: '/var/cache/u' }).cache.dir).toBe(process.platform === 'linux' ? '/var/cache/u/revenue-mcp' : expect.any(String));
+    expect(() => loadConfig({ OFD_TOKEN: 'tok-secret-99', OFD_CACHE_SETTLE_DAYS: '-1' })).toThrow(/OFD_CACHE_SETTLE_DAYS="-1" is invalid/);
+  });
+
+  it('a bad value gets one line naming the variable, its problem in words and a valid example', () => {
     const cases: Array<[Record<string, string>, RegExp]> = [
-      [{ OFD_BASE_URL: 'api.ofd.yandex.net' }, /^OFD_BASE_URL="api\.ofd\.yandex\.net" is invalid: must be an http\(s\) URL/],
-      [{ REVENUE_TZ: 'Mars/Olympus' }, /^REVENUE_TZ="Mars\/Olympus" is invalid: must be an IANA time zone/],
-      [{ LIFEPOS_RPS: '-3' }, /^LIFEPOS_RPS="-3" is invalid: must be greater than 0/],
-      [{ HTTP_RETRIES: 'many' }, /^HTTP_RETRIES="many" is invalid/],
-      [{ LIFEPOS_MONEY_UNIT: 'kopecks' }, /^LIFEPOS_MONEY_UNIT="kopecks" is invalid: must be minor or major/],
-      [{ LIFEPOS_ORG_GUID: 'shop-1' }, /^LIFEPOS_ORG_GUID="shop-1" is invalid: must be a UUID/],
-      [{ MARKET_BUSINESS_ID: '12a' }, /^MARKET_BUSINESS_ID="12a" is invalid/],
-      [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL="loud" is invalid/],
+      [{ OFD_BASE_URL: 'api.ofd.yandex.net' }, /^OFD_BASE_URL="api\.ofd\.yandex\.net" is invalid: must be an http\(s\) URL; e\.g\. OFD_BASE_URL=https:\/\/api\.ofd\.yandex\.net$/],
+      [{ REVENUE_TZ: 'Mars/Olympus' }, /^REVENUE_TZ="Mars\/Olympus" is invalid: must be an IANA time zone; e\.g\. REVENUE_TZ=Europe\/Moscow$/],
+      [{ LIFEPOS_RPS: '-3' }, /^LIFEPOS_RPS="-3" is invalid: must be greater than 0; e\.g\. LIFEPOS_RPS=5$/],
+      [{ HTTP_RETRIES: 'many' }, /^HTTP_RETRIES="many" is invalid: must be a number; e\.g\. HTTP_RETRIES=4$/],
+      [{ HTTP_DEADLINE_MS: '1.5' }, /^HTTP_DEADLINE_MS="1\.5" is invalid: must be a whole number; e\.g\. HTTP_DEADLINE_MS=45000$/],
+      [{ LIFEPOS_MONEY_UNIT: 'kopecks' }, /^LIFEPOS_MONEY_UNIT="kopecks" is invalid: must be minor or major; e\.g\. LIFEPOS_MONEY_UNIT=minor$/],
+      [{ LIFEPOS_ORG_GUID: 'shop-1' }, /^LIFEPOS_ORG_GUID="shop-1" is invalid: must be a UUID; e\.g\. LIFEPOS_ORG_GUID=[0-9a-f-]{36}$/],
+      [{ MARKET_BUSINESS_ID: '12a' }, /^MARKET_BUSINESS_ID="12a" is invalid: must be a number; e\.g\. MARKET_BUSINESS_ID=\d+$/],
+      [{ MARKET_PROGRESS_INTERVAL_MS: '20000' }, /^MARKET_PROGRESS_INTERVAL_MS="20000" is invalid: must be at most 15000/],
+      [{ POSIFLORA_ACCOUNT: 'my shop' }, /^POSIFLORA_ACCOUNT="my shop" is invalid: must be the account name.*; e\.g\. POSIFLORA_ACCOUNT=myshop$/],
+      [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL="loud" is invalid: must be debug, info, warning or error; e\.g\. LOG_LEVEL=info$/],
     ];
     for (const [env, message] of cases) {
       expect(() => loadConfig(env)).toThrow(ConfigError);
       expect(() => loadConfig(env)).toThrow(message);
     }
-    // Whitespace-only credentials count as unset, so the source reports them missing.
-    expect(loadConfig({ OFD_YANDEX_KEY: '   ', OFD_KEY: 'k' }).ofd.missing).toEqual(['OFD_YANDEX_KEY']);
+  });
+
+  it('every variable, given garbage, is named with words of ours and an example — never zod text', () => {
+    let checked = 0;
+    for (const name of CONFIG_VARIABLES) {
+      const { problems } = readConfig({ [name]: 'x!' });
+      checked += problems.length;
+      for (const p of problems) {
+        expect(p).toMatch(new RegExp(`^${name}=\\S+ is invalid: must [^;]+; e\\.g\\. ${name}=\\S+`));
+        expect(p).not.toMatch(/expected|received|Invalid input|NaN/i);
+      }
+    }
+    expect(checked).toBeGreaterThan(20); // every validated variable, not a vacuous loop
+    expect(CONFIG_VARIABLES).toContain('MARKET_BUSINESS_ID');
+    expect(CONFIG_VARIABLES).toContain('REVENUE_TOOLS');
+  });
+
+  it('reports every problem at once, in one error', () => {
+    const err = (() => {
+      try {
+        loadConfig({ HTTP_RETRIES: 'many', MARKET_BUSINESS_ID: '12a', REVENUE_TZ: 'Mars/Olympus' });
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err!.problems).toHaveLength(3);
+    expect(err!.message.split('\n')).toEqual([
+      '3 configuration problems:',
+      expect.stringMatching(/^ {2}HTTP_RETRIES=/),
+      expect.stringMatching(/^ {2}MARKET_BUSINESS_ID=/),
+      expect.stringMatching(/^ {2}REVENUE_TZ=/),
+    ]);
+  });
+
+  it('an empty value or a <…> placeholder counts as unset and is listed, never an error', () => {
+    const { config, problems } = readConfig({
+      MARKET_BUSINESS_ID: '<optional: default business id>',
+      LIFEPOS_ORG_GUID: ' <optional:\nguid> ',
+      OFD_YANDEX_KEY: '   ',
+      OFD_KEY: 'k',
+      HTTP_RETRIES: '',
+      NOT_OURS: '<ignored>',
+    });
+    expect(problems).toEqual([]);
+    expect(config.market.businessId).toBeUndefined();
+    expect(config.lifepos.orgGuid).toBeUndefined();
+    expect(config.http.retries).toBe(4);
+    expect(config.ofd.missing).toEqual(['OFD_YANDEX_KEY']);
+    expect(config.unset.sort()).toEqual(['HTTP_RETRIES', 'LIFEPOS_ORG_GUID', 'MARKET_BUSINESS_ID', 'OFD_YANDEX_KEY']);
+    // a value merely containing angle brackets is a value
+    expect(readConfig({ LIFEPOS_TOKEN: 'a<b>c' }).config.lifepos.token?.reveal()).toBe('a<b>c');
+  });
+
+  it('problems never echo a secret', () => {
+    const env = { LIFEPOS_TOKEN: 'tok-visible?', OFD_KEY: 'ofd-visible?', MCP_HTTP_TOKEN: 'http-visible?', LIFEPOS_RPS: 'fast', OFD_BASE_URL: 'nowhere' };
+    const { problems } = readConfig(env);
+    expect(problems).toHaveLength(2);
+    expect(problems.join('\n')).not.toContain('visible?');
+  });
+
+  it('REVENUE_TOOLS is read as lower-case names', () => {
+    expect(loadConfig({ REVENUE_TOOLS: ' OFD, get_sale ,' }).tools).toEqual({ only: ['ofd', 'get_sale'], all: false });
+    expect(loadConfig({ REVENUE_TOOLS: '<optional: tools>' }).tools).toEqual({ only: undefined, all: false });
   });
 });
 

@@ -103,7 +103,9 @@ describe('explicit dates', () => {
       [{ date_from: '05.11.2026' }, 'date_from', /YYYY-MM-DD/],
       [{ date_from: '2026-11-01', date_to: 'tomorrow' }, 'date_to', /YYYY-MM-DD/],
       [{ period: 'fortnight' }, 'period', /last_week/],
-      [{ period: 'today', date_from: '2026-11-01' }, 'period', /not both/],
+      [{ period: 'today', date_from: '2026-11-01' }, 'period', /conflicts with date_from: .*not both/],
+      // NOW is 2026-11-18 01:30 in Moscow: a period starting later has not begun.
+      [{ date_from: '2026-11-18T02:00', date_to: '2026-11-20' }, 'date_from', /2026-11-18 02:00:00 has not come yet \(now 2026-11-18 01:30 in Europe\/Moscow\)/],
       [{ date_to: '2026-11-01' }, 'date_from', /required/],
       [{}, 'period', /Give a period/],
     ];

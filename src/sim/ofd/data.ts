@@ -123,6 +123,8 @@ export interface SeedOptions {
   now?: Date;
   /** Time zone of the wall clock (the OFD writes local times). Default Europe/Moscow. */
   tz?: string;
+  /** Multiplies every cashbox's daily traffic (about 75 receipts a day on the readable cashboxes at 1). Default 1. */
+  traffic?: number;
 }
 
 function pick<T>(rnd: () => number, items: readonly T[]): T {
@@ -148,13 +150,26 @@ function paymentSplit(rnd: () => number, total: number): Record<PaymentPart, num
   return parts;
 }
 
-/** Receipts for every cashbox over `days` days ending today (local), sorted by time. */
+let lastSeeded: { key: string; receipts: SimReceipt[] } | undefined;
+
+/**
+ * Receipts for every cashbox over `days` days ending today (local), sorted by time. The latest result is
+ * kept: the legacy and the public-API simulators started with the same options share one seeding.
+ */
 export function seedReceipts(options: SeedOptions = {}): SimReceipt[] {
+  const now = options.now ?? new Date();
+  const key = JSON.stringify({ ...options, now: now.toISOString() });
+  if (lastSeeded?.key !== key) lastSeeded = { key, receipts: seed({ ...options, now }) };
+  return lastSeeded.receipts;
+}
+
+function seed(options: SeedOptions): SimReceipt[] {
   const rnd = seededRandom(options.seed ?? 20_240_601);
   const tz = options.tz ?? 'Europe/Moscow';
   const nowLocal = localDateTime(options.now ?? new Date(), tz);
   const lastDay = nowLocal.slice(0, 10);
   const days = options.days ?? 430;
+  const traffic = options.traffic ?? 1;
   const firstDay = addDays(lastDay, -(days - 1));
   const receipts: SimReceipt[] = [];
   let seq = 0;
@@ -169,7 +184,7 @@ export function seedReceipts(options: SeedOptions = {}): SimReceipt[] {
     for (const box of DIRECTORY.cashboxes) {
       const company = DIRECTORY.companies.find((c) => c.id === box.company_id)!;
       const flowers = company.id !== '302';
-      const mean = box.traffic * weekend * trend * (flowers ? holiday : 1);
+      const mean = box.traffic * traffic * weekend * trend * (flowers ? holiday : 1);
       const count = Math.max(0, Math.round(mean * (0.7 + rnd() * 0.6)));
       for (let n = 0; n < count; n++) {
         const seconds = 9 * 3600 + Math.floor(rnd() * 12 * 3600);

@@ -18,6 +18,8 @@ export interface OfdSimOptions {
   now?: Date;
   /** Wall-clock zone of receipt times. Default REVENUE_TZ or Europe/Moscow. */
   tz?: string;
+  /** Multiplies the daily receipt traffic (1 ≈ 75 readable receipts a day). Default 1. */
+  traffic?: number;
   /** Requests per second per X-Yandex-Key before 429. Default 10. */
   rps?: number;
   /** Send naive float sums (with binary artefacts). Default true. */
@@ -51,7 +53,7 @@ export const DEMO_KEYS: OfdSimKeys = {
 export async function startOfdSim(options: OfdSimOptions = {}): Promise<OfdSim> {
   const keys: OfdSimKeys = { ...DEMO_KEYS, ...options.keys };
   const unlinkedOfdKey = 'demo-ofd-key-unlinked-0000';
-  const receipts = seedReceipts({ seed: options.seed, days: options.days, now: options.now, tz: options.tz ?? process.env.REVENUE_TZ ?? 'Europe/Moscow' });
+  const receipts = seedReceipts({ seed: options.seed, days: options.days, now: options.now, traffic: options.traffic, tz: options.tz ?? process.env.REVENUE_TZ ?? 'Europe/Moscow' });
   const companies = ['301', '302'];
   const { server, counters, rate } = createOfdSim({
     receipts,

@@ -1,0 +1,45 @@
+import { registerAppResource, RESOURCE_MIME_TYPE } from '@modelcontextprotocol/ext-apps/server';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { readFileSync } from 'node:fs';
+
+/**
+ * The MCP Apps dashboard (app/, built into one HTML file by `npm run build`). Hosts that support MCP Apps
+ * render it next to the results of the tools below, fed with their structuredContent; other hosts see
+ * only the `_meta.ui` field in tools/list and nothing else changes.
+ */
+
+export const DASHBOARD_URI = 'ui://revenue/dashboard';
+
+/** Tools whose results the dashboard draws (app/model.ts reads each one's structuredContent). */
+export const DASHBOARD_TOOLS: ReadonlySet<string> = new Set([
+  'get_sales_aggregation',
+  'get_revenue_widget',
+  'list_posiflora_orders',
+  'await_market_report',
+  'revenue_overview',
+]);
+
+/** The `_meta` a linked tool carries in tools/list. */
+export function dashboardMeta(toolName: string): { ui: { resourceUri: string } } | undefined {
+  return DASHBOARD_TOOLS.has(toolName) ? { ui: { resourceUri: DASHBOARD_URI } } : undefined;
+}
+
+const HTML_FILE = new URL('../app/dashboard.html', import.meta.url);
+let html: string | undefined;
+
+export function registerDashboard(server: McpServer): void {
+  registerAppResource(
+    server,
+    'Revenue dashboard',
+    DASHBOARD_URI,
+    {
+      title: 'Revenue dashboard',
+      description: 'Interactive chart of the revenue tools’ results (MCP Apps view; self-contained, no network).',
+    },
+    async () => {
+      // Read once, when a host first asks: the file is built by `npm run build` next to dist/src.
+      html ??= readFileSync(HTML_FILE, 'utf8');
+      return { contents: [{ uri: DASHBOARD_URI, mimeType: RESOURCE_MIME_TYPE, text: html }] };
+    },
+  );
+}

@@ -1,0 +1,74 @@
+import { TOOLS } from '../tools/index.js';
+import { SOURCE_LABEL, type Config, type SourceName } from './config.js';
+import type { ToolSpec } from './tool.js';
+
+/**
+ * Which tools a server lists. A model picks from what it is shown, so by default only tools whose source
+ * is configured are listed; with no source configured at all, every tool is, each answering with what to
+ * set. REVENUE_TOOLS / --tools names exactly the tools (or sources) to list; --all-tools lists every tool.
+ */
+
+const SOURCES = Object.keys(SOURCE_LABEL) as SourceName[];
+
+function configured(config: Config, source: SourceName | undefined): boolean {
+  return source === undefined || config[source].missing.length === 0;
+}
+
+export interface ToolSelection {
+  listed: ToolSpec[];
+  /** Why each tool that is not listed is hidden, and how to list it. */
+  hidden: Map<string, string>;
+}
+
+export function selectTools(config: Config, tools: readonly ToolSpec[] = TOOLS): ToolSelection {
+  const { only, all } = config.tools;
+  const anyConfigured = SOURCES.some((s) => configured(config, s));
+  const listed: ToolSpec[] = [];
+  const hidden = new Map<string, string>();
+  for (const tool of tools) {
+    if (only) {
+      if (only.includes(tool.name) || (tool.source !== undefined && only.includes(tool.source))) listed.push(tool);
+      else hidden.set(tool.name, `${tool.name} is not among the tools chosen by REVENUE_TOOLS or --tools (${only.join(',')}); add "${tool.name}" to that list to use it.`);
+    } else if (all || !anyConfigured || configured(config, tool.source)) {
+      listed.push(tool);
+    } else {
+      const source = tool.source!;
+      hidden.set(tool.name, `${tool.name} is not listed because ${SOURCE_LABEL[source]} is not configured: set ${config[source].missing.join(', ')} (see the README, "Configuration"), or add --all-tools to list it anyway.`);
+    }
+  }
+  return { listed, hidden };
+}
+
+/** A configuration problem for each name in REVENUE_TOOLS / --tools that is neither a tool nor a source. */
+export function unknownToolNames(names: readonly string[], origin: string, tools: readonly ToolSpec[] = TOOLS): string[] {
+  const valid = [...tools.map((t) => t.name), ...SOURCES];
+  return names
+    .filter((n) => !valid.includes(n))
+    .map((n) => {
+      const guess = closest(n, valid);
+      return `${origin} names "${n}", which is neither a tool nor a source${guess ? ` — did you mean "${guess}"?` : ''} Valid names: ${valid.join(', ')}; e.g. ${origin === '--tools' ? '--tools ' : `${origin}=`}ofd,get_sale`;
+    });
+}
+
+/** The valid name nearest to a mistyped one, when it is near enough to be a likely typo. */
+export function closest(name: string, valid: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const v of valid) {
+    const d = editDistance(name, v);
+    if (d < bestDistance) [best, bestDistance] = [v, d];
+  }
+  return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
