@@ -199,7 +199,9 @@ function httpToken(env: Vars): Secret | undefined {
   const value = read(
     env,
     'MCP_HTTP_TOKEN',
-    text.min(MIN_TOKEN_LENGTH, `must be at least ${MIN_TOKEN_LENGTH} characters: a short token can be guessed by anyone who can reach the port (generate one with: openssl rand -hex 32)`),
+    text.min(MIN_TOKEN_LENGTH, `must be at least ${MIN_TOKEN_LENGTH} characters: a short token can be guessed by anyone who can reach the port`),
+    undefined,
+    '<output of: openssl rand -hex 32>',
   );
   return value === undefined ? undefined : new Secret(value);
 }
