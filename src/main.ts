@@ -20,7 +20,7 @@ Usage:
   revenue-mcp [--demo]                      serve MCP on stdio (what Claude Desktop runs)
   revenue-mcp --http [PORT] [--host HOST] [--stateless] [--demo]
                                             serve Streamable HTTP at /mcp, legacy SSE at /sse + /messages,
-                                            and GET /healthz; PORT defaults to 3000 (0 = any free port)
+                                            GET /healthz and /readyz; PORT defaults to 3000 (0 = any free port)
   revenue-mcp tools [--json] [--demo]       list the tools (--json: the full tools/list answer)
   revenue-mcp call TOOL ['{json}'] [--json] [--demo]
                                             run one tool and print its summary (--json: the structured
@@ -307,6 +307,7 @@ async function main(argv: string[]): Promise<number> {
         allowedHosts: runtime.config.allowedHosts,
         allowedOrigins: runtime.config.allowedOrigins,
         sessionIdleMs: runtime.config.sessionIdleMs,
+        limits: runtime.config.serving,
       });
       // A line a person (or a test) can read to find the address; logs stay on stderr.
       process.stderr.write(`revenue-mcp listening: ${handle.url}/mcp\n`);
@@ -337,19 +338,24 @@ function waitForSignal(): Promise<void> {
   });
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof UsageError) {
-      process.stderr.write(`revenue-mcp: ${err.message}\nRun 'revenue-mcp --help' for usage.\n`);
-      process.exit(2);
-    }
-    // BindRefused (transports/http.ts) is matched by name so that module loads only for --http.
-    if (err instanceof ConfigError || (err instanceof Error && err.name === 'BindRefused')) {
-      process.stderr.write(`revenue-mcp: ${err.message}\n`);
-      process.exit(2);
-    }
-    process.stderr.write(`revenue-mcp: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);
+/**
+ * Exit once stdout and stderr have drained: to a pipe they are asynchronous, and exiting at once cut
+ * `tools --json` / `call --json` at the pipe's 64 KiB buffer while still reporting success.
+ */
+function exitAfterFlush(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
+main(process.argv.slice(2)).then(exitAfterFlush, (err: unknown) => {
+  if (err instanceof UsageError) {
+    process.stderr.write(`revenue-mcp: ${err.message}\nRun 'revenue-mcp --help' for usage.\n`);
+    return exitAfterFlush(2);
+  }
+  // BindRefused (transports/http.ts) is matched by name so that module loads only for --http.
+  if (err instanceof ConfigError || (err instanceof Error && err.name === 'BindRefused')) {
+    process.stderr.write(`revenue-mcp: ${err.message}\n`);
+    return exitAfterFlush(2);
+  }
+  process.stderr.write(`revenue-mcp: ${err instanceof Error ? err.message : String(err)}\n`);
+  exitAfterFlush(1);
+});

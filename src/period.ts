@@ -1,3 +1,5 @@
+import { shownInput } from './tool.js';
+
 /**
  * Periods in the shop's time zone (REVENUE_TZ). A period is a pair of local wall-clock bounds, both
  * inclusive, because that is how the upstreams take them ("2026-11-16 00:00:00" … "2026-11-22 23:59:59").
@@ -214,17 +216,25 @@ function validDate(ymd: string): boolean {
 }
 
 /** Parse an ISO date or date-time into a local wall-clock bound; date-only means start or end of day. */
+/** Years this server answers for: beyond them date arithmetic (and every upstream) has no meaning. */
+const MIN_YEAR = 2000;
+const MAX_YEAR = 2099;
+
 function parseBound(field: string, raw: string, edge: 'start' | 'end', tz: string): string {
   const value = raw.trim();
+  const year = /^\d{4}-/.test(value) ? Number(value.slice(0, 4)) : undefined;
+  if (year !== undefined && (year < MIN_YEAR || year > MAX_YEAR)) {
+    throw new PeriodError(field, `${field} ${shownInput(raw)} is outside the years ${MIN_YEAR}–${MAX_YEAR}; give a date such as 2026-11-01.`);
+  }
   if (DATE_RE.test(value)) {
-    if (!validDate(value)) throw new PeriodError(field, `${field} "${raw}" is not a real calendar date.`);
+    if (!validDate(value)) throw new PeriodError(field, `${field} ${shownInput(raw)} is not a real calendar date.`);
     return edge === 'start' ? `${value}T00:00:00` : `${value}T23:59:59`;
   }
   const m = DATETIME_RE.exec(value);
   if (!m || !validDate(m[1]!) || Number(m[2]) > 23 || Number(m[3]) > 59 || Number(m[4] ?? 0) > 59) {
     throw new PeriodError(
       field,
-      `${field} "${raw}" is not an ISO date. Use YYYY-MM-DD (e.g. 2026-11-01) or YYYY-MM-DDTHH:mm:ss.`,
+      `${field} ${shownInput(raw)} is not an ISO date. Use YYYY-MM-DD (e.g. 2026-11-01) or YYYY-MM-DDTHH:mm:ss.`,
     );
   }
   // An end given to the minute covers that whole minute (12:30 → 12:30:59).
@@ -254,7 +264,7 @@ export function resolvePeriod(input: PeriodInput, tz: string, now: Date = new Da
   if (input.period !== undefined) {
     const name = input.period.trim().toLowerCase().replace(/[\s-]+/g, '_');
     if (!(NAMED_PERIODS as readonly string[]).includes(name)) {
-      throw new PeriodError('period', `period "${input.period}" is unknown. Use one of: ${NAMED_PERIODS.join(', ')}; or date_from/date_to.`);
+      throw new PeriodError('period', `period ${shownInput(input.period)} is unknown. Use one of: ${NAMED_PERIODS.join(', ')}; or date_from/date_to.`);
     }
     return namedPeriod(name as NamedPeriod, tz, now);
   }

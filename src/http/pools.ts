@@ -43,8 +43,20 @@ export function poolFor(origin: string, http: HttpSettings): Dispatcher {
   return entry.dispatcher;
 }
 
-export async function closeAllPools(): Promise<void> {
+/**
+ * Close every pool; requests still running after `graceMs` (a hung login nobody waits for any more) are
+ * cut, so a shutdown never waits for an upstream's headers timeout.
+ */
+export async function closeAllPools(graceMs = 1000): Promise<void> {
   const all = [...pools.values()];
   pools.clear();
-  await Promise.allSettled(all.map((p) => p.pool.close()));
+  await Promise.allSettled(
+    all.map(async ({ pool }) => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
+      const outcome = await Promise.race([pool.close().then(() => 'closed' as const), late]);
+      clearTimeout(timer);
+      if (outcome === 'late') await pool.destroy();
+    }),
+  );
 }

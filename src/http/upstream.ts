@@ -4,7 +4,7 @@ import type { Dispatcher } from 'undici';
 import { SOURCE_LABEL, type HttpSettings, type LimitSpec, type SourceName } from '../config.js';
 import { log } from '../log.js';
 import { UpstreamError, isRateLimitStatus, isRetryableStatus } from './errors.js';
-import { PauseGate, untilAborted } from './gate.js';
+import { momentText, PauseGate, untilAborted } from './gate.js';
 import { Quota, parseHttpDate, parseRetryAfter } from './limits.js';
 import { poolFor, type WrittenRequestOptions } from './pools.js';
 
@@ -105,6 +105,22 @@ const NETWORK_CODES = new Set([
 ]);
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
+/** An error page as words: markup, scripts and styles dropped, so no upstream HTML reaches an error text. */
+function plainText(body: string): string {
+  if (!/<[a-z!/]/i.test(body)) return body;
+  return body
+    .slice(0, 100_000)
+    .replace(/<(script|style)\b[\s\S]*?(<\/\1\s*>|$)/gi, ' ')
+    .replace(/<[^>]*>?/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** A 420/429 whose pause ends after `deadlineAt`. */
+function liftsAfter(err: unknown, deadlineAt: number): boolean {
+  return err instanceof UpstreamError && err.status !== undefined && isRateLimitStatus(err.status) && (err.resetAt?.getTime() ?? 0) > deadlineAt;
+}
+
 export class Upstream {
   readonly source: SourceName;
   readonly baseUrl: string;
@@ -119,10 +135,10 @@ export class Upstream {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#options = options;
     this.#quota = new Quota(options.limit, options.http.rateMarginMs);
-    this.#gate = new PauseGate(options.source, SOURCE_LABEL[options.source]);
+    this.#gate = new PauseGate(options.source, SOURCE_LABEL[options.source], options.http.maxPauseMs);
     for (const [key, spec] of Object.entries(options.methodLimits ?? {})) {
       this.#methodQuotas.set(key, new Quota(spec, options.http.rateMarginMs));
-      this.#methodGates.set(key, new PauseGate(options.source, `${SOURCE_LABEL[options.source]} ${key}`));
+      this.#methodGates.set(key, new PauseGate(options.source, `${SOURCE_LABEL[options.source]} ${key}`, options.http.maxPauseMs));
     }
   }
 
@@ -133,6 +149,14 @@ export class Upstream {
   /** Epoch ms until which the whole source (or one method) is paused; 0 when not paused. */
   pausedUntil(limitKey?: string): number {
     return (limitKey ? this.#methodGates.get(limitKey) : this.#gate)?.pausedUntil ?? 0;
+  }
+
+  /** What /readyz shows: requests waiting and running behind this source's limiters, and the latest pause. */
+  state(): { queued: number; running: number; pausedUntil: number } {
+    const main = this.#quota.limiter.counts();
+    const queued = [this.#quota, ...this.#methodQuotas.values()].reduce((n, q) => n + q.limiter.counts().RECEIVED + q.limiter.counts().QUEUED, 0);
+    const pauses = [this.#gate, ...this.#methodGates.values()].map((g) => g.pausedUntil);
+    return { queued, running: main.RUNNING + main.EXECUTING, pausedUntil: Math.max(...pauses) };
   }
 
   async request<T = unknown>(req: UpstreamRequest): Promise<UpstreamResponse<T>> {
@@ -167,7 +191,8 @@ export class Upstream {
           maxTimeout: 10_000,
           maxRetryTime: Math.max(0, deadlineAt - Date.now()),
           signal,
-          shouldRetry: ({ error }) => error instanceof UpstreamError && error.retryable && this.#repeatable(req, error),
+          // A rate limit that lifts after the deadline is not worth a retry: it would only wait in vain.
+          shouldRetry: ({ error }) => error instanceof UpstreamError && error.retryable && this.#repeatable(req, error) && !liftsAfter(error, deadlineAt),
           onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
             if (error instanceof UpstreamError && error.retryable && retriesLeft > 0 && this.#repeatable(req, error)) {
               const paused = this.pausedUntil(req.limitKey) - Date.now();
@@ -179,13 +204,25 @@ export class Upstream {
       );
       return { status: res.status, headers: res.headers, body: this.#decode<T>(res, req, what), attempts: sent.count };
     } catch (err) {
-      const failure = this.#final(err, req, what);
+      const failure = liftsAfter(err, deadlineAt) ? this.#limitedPastDeadline(err as UpstreamError, what) : this.#final(err, req, what);
       failure.attempts = sent.count;
       throw failure;
     } finally {
       clearTimeout(deadlineTimer);
       req.signal?.removeEventListener('abort', onCallerAbort);
     }
+  }
+
+  #limitedPastDeadline(err: UpstreamError, what: string): UpstreamError {
+    return new UpstreamError({
+      source: this.source,
+      status: err.status,
+      code: 'rate_limited',
+      retryable: false,
+      resetAt: err.resetAt,
+      body: err.body,
+      message: `${this.label} is rate-limited until ${momentText(err.resetAt!.getTime())} (HTTP ${err.status} on ${what}), later than this call may wait. Try again after that time.`,
+    });
   }
 
   /** 420/429 were refused before any work was done, so any method may repeat them. */
@@ -349,7 +386,7 @@ export class Upstream {
     const body = jsonOrText(raw);
     const parsed = this.#options.parseError?.(status, body);
     const code = parsed?.code ?? `http_${status}`;
-    const detail = parsed?.message ?? (typeof body === 'string' && body.length > 0 ? body.slice(0, 300) : undefined);
+    const detail = parsed?.message ?? (typeof body === 'string' && body.length > 0 ? plainText(body).slice(0, 300) : undefined);
 
     let resetAt: Date | undefined;
     if (isRateLimitStatus(status)) {
@@ -358,9 +395,10 @@ export class Upstream {
       const until = parseRetryAfter(headers['retry-after']) ?? resourceUntil ?? Date.now() + 1000;
       // Retry-After alone means the whole source; a resource header names the method's quota.
       const gate = resourceUntil ? this.#gateFor(req) : this.#gate;
-      gate.pauseUntil(until);
-      resetAt = new Date(until);
-      log('warning', `${this.label}: HTTP ${status} on ${what}; ${gate === this.#gate ? 'source' : req.limitKey} paused until ${resetAt.toISOString()}`);
+      const applied = gate.pauseUntil(until);
+      resetAt = new Date(applied);
+      const capped = applied < until ? ` (it asked until ${momentText(until)}; pauses are capped by HTTP_MAX_PAUSE_SECONDS, then the source is tried again)` : '';
+      log('warning', `${this.label}: HTTP ${status} on ${what}; ${gate === this.#gate ? 'source' : req.limitKey} paused until ${momentText(applied)}${capped}`);
     }
     return new UpstreamError({
       source: this.source,

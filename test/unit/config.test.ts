@@ -139,7 +139,8 @@ describe('config from the environment', () => {
   it('problems never echo a secret', () => {
     const env = { LIFEPOS_TOKEN: 'tok-visible?', OFD_KEY: 'ofd-visible?', MCP_HTTP_TOKEN: 'http-visible?', LIFEPOS_RPS: 'fast', OFD_BASE_URL: 'nowhere' };
     const { problems } = readConfig(env);
-    expect(problems).toHaveLength(2);
+    // LIFEPOS_RPS, OFD_BASE_URL and the too-short MCP_HTTP_TOKEN, whose value is hidden too.
+    expect(problems).toHaveLength(3);
     expect(problems.join('\n')).not.toContain('visible?');
   });
 
@@ -177,7 +178,7 @@ describe('Secret', () => {
   });
 
   it('a loaded config serialises without any credential', () => {
-    const c = loadConfig({ OFD_YANDEX_KEY: 'yk-visible?', OFD_KEY: 'ofd-visible?', MCP_HTTP_TOKEN: 'tok-visible?' });
+    const c = loadConfig({ OFD_YANDEX_KEY: 'yk-visible?', OFD_KEY: 'ofd-visible?', MCP_HTTP_TOKEN: 'tok-visible?-long-enough' });
     const text = JSON.stringify(c) + inspect(c, { depth: 10 });
     expect(text).not.toContain('visible?');
   });
