@@ -142,12 +142,13 @@ class Vars {
   readonly problems: string[] = [];
   constructor(private readonly env: Env) {}
 
-  /** The trimmed value, or undefined when absent, empty or still a `<…>` placeholder. */
+  /** The trimmed value, or undefined when absent, empty, still a `<…>` placeholder or an unfilled `${…}`. */
   get(name: string): string | undefined {
     this.asked.add(name);
     const raw = this.env[name]?.trim();
     if (raw === undefined) return undefined;
-    if (raw === '' || /^<.*>$/s.test(raw)) {
+    // `${user_config.x}`: what Claude Desktop passes for an optional MCPB field left blank (mcpb#250).
+    if (raw === '' || /^<.*>$/s.test(raw) || /^\$\{[^}]*\}$/.test(raw)) {
       this.unset.push(name);
       return undefined;
     }

@@ -136,6 +136,22 @@ describe('config from the environment', () => {
     expect(readConfig({ LIFEPOS_TOKEN: 'a<b>c' }).config.lifepos.token?.reveal()).toBe('a<b>c');
   });
 
+  it('an MCPB field left blank (Claude Desktop passes the literal ${user_config.x}) counts as unset', () => {
+    const { config, problems } = readConfig({
+      LIFEPOS_TOKEN: '${user_config.lifepos_token}',
+      LIFEPOS_ORG_GUID: '${user_config.lifepos_org_guid}',
+      MARKET_BUSINESS_ID: '${user_config.market_business_id}',
+      POSIFLORA_ACCOUNT: 'myshop',
+      POSIFLORA_USERNAME: 'me',
+      POSIFLORA_PASSWORD: 'secret',
+    });
+    expect(problems).toEqual([]);
+    expect(config.lifepos.token).toBeUndefined();
+    expect(config.lifepos.missing.length).toBeGreaterThan(0);
+    expect(config.posiflora.missing).toEqual([]);
+    expect(config.unset.sort()).toEqual(['LIFEPOS_ORG_GUID', 'LIFEPOS_TOKEN', 'MARKET_BUSINESS_ID']);
+  });
+
   it('problems never echo a secret', () => {
     const env = { LIFEPOS_TOKEN: 'tok-visible?', OFD_KEY: 'ofd-visible?', MCP_HTTP_TOKEN: 'http-visible?', LIFEPOS_RPS: 'fast', OFD_BASE_URL: 'nowhere' };
     const { problems } = readConfig(env);
