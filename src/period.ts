@@ -280,6 +280,10 @@ export function resolvePeriod(input: PeriodInput, tz: string, now: Date = new Da
   if (!options.future && start > nowLocal) {
     throw new PeriodError('date_from', `${start.replace('T', ' ')} has not come yet (now ${nowLocal.slice(0, 16).replace('T', ' ')} in ${tz}): the period has not started. Give a past date_from.`);
   }
+  // A period that ends after today would count the days to come as zeros and compare them as a fall.
+  if (!options.future && end.slice(0, 10) > nowLocal.slice(0, 10)) {
+    throw new PeriodError('date_to', `${end.slice(0, 10)} is after today (${nowLocal.slice(0, 10)} in ${tz}): days to come have no sales yet. Give date_to today or earlier, or a period so far such as this_month.`);
+  }
   if (start > end) {
     throw new PeriodError('date_from', `date_from (${start.replace('T', ' ')}) is after date_to (${end.replace('T', ' ')}); swap them.`);
   }
