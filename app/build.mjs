@@ -24,4 +24,5 @@ const script = bundle.outputFiles[0].text.replace(/<\/script/gi, '<\\/script');
 const html = template.replace('/*STYLE*/', () => css.outputFiles[0].text.trim()).replace('/*SCRIPT*/', () => script.trim());
 await mkdir(here('../dist/app'), { recursive: true });
 await writeFile(out, html);
-console.log(`app: dist/app/dashboard.html ${(Buffer.byteLength(html) / 1024).toFixed(1)} KB`);
+// stderr: `npm pack --json` runs this in prepare, and its stdout must stay JSON.
+console.error(`app: dist/app/dashboard.html ${(Buffer.byteLength(html) / 1024).toFixed(1)} KB`);
