@@ -85,6 +85,18 @@ describe('OFD_TOKEN: request planning', () => {
     expect(r.sc.intervals.map((i: any) => [i.start, i.gross_sales])).toEqual([...weeks.entries()].map(([k, w]) => [k, s2(w.gross)]));
   }, 120_000);
 
+  it('precision "shifts" refuses a narrower document_types instead of answering the all-documents total', async () => {
+    const before = sim.server.requests.length;
+    const r = await call({ date_from: '2026-04-06', date_to: '2026-04-12', precision: 'shifts', document_types: ['receipt'] });
+    expect(r.result.isError).toBe(true);
+    expect(r.text).toMatch(/^Invalid input, document_types: shift totals count all receipt documents together .*leave document_types out, or use precision "exact"/);
+    // Refused before any report was asked for.
+    expect(sim.server.requests.slice(before).filter((q) => q.path.includes('/reports/'))).toEqual([]);
+    // The default set, spelled out, is still answered.
+    const ok = await call({ date_from: '2026-04-06', date_to: '2026-04-12', precision: 'shifts', document_types: ['bso', 'receipt', 'bsoCorrection', 'receiptCorrection'], compare_previous: false });
+    expect(ok.result.isError, ok.text).toBeFalsy();
+  }, 120_000);
+
   it('retail points and cashboxes by name: resolved through the directory, shown by name', async () => {
     const r = await call({ date_from: '2026-04-06', date_to: '2026-04-12', retail_point_ids: ['кофейня'], compare_previous: false });
     expect(r.result.isError, r.text).toBeFalsy();
