@@ -75,6 +75,8 @@ describe('OFD_TOKEN: request planning', () => {
     expect(r.sc.precision).toBe('shifts');
     expect(r.text.split('\n')[0]).toContain('APPROXIMATE, from shift totals');
     expect(r.text).toMatch(/APPROXIMATE: figures come from shift totals/);
+    expect(r.text).toContain('Answered by the Yandex OFD public API (OFD_TOKEN; approximate, from shift totals) in 2 requests');
+    expect(r.text).not.toContain('added up from receipts');
     expect(r.sc.totals.outcome).toBeNull();
     expect(r.sc.absent).toContain('outcome (the whole block)');
     // The simulator's shifts close on the day they open, so shift days are calendar days here.
