@@ -65,6 +65,32 @@ describe('OFD_TOKEN: request planning', () => {
     expect(sim.receiptRequests().length).toBe(before);
   }, 120_000);
 
+  it('a busy shop (~8,000 receipts a day): 20 days, or 5 days with the previous 5, get the offer before any receipt is read', async () => {
+    const busy = await startOfdPublicSim({ now: NOW, days: 30, traffic: 107, rps: 1000 });
+    const s = await connectStdio({ env: { ...busy.env, REVENUE_TZ: 'Europe/Moscow', OFD_RPS: '100' } });
+    try {
+      const ask = async (args: Record<string, unknown>) => {
+        const result = await s.client.callTool({ name: 'get_sales_aggregation', arguments: args });
+        return { result, text: textOf(result) };
+      };
+      const perDay = select(busy.receipts, { from: '2026-04-21', to: '2026-05-10' }, busy.companies).length / 20;
+      expect(perDay).toBeGreaterThan(7000);
+      const twenty = await ask({ date_from: '2026-04-21', date_to: '2026-05-10', compare_previous: false });
+      expect(twenty.result.isError).toBe(true);
+      expect(twenty.text).toMatch(/^Invalid input, precision: exact figures for this period would take about \d+ requests .* over 20 days/);
+      expect(twenty.text).toContain('precision "shifts"');
+      // 5 days alone stay under the budget; with the previous 5 days they would not, and both count.
+      const ten = await ask({ date_from: '2026-05-06', date_to: '2026-05-10' });
+      expect(ten.result.isError).toBe(true);
+      expect(ten.text).toMatch(/over 10 days not yet cached/);
+      expect(busy.receiptRequests().length).toBe(0);
+      expect(busy.server.requests.filter((q) => q.path.endsWith('/reports/shifts')).length).toBe(3);
+    } finally {
+      await s.close();
+      await busy.close();
+    }
+  }, 120_000);
+
   it('precision "shifts": one request per period, labelled approximate, income and refunds only', async () => {
     const from = '2026-03-02';
     const to = '2026-04-26';

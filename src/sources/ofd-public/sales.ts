@@ -64,14 +64,12 @@ export async function salesFromPublicApi(
   }
 
   try {
-    const auto = precision === 'auto' ? 'auto' : 'exact';
-    const [result, previous] = await Promise.all([
-      client.aggregate(q, { ...options, precision: auto }),
-      pq ? client.totals(pq, { signal: options.signal, precision: auto }) : undefined,
-    ]);
+    // Both periods' uncached days count toward the estimate, so the offer comes before any receipt is read.
+    const estimate = precision === 'auto' ? await client.checkCost(pq ? [q, pq] : [q], options.signal) : 0;
+    const [result, previous] = await Promise.all([client.aggregate(q, options), pq ? client.totals(pq, { signal: options.signal }) : undefined]);
     const days = result.cachedDays + result.fetchedDays;
     const notes = result.cachedDays > 0 ? [`${result.cachedDays} of ${days} days came from the on-disk cache (closed days are kept; REVENUE_CACHE=off turns it off).`] : [];
-    return { result, previous, requests: lookups + result.requests + (previous?.requests ?? 0), precision: 'exact', labels, filters, notes };
+    return { result, previous, requests: lookups + estimate + result.requests + (previous?.requests ?? 0), precision: 'exact', labels, filters, notes };
   } catch (err) {
     if (err instanceof CostlyRequestError) {
       throw new ToolInputError(
