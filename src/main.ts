@@ -163,6 +163,8 @@ async function prepare(cli: Cli): Promise<{ runtime: Runtime; close(): Promise<v
     // Demo data is made up afresh each run: its cache lives and dies with the process.
     const demoCache = await mkdtemp(join(tmpdir(), 'revenue-mcp-demo-'));
     env = { ...process.env, ...demo.env, REVENUE_CACHE_DIR: demoCache };
+    // REVENUE_DEMO_OFD=legacy: without the token the legacy-key simulator answers for Yandex OFD.
+    if (process.env.REVENUE_DEMO_OFD?.trim().toLowerCase() === 'legacy') delete env.OFD_TOKEN;
     stopSims = async () => {
       await demo.close();
       await rm(demoCache, { recursive: true, force: true });
