@@ -44,6 +44,23 @@ export interface HttpSettings {
   deadlineMs: number;
   /** Base delay of the exponential backoff between attempts. */
   backoffMs: number;
+  /**
+   * Extra time before a rate-limit slot is used again, so that network jitter cannot bring two requests
+   * closer at the upstream than they left here (see limits.ts).
+   */
+  rateMarginMs: number;
+  /** Longest pause a 420/429 may impose on a source (default 15 min); after it the source is probed again. */
+  maxPauseMs?: number;
+}
+
+/** Limits of the HTTP transport (Streamable HTTP and legacy SSE). */
+export interface ServingLimits {
+  maxBodyBytes: number;
+  maxSessions: number;
+  maxSessionsPerClient: number;
+  maxConcurrentPerClient: number;
+  /** How long a shutdown waits for calls in flight before cancelling them. */
+  shutdownGraceMs: number;
 }
 
 interface SourceBase {
@@ -104,6 +121,7 @@ export interface Config {
   allowedOrigins: string[];
   /** A Streamable HTTP session unused this long is closed (clients that vanish never send DELETE). */
   sessionIdleMs: number;
+  serving: ServingLimits;
   http: HttpSettings;
   /** Which tools to list: `only` names tools or sources (REVENUE_TOOLS / --tools); `all` lists unconfigured ones too. */
   tools: { only?: string[]; all: boolean };
@@ -124,12 +142,13 @@ class Vars {
   readonly problems: string[] = [];
   constructor(private readonly env: Env) {}
 
-  /** The trimmed value, or undefined when absent, empty or still a `<…>` placeholder. */
+  /** The trimmed value, or undefined when absent, empty, still a `<…>` placeholder or an unfilled `${…}`. */
   get(name: string): string | undefined {
     this.asked.add(name);
     const raw = this.env[name]?.trim();
     if (raw === undefined) return undefined;
-    if (raw === '' || /^<.*>$/s.test(raw)) {
+    // `${user_config.x}`: what Claude Desktop passes for an optional MCPB field left blank (mcpb#250).
+    if (raw === '' || /^<.*>$/s.test(raw) || /^\$\{[^}]*\}$/.test(raw)) {
       this.unset.push(name);
       return undefined;
     }
@@ -156,6 +175,7 @@ const url = z
   .transform((v) => v.replace(/\/+$/, ''));
 const number = z.coerce.number('must be a number');
 const positiveInt = number.pipe(z.number().int('must be a whole number').positive('must be greater than 0'));
+const zeroOrMoreInt = number.pipe(z.number().int('must be a whole number').min(0, 'must be 0 or more'));
 const positiveNumber = number.pipe(z.number().positive('must be greater than 0'));
 const text = z.string();
 const uuid = z.uuid('must be a UUID');
@@ -177,6 +197,19 @@ function read<T>(env: Vars, name: string, schema: z.ZodType<T>, fallback?: T, ex
 
 function secret(env: Vars, name: string): Secret | undefined {
   const value = read(env, name, text);
+  return value === undefined ? undefined : new Secret(value);
+}
+
+/** The bearer token of the HTTP transport: long enough that it cannot be guessed over the network. */
+const MIN_TOKEN_LENGTH = 16;
+function httpToken(env: Vars): Secret | undefined {
+  const value = read(
+    env,
+    'MCP_HTTP_TOKEN',
+    text.min(MIN_TOKEN_LENGTH, `must be at least ${MIN_TOKEN_LENGTH} characters: a short token can be guessed by anyone who can reach the port`),
+    undefined,
+    '<output of: openssl rand -hex 32>',
+  );
   return value === undefined ? undefined : new Secret(value);
 }
 
@@ -228,9 +261,11 @@ export function readConfig(rawEnv: Env = process.env): { config: Config; problem
     headersTimeoutMs: read(env, 'HTTP_HEADERS_TIMEOUT_MS', positiveInt, 30_000)!,
     bodyTimeoutMs: read(env, 'HTTP_BODY_TIMEOUT_MS', positiveInt, 60_000)!,
     maxResponseBytes: read(env, 'HTTP_MAX_RESPONSE_BYTES', positiveInt, 32 * 1024 * 1024)!,
-    retries: read(env, 'HTTP_RETRIES', number.pipe(z.number().int('must be a whole number').min(0, 'must be 0 or more')), 4)!,
+    retries: read(env, 'HTTP_RETRIES', zeroOrMoreInt, 4)!,
     deadlineMs: read(env, 'HTTP_DEADLINE_MS', positiveInt, 45_000)!,
     backoffMs: read(env, 'HTTP_BACKOFF_MS', positiveInt, 300)!,
+    rateMarginMs: read(env, 'HTTP_RATE_MARGIN_MS', zeroOrMoreInt, 30)!,
+    maxPauseMs: read(env, 'HTTP_MAX_PAUSE_SECONDS', positiveNumber, 900)! * 1000,
   };
 
   // LIFE POS: token, or phone + password.
@@ -317,10 +352,17 @@ export function readConfig(rawEnv: Env = process.env): { config: Config; problem
       dir: read(env, 'REVENUE_CACHE_DIR', text) ?? defaultCacheDir(rawEnv),
     },
     logLevel,
-    httpToken: secret(env, 'MCP_HTTP_TOKEN'),
+    httpToken: httpToken(env),
     allowedHosts: list(env, 'MCP_ALLOWED_HOSTS'),
     allowedOrigins: list(env, 'MCP_ALLOWED_ORIGINS'),
     sessionIdleMs: Math.round(read(env, 'MCP_SESSION_IDLE_MINUTES', positiveNumber, 30)! * 60_000),
+    serving: {
+      maxBodyBytes: read(env, 'MCP_MAX_BODY_BYTES', positiveInt, 1024 * 1024)!,
+      maxSessions: read(env, 'MCP_MAX_SESSIONS', positiveInt, 1000)!,
+      maxSessionsPerClient: read(env, 'MCP_MAX_SESSIONS_PER_CLIENT', positiveInt, 50)!,
+      maxConcurrentPerClient: read(env, 'MCP_MAX_CONCURRENT_PER_CLIENT', positiveInt, 16)!,
+      shutdownGraceMs: Math.round(read(env, 'MCP_SHUTDOWN_GRACE_SECONDS', number.pipe(z.number().min(0, 'must be 0 or more')), 10)! * 1000),
+    },
     http,
     tools: { only: only.length > 0 ? only : undefined, all: false },
     unset: env.unset,

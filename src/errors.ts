@@ -3,11 +3,13 @@ import { UpstreamError } from './http/errors.js';
 import { log } from './log.js';
 import { MoneyParseError } from './money.js';
 import { PeriodError } from './period.js';
+import { ShutdownError } from './runtime.js';
 import { redact } from './secret.js';
 import { ToolInputError } from './tool.js';
 
 /** A tool failure as the model should read it: what failed, why, and what to do. Never a stack trace. */
 export function errorText(err: unknown, toolName: string): string {
+  if (err instanceof ShutdownError) return err.message;
   if (err instanceof ToolInputError || err instanceof PeriodError) return `Invalid input, ${err.field}: ${err.message}`;
   if (err instanceof UpstreamError) {
     if (err.code === 'aborted') return `${toolName} was cancelled before it finished; nothing was changed.`;

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { TOOLS } from '../tools/index.js';
 import { claudeDesktopConfig, claudeDesktopNotes } from './claude.js';
 import { ConfigError, readConfig } from './config.js';
@@ -13,8 +12,6 @@ import { log, setLogLevel } from './log.js';
 import { PACKAGE } from './meta.js';
 import { Runtime } from './runtime.js';
 import { buildServer } from './server.js';
-import { BindRefused, serveHttp } from './transports/http.js';
-import { serveStdio } from './transports/stdio.js';
 import { closest, selectTools, unknownToolNames } from './toolset.js';
 
 const HELP = `revenue-mcp ${PACKAGE.version} — MCP server for revenue from LIFE POS, Yandex OFD, Yandex Market, Posiflora
@@ -23,7 +20,7 @@ Usage:
   revenue-mcp [--demo]                      serve MCP on stdio (what Claude Desktop runs)
   revenue-mcp --http [PORT] [--host HOST] [--stateless] [--demo]
                                             serve Streamable HTTP at /mcp, legacy SSE at /sse + /messages,
-                                            and GET /healthz; PORT defaults to 3000 (0 = any free port)
+                                            GET /healthz and /readyz; PORT defaults to 3000 (0 = any free port)
   revenue-mcp tools [--json] [--demo]       list the tools (--json: the full tools/list answer)
   revenue-mcp call TOOL ['{json}'] [--json] [--demo]
                                             run one tool and print its summary (--json: the structured
@@ -159,7 +156,9 @@ async function prepare(cli: Cli): Promise<{ runtime: Runtime; close(): Promise<v
   if (cli.demo) {
     // Loaded only in demo mode: a production server carries no simulator code.
     const { startDemoSims } = await import('./sim/demo.js');
-    const demo = await startDemoSims();
+    // `call` starts only the simulator its tool reads (a tool without a declared source gets them all).
+    const source = cli.command === 'call' ? TOOLS.find((t) => t.name === cli.tool)?.source : undefined;
+    const demo = await startDemoSims(source ? [source] : undefined);
     // Demo data is made up afresh each run: its cache lives and dies with the process.
     const demoCache = await mkdtemp(join(tmpdir(), 'revenue-mcp-demo-'));
     env = { ...process.env, ...demo.env, REVENUE_CACHE_DIR: demoCache };
@@ -194,6 +193,8 @@ async function prepare(cli: Cli): Promise<{ runtime: Runtime; close(): Promise<v
 
 /** Run tools through a real MCP client over an in-memory pair, so 'call' sees exactly what a client sees. */
 async function withClient<T>(runtime: Runtime, fn: (client: Client) => Promise<T>): Promise<T> {
+  // Loaded here, not at start-up: serving on stdio needs neither the SDK client nor the in-memory pair.
+  const [{ Client }, { InMemoryTransport }] = await Promise.all([import('@modelcontextprotocol/sdk/client/index.js'), import('@modelcontextprotocol/sdk/inMemory.js')]);
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const server = buildServer(runtime);
   await server.connect(serverSide);
@@ -203,6 +204,37 @@ async function withClient<T>(runtime: Runtime, fn: (client: Client) => Promise<T
     return await fn(client);
   } finally {
     await client.close();
+    await server.close();
+  }
+}
+
+/**
+ * tools/list straight from the server over an in-memory pair, as JSON-RPC: the SDK client would load ajv
+ * and compile every output schema only for the list to be printed.
+ */
+async function listTools(runtime: Runtime): Promise<{ tools: Array<{ name: string; title?: string; description?: string }> }> {
+  const [{ InMemoryTransport }, { LATEST_PROTOCOL_VERSION }] = await Promise.all([import('@modelcontextprotocol/sdk/inMemory.js'), import('@modelcontextprotocol/sdk/types.js')]);
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  const server = buildServer(runtime);
+  await server.connect(serverSide);
+  const waiting = new Map<number, (message: { result?: unknown; error?: { message: string } }) => void>();
+  clientSide.onmessage = (message) => {
+    if ('id' in message && typeof message.id === 'number') waiting.get(message.id)?.(message as { result?: unknown; error?: { message: string } });
+  };
+  await clientSide.start();
+  const ask = async (id: number, method: string, params: Record<string, unknown>) => {
+    const answer = new Promise<{ result?: unknown; error?: { message: string } }>((resolve) => waiting.set(id, resolve));
+    await clientSide.send({ jsonrpc: '2.0', id, method, params });
+    const { result, error } = await answer;
+    if (error) throw new Error(`${method}: ${error.message}`);
+    return result;
+  };
+  try {
+    await ask(1, 'initialize', { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'revenue-mcp-cli', version: PACKAGE.version } });
+    await clientSide.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    return (await ask(2, 'tools/list', {})) as { tools: Array<{ name: string; title?: string; description?: string }> };
+  } finally {
+    await clientSide.close();
     await server.close();
   }
 }
@@ -226,7 +258,7 @@ async function main(argv: string[]): Promise<number> {
   const { runtime, close } = await prepare(cli);
   try {
     if (cli.command === 'tools') {
-      const list = await withClient(runtime, (c) => c.listTools());
+      const list = await listTools(runtime);
       if (cli.json) process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
       else for (const t of list.tools) process.stdout.write(`${t.name}  —  ${t.title ?? ''}\n    ${(t.description ?? '').split('\n')[0]}\n`);
       for (const why of selectTools(runtime.config).hidden.values()) process.stderr.write(`${why}\n`);
@@ -267,6 +299,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (cli.http !== undefined) {
+      // express and the HTTP transports load only for --http.
+      const { serveHttp } = await import('./transports/http.js');
       const handle = await serveHttp(runtime, {
         port: cli.http,
         host: cli.host,
@@ -275,6 +309,7 @@ async function main(argv: string[]): Promise<number> {
         allowedHosts: runtime.config.allowedHosts,
         allowedOrigins: runtime.config.allowedOrigins,
         sessionIdleMs: runtime.config.sessionIdleMs,
+        limits: runtime.config.serving,
       });
       // A line a person (or a test) can read to find the address; logs stay on stderr.
       process.stderr.write(`revenue-mcp listening: ${handle.url}/mcp\n`);
@@ -290,6 +325,7 @@ async function main(argv: string[]): Promise<number> {
     if (cli.demo) {
       process.stderr.write('revenue-mcp demo on stdio: start it from an MCP client (see README, "Claude Desktop"), or use --http 3000.\n');
     }
+    const { serveStdio } = await import('./transports/stdio.js');
     await serveStdio(runtime);
     return 0;
   } finally {
@@ -304,18 +340,24 @@ function waitForSignal(): Promise<void> {
   });
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof UsageError) {
-      process.stderr.write(`revenue-mcp: ${err.message}\nRun 'revenue-mcp --help' for usage.\n`);
-      process.exit(2);
-    }
-    if (err instanceof ConfigError || err instanceof BindRefused) {
-      process.stderr.write(`revenue-mcp: ${err.message}\n`);
-      process.exit(2);
-    }
-    process.stderr.write(`revenue-mcp: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);
+/**
+ * Exit once stdout and stderr have drained: to a pipe they are asynchronous, and exiting at once cut
+ * `tools --json` / `call --json` at the pipe's 64 KiB buffer while still reporting success.
+ */
+function exitAfterFlush(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
+main(process.argv.slice(2)).then(exitAfterFlush, (err: unknown) => {
+  if (err instanceof UsageError) {
+    process.stderr.write(`revenue-mcp: ${err.message}\nRun 'revenue-mcp --help' for usage.\n`);
+    return exitAfterFlush(2);
+  }
+  // BindRefused (transports/http.ts) is matched by name so that module loads only for --http.
+  if (err instanceof ConfigError || (err instanceof Error && err.name === 'BindRefused')) {
+    process.stderr.write(`revenue-mcp: ${err.message}\n`);
+    return exitAfterFlush(2);
+  }
+  process.stderr.write(`revenue-mcp: ${err instanceof Error ? err.message : String(err)}\n`);
+  exitAfterFlush(1);
+});

@@ -15,26 +15,50 @@ export class MoneyParseError extends Error {
 }
 
 /**
+ * Bounds on what an upstream may call an amount. decimal.js keeps "1e999999999" as a tiny object but
+ * expands it digit by digit when printed (minutes of a blocked event loop, then out of memory), so
+ * magnitude, fractional digits and the length of the text are all checked at parse, before any use.
+ * No shop's figure comes near a quadrillion roubles or needs more than 20 decimal places (a float's noise, 150.29999999999998, has 14).
+ */
+export const MAX_AMOUNT = new Decimal('1e15');
+const MAX_DECIMAL_PLACES = 20;
+const MAX_AMOUNT_CHARS = 40;
+
+/** An upstream value as quoted in an error: short, whatever was sent. */
+function shown(value: unknown): string {
+  const s = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return s.length > 48 ? `${s.slice(0, 40)}… (${s.length} characters)` : s;
+}
+
+/**
  * Parse an amount as an upstream sends it: a JSON number, or a decimal string such as "491519.50".
  * `unit: 'minor'` means the value counts kopecks (LIFE POS); the result is always roubles.
+ * `field` names where the value was (e.g. `total_sum.value`) in the error when it cannot be used.
  */
-export function parseAmount(value: unknown, unit: Unit = 'major'): Decimal {
+export function parseAmount(value: unknown, unit: Unit = 'major', field?: string): Decimal {
+  const at = field ? `${field}: ` : '';
   let d: Decimal;
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new MoneyParseError(`not a finite amount: ${value}`);
+    if (!Number.isFinite(value)) throw new MoneyParseError(`${at}not a finite amount: ${value}`);
     d = new Decimal(String(value));
-  } else if (typeof value === 'string' && DECIMAL_STRING.test(value.trim())) {
+  } else if (typeof value === 'string' && value.length <= MAX_AMOUNT_CHARS && DECIMAL_STRING.test(value.trim())) {
     d = new Decimal(value.trim());
   } else {
-    throw new MoneyParseError(`not an amount: ${JSON.stringify(value)}`);
+    throw new MoneyParseError(`${at}not an amount: ${shown(value)}`);
   }
-  return unit === 'minor' ? d.div(100) : d;
+  if (unit === 'minor') d = d.div(100);
+  if (d.abs().gte(MAX_AMOUNT) || d.decimalPlaces() > MAX_DECIMAL_PLACES) {
+    throw new MoneyParseError(
+      `${at}${shown(value)} is outside any plausible amount (at most ${MAX_DECIMAL_PLACES} decimal places and below 10^15 roubles)`,
+    );
+  }
+  return d;
 }
 
 /** Like parseAmount, but null/undefined/"" give undefined (absent, which is not the same as 0). */
-export function parseOptionalAmount(value: unknown, unit: Unit = 'major'): Decimal | undefined {
+export function parseOptionalAmount(value: unknown, unit: Unit = 'major', field?: string): Decimal | undefined {
   if (value === null || value === undefined || value === '') return undefined;
-  return parseAmount(value, unit);
+  return parseAmount(value, unit, field);
 }
 
 export const ZERO = new Decimal(0);
@@ -67,8 +91,12 @@ export function toDecimalString(d: Decimal, places = 2): string {
   return d.toFixed(places, Decimal.ROUND_HALF_UP);
 }
 
+/** Spaces between groups of three digits, in one pass (a look-ahead regex is quadratic in the length). */
 function groupThousands(intPart: string): string {
-  return intPart.replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+  const head = intPart.length % 3 || 3;
+  const groups = [intPart.slice(0, head)];
+  for (let i = head; i < intPart.length; i += 3) groups.push(intPart.slice(i, i + 3));
+  return groups.join(' ');
 }
 
 /** "12 345,67" — Russian grouping and decimal comma. */

@@ -1,3 +1,5 @@
+import { shownInput } from './tool.js';
+
 /**
  * Periods in the shop's time zone (REVENUE_TZ). A period is a pair of local wall-clock bounds, both
  * inclusive, because that is how the upstreams take them ("2026-11-16 00:00:00" … "2026-11-22 23:59:59").
@@ -94,10 +96,37 @@ function formatter(tz: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** Local wall-clock time of an instant: YYYY-MM-DDTHH:mm:ss. */
-export function toLocal(instant: Date, tz: string): string {
+function formatLocal(instant: Date, tz: string): string {
   const parts = Object.fromEntries(formatter(tz).formatToParts(instant).map((p) => [p.type, p.value]));
   return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
+}
+
+/** The zone's offset (ms) at a whole second. */
+function offsetAt(ms: number, tz: string): number {
+  return Date.parse(`${formatLocal(new Date(ms), tz)}Z`) - ms;
+}
+
+/**
+ * Per zone, the offset of each UTC day on which it does not change (null on a day with a transition):
+ * one Intl call per order made toLocal a sizeable share of a 100 k-order walk.
+ */
+const dayOffsets = new Map<string, Map<number, number | null>>();
+
+/** Local wall-clock time of an instant: YYYY-MM-DDTHH:mm:ss. */
+export function toLocal(instant: Date, tz: string): string {
+  const ms = instant.getTime();
+  const day = Math.floor(ms / DAY_MS);
+  let days = dayOffsets.get(tz);
+  if (!days) dayOffsets.set(tz, (days = new Map()));
+  let offset = days.get(day);
+  if (offset === undefined && Number.isFinite(ms)) {
+    const start = offsetAt(day * DAY_MS, tz);
+    offset = start === offsetAt(day * DAY_MS + DAY_MS - 1000, tz) ? start : null;
+    days.set(day, offset);
+  }
+  const local = offset == null ? undefined : new Date(ms + offset).toISOString();
+  // Years outside 1000-9999 and days with a transition take the exact path.
+  return local && /^\d{4}-/.test(local) ? local.slice(0, 19) : formatLocal(instant, tz);
 }
 
 /** The instant at which the local wall-clock time `local` occurs in `tz` (first one, if ambiguous). */
@@ -187,17 +216,25 @@ function validDate(ymd: string): boolean {
 }
 
 /** Parse an ISO date or date-time into a local wall-clock bound; date-only means start or end of day. */
+/** Years this server answers for: beyond them date arithmetic (and every upstream) has no meaning. */
+const MIN_YEAR = 2000;
+const MAX_YEAR = 2099;
+
 function parseBound(field: string, raw: string, edge: 'start' | 'end', tz: string): string {
   const value = raw.trim();
+  const year = /^\d{4}-/.test(value) ? Number(value.slice(0, 4)) : undefined;
+  if (year !== undefined && (year < MIN_YEAR || year > MAX_YEAR)) {
+    throw new PeriodError(field, `${field} ${shownInput(raw)} is outside the years ${MIN_YEAR}–${MAX_YEAR}; give a date such as 2026-11-01.`);
+  }
   if (DATE_RE.test(value)) {
-    if (!validDate(value)) throw new PeriodError(field, `${field} "${raw}" is not a real calendar date.`);
+    if (!validDate(value)) throw new PeriodError(field, `${field} ${shownInput(raw)} is not a real calendar date.`);
     return edge === 'start' ? `${value}T00:00:00` : `${value}T23:59:59`;
   }
   const m = DATETIME_RE.exec(value);
   if (!m || !validDate(m[1]!) || Number(m[2]) > 23 || Number(m[3]) > 59 || Number(m[4] ?? 0) > 59) {
     throw new PeriodError(
       field,
-      `${field} "${raw}" is not an ISO date. Use YYYY-MM-DD (e.g. 2026-11-01) or YYYY-MM-DDTHH:mm:ss.`,
+      `${field} ${shownInput(raw)} is not an ISO date. Use YYYY-MM-DD (e.g. 2026-11-01) or YYYY-MM-DDTHH:mm:ss.`,
     );
   }
   // An end given to the minute covers that whole minute (12:30 → 12:30:59).
@@ -227,7 +264,7 @@ export function resolvePeriod(input: PeriodInput, tz: string, now: Date = new Da
   if (input.period !== undefined) {
     const name = input.period.trim().toLowerCase().replace(/[\s-]+/g, '_');
     if (!(NAMED_PERIODS as readonly string[]).includes(name)) {
-      throw new PeriodError('period', `period "${input.period}" is unknown. Use one of: ${NAMED_PERIODS.join(', ')}; or date_from/date_to.`);
+      throw new PeriodError('period', `period ${shownInput(input.period)} is unknown. Use one of: ${NAMED_PERIODS.join(', ')}; or date_from/date_to.`);
     }
     return namedPeriod(name as NamedPeriod, tz, now);
   }
@@ -242,6 +279,10 @@ export function resolvePeriod(input: PeriodInput, tz: string, now: Date = new Da
   const nowLocal = toLocal(now, tz);
   if (!options.future && start > nowLocal) {
     throw new PeriodError('date_from', `${start.replace('T', ' ')} has not come yet (now ${nowLocal.slice(0, 16).replace('T', ' ')} in ${tz}): the period has not started. Give a past date_from.`);
+  }
+  // A period that ends after today would count the days to come as zeros and compare them as a fall.
+  if (!options.future && end.slice(0, 10) > nowLocal.slice(0, 10)) {
+    throw new PeriodError('date_to', `${end.slice(0, 10)} is after today (${nowLocal.slice(0, 10)} in ${tz}): days to come have no sales yet. Give date_to today or earlier, or a period so far such as this_month.`);
   }
   if (start > end) {
     throw new PeriodError('date_from', `date_from (${start.replace('T', ' ')}) is after date_to (${end.replace('T', ' ')}); swap them.`);

@@ -8,6 +8,7 @@ import { closeAllPools } from './http/pools.js';
  */
 export class Runtime {
   readonly #shared = new Map<string, unknown>();
+  readonly #stopping = new AbortController();
 
   constructor(
     readonly config: Config,
@@ -36,6 +37,16 @@ export class Runtime {
     });
   }
 
+  /** Aborted when the server shuts down: every tool call still running ends with an error it can report. */
+  get stopping(): AbortSignal {
+    return this.#stopping.signal;
+  }
+
+  /** The Upstreams built so far (a source no call has used yet has none). */
+  upstreams(): Upstream[] {
+    return [...this.#shared.entries()].filter(([key]) => key.startsWith('upstream:')).map(([, u]) => u as Upstream);
+  }
+
   /** Env vars still missing for a source, as one sentence; undefined when configured. */
   missing(source: SourceName): string | undefined {
     const missing = this.config[source].missing;
@@ -43,7 +54,21 @@ export class Runtime {
     return `${SOURCE_LABEL[source]} is not configured. Set ${missing.join(', ')} in the server's environment (see the README, "Configuration"), or start the server with --demo to try it on simulated data.`;
   }
 
+  /** Cancel every tool call still running (each answers with ShutdownError's message). */
+  stop(): void {
+    if (!this.#stopping.signal.aborted) this.#stopping.abort(new ShutdownError());
+  }
+
   async close(): Promise<void> {
+    this.stop();
     await closeAllPools();
+  }
+}
+
+/** The reason tool calls are cancelled when the server stops. */
+export class ShutdownError extends Error {
+  override name = 'ShutdownError';
+  constructor() {
+    super('The server is shutting down; nothing was changed. Call again in a moment (against the restarted server).');
   }
 }

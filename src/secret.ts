@@ -44,13 +44,17 @@ export class Secret {
   }
 }
 
-/** Replace every known secret value (and its URL-encoded form) in `text` with `***`. */
+/**
+ * Replace every known secret value in `text` with `***`: as is, URL-encoded, and JSON-escaped (an
+ * upstream error body echoing a key with `"` or `\` in it, printed as JSON).
+ */
 export function redact(text: string): string {
   let out = text;
   for (const value of known) {
-    if (out.includes(value)) out = out.split(value).join('***');
-    const encoded = encodeURIComponent(value);
-    if (encoded !== value && out.includes(encoded)) out = out.split(encoded).join('***');
+    const escaped = JSON.stringify(value).slice(1, -1);
+    for (const form of new Set([value, encodeURIComponent(value), escaped, JSON.stringify(escaped).slice(1, -1)])) {
+      if (out.includes(form)) out = out.split(form).join('***');
+    }
   }
   return out;
 }

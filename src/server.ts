@@ -109,7 +109,8 @@ async function runTool(spec: ToolSpec, args: unknown, extra: Extra, runtime: Run
   const token = extra._meta?.progressToken;
   const ctx: ToolContext = {
     runtime,
-    signal: extra.signal,
+    // A shutdown ends the call too, with an answer (a cancelled request gets none).
+    signal: AbortSignal.any([extra.signal, runtime.stopping]),
     log,
     progress: async (progress, total, message) => {
       if (token === undefined) return;
@@ -131,6 +132,6 @@ async function runTool(spec: ToolSpec, args: unknown, extra: Extra, runtime: Run
     };
   } catch (err) {
     log('info', `${spec.name} failed after ${Date.now() - started} ms`);
-    return errorResult(err, spec.name);
+    return errorResult(runtime.stopping.aborted && !extra.signal.aborted ? runtime.stopping.reason : err, spec.name);
   }
 }

@@ -58,3 +58,12 @@ export class ToolInputError extends Error {
     super(message);
   }
 }
+
+/**
+ * A bad input value as quoted in an error: JSON-quoted and cut to `max` characters, so an error never
+ * echoes a megabyte of input back.
+ */
+export function shownInput(raw: unknown, max = 80): string {
+  const text = typeof raw === 'string' ? raw : JSON.stringify(raw) ?? String(raw);
+  return text.length <= max ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, max))}… (${text.length} characters)`;
+}

@@ -1,6 +1,6 @@
 import { ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { UpstreamError } from '../src/http/errors.js';
+import { isRateLimitStatus, UpstreamError } from '../src/http/errors.js';
 import { Decimal, formatNumber, formatRub, toDecimalString } from '../src/money.js';
 import { PeriodError, resolvePeriod, toLocal } from '../src/period.js';
 import type { Runtime } from '../src/runtime.js';
@@ -34,8 +34,11 @@ const input = z.strictObject({
     .string()
     .trim()
     .min(1)
+    .max(255)
+    // The id becomes a path segment of a request carrying the Api-Key: "..", "." or "/" would point it elsewhere.
+    .regex(/^[A-Za-z0-9_-]+$/, { error: 'is not an id a previous call returned (letters, digits, "_" and "-" only)' })
     .optional()
-    .describe('From an earlier answer, e.g. "united_orders_lx3k9_1a2b3c".'),
+    .describe('From an earlier answer.'),
   report: z
     .strictObject({
       type: choice(REPORT_TYPES).describe('united-orders: revenue; united-marketplace-services: charges; shows-sales: funnel; goods-movement: FBY stock.'),
@@ -52,7 +55,7 @@ const input = z.strictObject({
       language: choice(LANGUAGES).optional().describe('united-* only; default RU.'),
     })
     .optional()
-    .describe('What to generate (or give report_id).'),
+    .describe('What to generate, or report_id.'),
   max_wait_seconds: numberIn(0, 600)
     .optional()
     .describe(`Default ${DEFAULT_WAIT_S}, max 600.`),
@@ -196,8 +199,11 @@ export function buildRequest(report: NonNullable<Input['report']>, runtime: Runt
 
 // ---------------------------------------------------------------- errors with advice
 
-function clockTime(date: Date, tz: string): string {
-  return `${toLocal(date, tz).slice(11, 16)} (${tz})`;
+/** "14:05 (Europe/Moscow)" today, with the date in front on any other day. */
+function clockTime(date: Date, tz: string, now = new Date()): string {
+  const local = toLocal(date, tz);
+  const day = local.slice(0, 10);
+  return `${day === toLocal(now, tz).slice(0, 10) ? '' : `${day} `}${local.slice(11, 16)} (${tz})`;
 }
 
 /** Upstream failures rewritten with the credential, scope or id to check. */
@@ -343,13 +349,45 @@ function cancelled(ctx: ToolContext, err: unknown): unknown {
   return err;
 }
 
-/** Download the file of a DONE report, fetching a fresh link when the one we hold was refused. */
-async function downloadAndParse(s: Shared, runtime: Runtime, reportId: string, info: ReportInfo, ctx: ToolContext, meta?: { type: string; format: string }): Promise<CachedReport> {
+/**
+ * Download the file of a DONE report within what is left of max_wait_seconds, sending progress while it
+ * comes; fetch a fresh link when the one we hold was refused.
+ */
+async function downloadAndParse(
+  s: Shared,
+  runtime: Runtime,
+  reportId: string,
+  info: ReportInfo,
+  ctx: ToolContext,
+  wait: { deadlineAt: number; send(message: string): void },
+  meta?: { type: string; format: string },
+): Promise<CachedReport> {
+  const heartbeat = setInterval(() => wait.send(`Report ${reportId}: DONE, downloading the file`), runtime.config.market.progressIntervalMs);
+  wait.send(`Report ${reportId}: DONE, downloading the file`);
+  try {
+    return await downloadWithin(s, runtime, reportId, info, ctx, wait.deadlineAt, meta);
+  } catch (err) {
+    if (err instanceof UpstreamError && err.code === 'deadline') {
+      throw new UpstreamError({
+        source: 'market',
+        code: 'deadline',
+        retryable: false,
+        message: `Report ${reportId} is ready, but its file did not finish downloading within max_wait_seconds. Call again with report_id="${reportId}" and a larger max_wait_seconds.`,
+      });
+    }
+    throw err;
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
+async function downloadWithin(s: Shared, runtime: Runtime, reportId: string, info: ReportInfo, ctx: ToolContext, deadlineAt: number, meta?: { type: string; format: string }): Promise<CachedReport> {
   const cap = runtime.config.http.maxResponseBytes;
+  const within = () => ({ signal: ctx.signal, deadlineMs: Math.max(deadlineAt - Date.now(), 0) + OVERRUN_MS });
   let current = info;
   for (let attempt = 0; ; attempt++) {
     if (!current.file) throw new UpstreamError({ source: 'market', code: 'bad_response', retryable: false, message: `Yandex Market reports ${reportId} as DONE but gave no file link. Call again with report_id="${reportId}".` });
-    const got = await s.client.download(current.file, cap, { signal: ctx.signal });
+    const got = await s.client.download(current.file, cap, within());
     if (got.ok) {
       let parsed;
       try {
@@ -372,7 +410,7 @@ async function downloadAndParse(s: Shared, runtime: Runtime, reportId: string, i
     // Links expire (and each info call mints a new one): ask for a fresh link, twice at most.
     if (attempt >= 2) throw new UpstreamError({ source: 'market', status: got.status, code: 'link_expired', retryable: false, message: `The download link of report ${reportId} was refused (HTTP ${got.status}) three times. Call again with report_id="${reportId}" a little later.` });
     ctx.log('info', `Yandex Market: the link of report ${reportId} was refused (HTTP ${got.status}); fetching a fresh one from reports/info`);
-    current = await s.client.info(reportId, { signal: ctx.signal });
+    current = await s.client.info(reportId, within());
   }
 }
 
@@ -432,7 +470,7 @@ async function run(args: Input, ctx: ToolContext) {
     } catch (err) {
       if (err instanceof UpstreamError && !ctx.signal.aborted) {
         if (err.code === 'deadline') throw limitError(s.client.nextGenerateAt(req.type) || Date.now() + s.client.generateQuota(req.type).intervalMs);
-        if ((err.code === 'rate_limited' || err.status === 420) && err.resetAt) throw limitError(err.resetAt.getTime());
+        if ((err.code === 'rate_limited' || isRateLimitStatus(err.status ?? 0)) && err.resetAt) throw limitError(err.resetAt.getTime());
       }
       throw cancelled(ctx, err instanceof UpstreamError ? explain(err, 'generate', runtime) : err);
     } finally {
@@ -506,7 +544,7 @@ async function run(args: Input, ctx: ToolContext) {
 
   let entry: CachedReport;
   try {
-    entry = await downloadAndParse(s, runtime, reportId, info, ctx, meta);
+    entry = await downloadAndParse(s, runtime, reportId, info, ctx, { deadlineAt, send }, meta);
   } catch (err) {
     throw cancelled(ctx, err instanceof UpstreamError ? explain(err, 'info', runtime, reportId) : err);
   }
@@ -576,7 +614,7 @@ export default defineTool({
   name: 'await_market_report',
   title: 'Yandex Market report',
   description:
-    'Use for Yandex Market seller reports (orders and revenue, charges, funnel, FBY stock): generates, waits, sums every ' +
+    'Use for Yandex Market seller reports (orders, revenue, charges, funnel, FBY stock): generates, waits, sums every ' +
     'sheet exactly. Generations are scarce: resume by report_id. Example: {"report":{"type":"united-orders","period":"last_month"}}',
   input,
   output,

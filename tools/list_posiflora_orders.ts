@@ -7,7 +7,7 @@ import { PosifloraClient, type StoreInfo } from '../src/sources/posiflora/client
 import { DATE_FIELDS, periodBuckets, runPlan, runRows, type DateField, type GroupBy, type OrderQuery, type RunOptions } from '../src/sources/posiflora/orders.js';
 import { ORDER_STATUSES } from '../src/sources/posiflora/schemas.js';
 import { buildStructured, buildText } from '../src/sources/posiflora/summary.js';
-import { defineTool, ToolInputError } from '../src/tool.js';
+import { defineTool, shownInput, ToolInputError } from '../src/tool.js';
 import { choice, choices, flag, listOfItems, periodFields, responseFormatField, wholeNumber } from './inputs.js';
 
 const GROUPS = ['status', 'store', 'day', 'week'] as const;
@@ -22,7 +22,7 @@ const input = z.strictObject({
   date_field: choice(Object.keys(DATE_FIELDS) as [DateField, ...DateField[]]).optional().describe('Default created.'),
   statuses: choices(ORDER_STATUSES).optional().describe('e.g. ["done","new"].'),
   stores: listOfItems(z.string()).optional().describe('Ids or names, e.g. ["Флора Центр"].'),
-  search: z.string().optional().describe('Name, order no., phone or card.'),
+  search: z.string().max(200).optional().describe('Name, order no., phone or card.'),
   delivery: flag().optional().describe('true: delivery only; false: none.'),
   amount_min: amountField().describe('Roubles, e.g. 1000.'),
   amount_max: amountField().describe('Roubles, e.g. 5000.'),
@@ -48,11 +48,16 @@ function amountField() {
 /** A validated amount filter as a decimal string; negative or non-numeric values are refused with the fix. */
 function amountOf(field: string, raw: number | string | undefined): string | undefined {
   if (raw === undefined) return undefined;
-  const text = String(raw).trim().replace(',', '.');
+  const trimmed = String(raw).trim();
+  // "1,000" may mean a thousand (grouping) or one (decimal comma): ask rather than guess.
+  if (/^-?\d{1,3}(,\d{3})+$/.test(trimmed)) {
+    throw new ToolInputError(field, `${shownInput(raw)} is ambiguous (a thousands separator or a decimal comma?); give plain digits, e.g. 1000 or "1.5".`);
+  }
+  const text = trimmed.replace(',', '.');
   if (text === '') return undefined;
-  if (!/^-?\d+(\.\d+)?$/.test(text) || !Number.isFinite(Number(text))) throw new ToolInputError(field, `"${raw}" is not a number of roubles; give e.g. 1000 or "1500.50".`);
+  if (text.length > 30 || !/^-?\d+(\.\d+)?$/.test(text)) throw new ToolInputError(field, `${shownInput(raw)} is not a number of roubles; give e.g. 1000 or "1500.50".`);
   const d = new Decimal(text);
-  if (d.isNegative()) throw new ToolInputError(field, `${raw} is negative; order totals are not, so give 0 or more (e.g. 1000), or leave ${field} out.`);
+  if (d.isNegative()) throw new ToolInputError(field, `${shownInput(raw)} is negative; order totals are not, so give 0 or more (e.g. 1000), or leave ${field} out.`);
   return d.toFixed();
 }
 

@@ -5,20 +5,27 @@ import type { SourceName } from '../config.js';
  * A pause shared by every request behind it: when an upstream says "too many requests until T",
  * nobody behind this gate is sent before T. Waiting honours an AbortSignal and a deadline.
  */
+export const DEFAULT_MAX_PAUSE_MS = 15 * 60_000;
+
 export class PauseGate {
   #until = 0;
 
   constructor(
     private readonly source: SourceName,
     private readonly what: string,
+    /** A pause is never longer than this (HTTP_MAX_PAUSE_SECONDS): after it the source is probed again. */
+    private readonly maxPauseMs = DEFAULT_MAX_PAUSE_MS,
   ) {}
 
   get pausedUntil(): number {
     return this.#until;
   }
 
-  pauseUntil(when: number): void {
-    if (when > this.#until) this.#until = when;
+  /** Pause until `when`, or for the longest pause allowed; returns the moment actually applied. */
+  pauseUntil(when: number): number {
+    const capped = Math.min(when, Date.now() + this.maxPauseMs);
+    if (capped > this.#until) this.#until = capped;
+    return capped;
   }
 
   async wait(signal: AbortSignal, deadlineAt: number): Promise<void> {
@@ -31,11 +38,18 @@ export class PauseGate {
         code: 'rate_limited',
         retryable: false,
         resetAt,
-        message: `${this.what} is rate-limited until ${resetAt.toISOString().slice(11, 19)} UTC, later than this call may wait. Try again after that time.`,
+        message: `${this.what} is rate-limited until ${momentText(this.#until)}, later than this call may wait. Try again after that time.`,
       });
     }
     await sleep(ms, signal);
   }
+}
+
+/** "14:05:00 UTC" today, "2026-12-01 14:05:00 UTC" on another day: a bare time of day misleads. */
+export function momentText(at: number, now = Date.now()): string {
+  const iso = new Date(at).toISOString();
+  const day = iso.slice(0, 10);
+  return `${day === new Date(now).toISOString().slice(0, 10) ? '' : `${day} `}${iso.slice(11, 19)} UTC`;
 }
 
 /**

@@ -1,19 +1,49 @@
 import Bottleneck from 'bottleneck';
 import type { LimitSpec } from '../config.js';
 
-/** A bottleneck limiter from a LimitSpec: a reservoir refilled every interval, plus a concurrency cap. */
-export function limiterFrom(spec: LimitSpec): Bottleneck {
-  const windowed =
-    spec.count && spec.intervalMs
-      ? {
-          reservoir: spec.count,
-          reservoirRefreshAmount: spec.count,
-          reservoirRefreshInterval: spec.intervalMs,
-          // Spread per-second limits evenly instead of bursting the whole window at once.
-          minTime: spec.intervalMs <= 1000 ? Math.floor(spec.intervalMs / spec.count) : 0,
-        }
-      : {};
-  return new Bottleneck({ maxConcurrent: spec.maxConcurrent ?? null, ...windowed });
+/**
+ * A source's (or one method's) rate limit: a bottleneck limiter configured so that `count` per
+ * `intervalMs` holds in every sliding window as the upstream sees it, not only in windows anchored here.
+ *
+ * Every request takes one slot of a reservoir of `count`. The slot comes back `intervalMs + marginMs`
+ * after that request actually left (`sent`), or at once if it never left (`unsent`: cancelled or timed out
+ * while queued). So any `count + 1` requests leave more than `intervalMs + marginMs` apart, and still
+ * arrive more than `intervalMs` apart while network jitter stays under the margin. Nothing is anchored at
+ * construction or refilled by a heartbeat: a quota first used late (Market's "1 generate per 2 min")
+ * waits its whole interval from that use. Timing from the send rather than from bottleneck's registration
+ * also keeps its timer hops and a loaded event loop out of the guarantee. For windows of a second or less
+ * `minTime` spreads requests evenly instead of bursting the window at once.
+ */
+export class Quota {
+  readonly limiter: Bottleneck;
+  readonly #windowMs: number | undefined;
+
+  constructor(
+    spec: LimitSpec,
+    marginMs: number,
+  ) {
+    const { count, intervalMs } = spec;
+    const windowed = count && intervalMs ? { reservoir: count, minTime: intervalMs <= 1000 ? intervalMs / count : 0 } : {};
+    this.limiter = new Bottleneck({ maxConcurrent: spec.maxConcurrent ?? null, ...windowed });
+    this.#windowMs = count && intervalMs ? intervalMs + marginMs : undefined;
+  }
+
+  /** The job holding a slot sent its request now: the slot is free again one window later. */
+  sent(): void {
+    if (this.#windowMs === undefined) return;
+    // Not unref'd: a caller queued for this slot has nothing else keeping the process up (the CLI exits
+    // explicitly when done).
+    setTimeout(() => void this.#giveBack(), this.#windowMs);
+  }
+
+  /** The job holding a slot ended without sending: the slot is free at once. */
+  async unsent(): Promise<void> {
+    if (this.#windowMs !== undefined) await this.#giveBack();
+  }
+
+  async #giveBack(): Promise<void> {
+    await this.limiter.incrementReservoir(1);
+  }
 }
 
 /** Retry-After: delta-seconds or an HTTP date. Returns the epoch ms at which to retry. */

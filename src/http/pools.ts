@@ -1,13 +1,35 @@
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import type { HttpSettings } from '../config.js';
 
-/** One keep-alive undici Pool per upstream origin, shared by every client of that origin. */
-const pools = new Map<string, Pool>();
+/** Request options plus a callback run the moment the request's headers are written to a socket. */
+export type WrittenRequestOptions = Dispatcher.RequestOptions & { onWritten?: () => void };
 
-export function poolFor(origin: string, http: HttpSettings): Pool {
-  let pool = pools.get(origin);
-  if (!pool) {
-    pool = new Pool(origin, {
+/**
+ * Calls `onWritten` right before undici writes the request on a connected socket (after any connection
+ * set-up and queueing in the pool): the closest this process gets to the moment the upstream sees it.
+ */
+const reportWritten: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (opts, handler) => {
+  const onWritten = (opts as WrittenRequestOptions).onWritten;
+  if (onWritten) {
+    // Legacy handlers (what Pool.request passes) start with onConnect, new-style ones with onRequestStart.
+    const h = handler as Dispatcher.DispatchHandler & { onConnect?: (...args: unknown[]) => unknown };
+    const key = typeof h.onRequestStart === 'function' ? 'onRequestStart' : 'onConnect';
+    const start = h[key] as ((...args: unknown[]) => unknown) | undefined;
+    (h as Record<string, unknown>)[key] = (...args: unknown[]) => {
+      onWritten();
+      return start?.apply(h, args);
+    };
+  }
+  return dispatch(opts, handler);
+};
+
+/** One keep-alive undici Pool per upstream origin, shared by every client of that origin. */
+const pools = new Map<string, { pool: Pool; dispatcher: Dispatcher }>();
+
+export function poolFor(origin: string, http: HttpSettings): Dispatcher {
+  let entry = pools.get(origin);
+  if (!entry) {
+    const pool = new Pool(origin, {
       connections: 8,
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 120_000,
@@ -15,13 +37,26 @@ export function poolFor(origin: string, http: HttpSettings): Pool {
       headersTimeout: http.headersTimeoutMs,
       bodyTimeout: http.bodyTimeoutMs,
     });
-    pools.set(origin, pool);
+    entry = { pool, dispatcher: pool.compose(reportWritten) };
+    pools.set(origin, entry);
   }
-  return pool;
+  return entry.dispatcher;
 }
 
-export async function closeAllPools(): Promise<void> {
+/**
+ * Close every pool; requests still running after `graceMs` (a hung login nobody waits for any more) are
+ * cut, so a shutdown never waits for an upstream's headers timeout.
+ */
+export async function closeAllPools(graceMs = 1000): Promise<void> {
   const all = [...pools.values()];
   pools.clear();
-  await Promise.allSettled(all.map((p) => p.close()));
+  await Promise.allSettled(
+    all.map(async ({ pool }) => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
+      const outcome = await Promise.race([pool.close().then(() => 'closed' as const), late]);
+      clearTimeout(timer);
+      if (outcome === 'late') await pool.destroy();
+    }),
+  );
 }

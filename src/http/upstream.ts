@@ -1,13 +1,12 @@
-import type Bottleneck from 'bottleneck';
 import pRetry from 'p-retry';
 import { errors as undiciErrors } from 'undici';
 import type { Dispatcher } from 'undici';
 import { SOURCE_LABEL, type HttpSettings, type LimitSpec, type SourceName } from '../config.js';
 import { log } from '../log.js';
 import { UpstreamError, isRateLimitStatus, isRetryableStatus } from './errors.js';
-import { PauseGate, untilAborted } from './gate.js';
-import { limiterFrom, parseHttpDate, parseRetryAfter } from './limits.js';
-import { poolFor } from './pools.js';
+import { momentText, PauseGate, untilAborted } from './gate.js';
+import { Quota, parseHttpDate, parseRetryAfter } from './limits.js';
+import { poolFor, type WrittenRequestOptions } from './pools.js';
 
 /**
  * The one way the server talks to an upstream: a keep-alive pool per origin, a bottleneck limiter per
@@ -106,13 +105,28 @@ const NETWORK_CODES = new Set([
 ]);
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
+/** An error page as words: markup, scripts and styles dropped, so no upstream HTML reaches an error text. */
+function plainText(body: string): string {
+  if (!/<[a-z!/]/i.test(body)) return body;
+  return body
+    .slice(0, 100_000)
+    .replace(/<(script|style)\b[\s\S]*?(<\/\1\s*>|$)/gi, ' ')
+    .replace(/<[^>]*>?/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** A 420/429 whose pause ends after `deadlineAt`. */
+function liftsAfter(err: unknown, deadlineAt: number): boolean {
+  return err instanceof UpstreamError && err.status !== undefined && isRateLimitStatus(err.status) && (err.resetAt?.getTime() ?? 0) > deadlineAt;
+}
+
 export class Upstream {
   readonly source: SourceName;
   readonly baseUrl: string;
   readonly #options: UpstreamOptions;
-  readonly #limiter: Bottleneck;
-  readonly #methodLimiters = new Map<string, Bottleneck>();
-  readonly #methodSpecs = new Map<string, LimitSpec>();
+  readonly #quota: Quota;
+  readonly #methodQuotas = new Map<string, Quota>();
   readonly #gate: PauseGate;
   readonly #methodGates = new Map<string, PauseGate>();
 
@@ -120,12 +134,11 @@ export class Upstream {
     this.source = options.source;
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#options = options;
-    this.#limiter = limiterFrom(options.limit);
-    this.#gate = new PauseGate(options.source, SOURCE_LABEL[options.source]);
+    this.#quota = new Quota(options.limit, options.http.rateMarginMs);
+    this.#gate = new PauseGate(options.source, SOURCE_LABEL[options.source], options.http.maxPauseMs);
     for (const [key, spec] of Object.entries(options.methodLimits ?? {})) {
-      this.#methodLimiters.set(key, limiterFrom(spec));
-      this.#methodSpecs.set(key, spec);
-      this.#methodGates.set(key, new PauseGate(options.source, `${SOURCE_LABEL[options.source]} ${key}`));
+      this.#methodQuotas.set(key, new Quota(spec, options.http.rateMarginMs));
+      this.#methodGates.set(key, new PauseGate(options.source, `${SOURCE_LABEL[options.source]} ${key}`, options.http.maxPauseMs));
     }
   }
 
@@ -138,11 +151,19 @@ export class Upstream {
     return (limitKey ? this.#methodGates.get(limitKey) : this.#gate)?.pausedUntil ?? 0;
   }
 
+  /** What /readyz shows: requests waiting and running behind this source's limiters, and the latest pause. */
+  state(): { queued: number; running: number; pausedUntil: number } {
+    const main = this.#quota.limiter.counts();
+    const queued = [this.#quota, ...this.#methodQuotas.values()].reduce((n, q) => n + q.limiter.counts().RECEIVED + q.limiter.counts().QUEUED, 0);
+    const pauses = [this.#gate, ...this.#methodGates.values()].map((g) => g.pausedUntil);
+    return { queued, running: main.RUNNING + main.EXECUTING, pausedUntil: Math.max(...pauses) };
+  }
+
   async request<T = unknown>(req: UpstreamRequest): Promise<UpstreamResponse<T>> {
     const http = this.#options.http;
     const deadlineAt = Date.now() + (req.deadlineMs ?? http.deadlineMs);
     const what = req.what ?? `${req.method} ${req.path.startsWith('http') ? new URL(req.path).pathname : req.path}`;
-    if (req.limitKey && !this.#methodLimiters.has(req.limitKey)) {
+    if (req.limitKey && !this.#methodQuotas.has(req.limitKey)) {
       throw new Error(`${this.label}: unknown limit key ${req.limitKey}`);
     }
 
@@ -170,7 +191,8 @@ export class Upstream {
           maxTimeout: 10_000,
           maxRetryTime: Math.max(0, deadlineAt - Date.now()),
           signal,
-          shouldRetry: ({ error }) => error instanceof UpstreamError && error.retryable && this.#repeatable(req, error),
+          // A rate limit that lifts after the deadline is not worth a retry: it would only wait in vain.
+          shouldRetry: ({ error }) => error instanceof UpstreamError && error.retryable && this.#repeatable(req, error) && !liftsAfter(error, deadlineAt),
           onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
             if (error instanceof UpstreamError && error.retryable && retriesLeft > 0 && this.#repeatable(req, error)) {
               const paused = this.pausedUntil(req.limitKey) - Date.now();
@@ -182,13 +204,25 @@ export class Upstream {
       );
       return { status: res.status, headers: res.headers, body: this.#decode<T>(res, req, what), attempts: sent.count };
     } catch (err) {
-      const failure = this.#final(err, req, what);
+      const failure = liftsAfter(err, deadlineAt) ? this.#limitedPastDeadline(err as UpstreamError, what) : this.#final(err, req, what);
       failure.attempts = sent.count;
       throw failure;
     } finally {
       clearTimeout(deadlineTimer);
       req.signal?.removeEventListener('abort', onCallerAbort);
     }
+  }
+
+  #limitedPastDeadline(err: UpstreamError, what: string): UpstreamError {
+    return new UpstreamError({
+      source: this.source,
+      status: err.status,
+      code: 'rate_limited',
+      retryable: false,
+      resetAt: err.resetAt,
+      body: err.body,
+      message: `${this.label} is rate-limited until ${momentText(err.resetAt!.getTime())} (HTTP ${err.status} on ${what}), later than this call may wait. Try again after that time.`,
+    });
   }
 
   /** 420/429 were refused before any work was done, so any method may repeat them. */
@@ -208,42 +242,38 @@ export class Upstream {
 
   /** Queue behind the method and source limiters, wait out any pause, then send. */
   #scheduled(req: UpstreamRequest, what: string, signal: AbortSignal, deadlineAt: number, counter: { count: number }): Promise<RawResponse> {
+    const methodQuota = req.limitKey ? this.#methodQuotas.get(req.limitKey) : undefined;
+    const quotas = methodQuota ? [this.#quota, methodQuota] : [this.#quota];
     const run = async (): Promise<RawResponse> => {
-      let sent = false;
+      let written = false;
       try {
         signal.throwIfAborted();
         const methodGate = req.limitKey ? this.#methodGates.get(req.limitKey) : undefined;
         await this.#gate.wait(signal, deadlineAt);
         await methodGate?.wait(signal, deadlineAt);
         signal.throwIfAborted();
-        sent = true;
         counter.count += 1;
-        return await this.#send(req, what, signal);
+        // The slot's window starts when the request is on the wire, not when it was handed to the pool: a
+        // new connection's set-up or a busy event loop must not bring it closer to the next one upstream.
+        const onWritten = () => {
+          written = true;
+          for (const quota of quotas) quota.sent();
+        };
+        return await this.#send(req, what, signal, onWritten);
       } finally {
-        // A job that ends without sending (cancelled or timed out while queued) took a quota slot when it
-        // started; give it back, or the next caller waits a whole window (2-10 min for Market reports).
-        if (!sent) await this.#returnSlots(req.limitKey);
+        // A job that ends without sending (cancelled or timed out while queued, or no connection) took a
+        // quota slot when it started; give it back at once, or the next caller waits a whole window (2-10
+        // min for Market reports).
+        if (!written) await Promise.all(quotas.map((quota) => quota.unsent()));
       }
     };
-    const methodLimiter = req.limitKey ? this.#methodLimiters.get(req.limitKey) : undefined;
-    const job = methodLimiter ? methodLimiter.schedule(() => this.#limiter.schedule(run)) : this.#limiter.schedule(run);
+    const job = methodQuota ? methodQuota.limiter.schedule(() => this.#quota.limiter.schedule(run)) : this.#quota.limiter.schedule(run);
     // A queued job cannot be pulled out of bottleneck: release the caller at once, and let the job itself
     // see the aborted signal and end without sending.
     return untilAborted(job, signal);
   }
 
-  async #returnSlots(limitKey: string | undefined): Promise<void> {
-    const pairs: Array<[Bottleneck, LimitSpec | undefined]> = [[this.#limiter, this.#options.limit]];
-    if (limitKey) pairs.push([this.#methodLimiters.get(limitKey)!, this.#methodSpecs.get(limitKey)]);
-    for (const [limiter, spec] of pairs) {
-      if (!spec?.count) continue;
-      const left = await limiter.currentReservoir();
-      // Never above the window's allowance (a refill may have happened meanwhile).
-      if (left !== null && left < spec.count) await limiter.incrementReservoir(1);
-    }
-  }
-
-  async #send(req: UpstreamRequest, what: string, signal: AbortSignal): Promise<RawResponse> {
+  async #send(req: UpstreamRequest, what: string, signal: AbortSignal, onWritten: () => void): Promise<RawResponse> {
     const http = this.#options.http;
     const target = req.path.startsWith('http://') || req.path.startsWith('https://') ? new URL(req.path) : new URL(`${this.baseUrl}${req.path}`);
     const headers: Record<string, string> = { accept: 'application/json', ...(req.headers ?? {}) };
@@ -264,7 +294,8 @@ export class Upstream {
         signal,
         headersTimeout: http.headersTimeoutMs,
         bodyTimeout: http.bodyTimeoutMs,
-      });
+        onWritten,
+      } as WrittenRequestOptions);
     } catch (err) {
       throw this.#transportError(err, what, signal);
     }
@@ -355,7 +386,7 @@ export class Upstream {
     const body = jsonOrText(raw);
     const parsed = this.#options.parseError?.(status, body);
     const code = parsed?.code ?? `http_${status}`;
-    const detail = parsed?.message ?? (typeof body === 'string' && body.length > 0 ? body.slice(0, 300) : undefined);
+    const detail = parsed?.message ?? (typeof body === 'string' && body.length > 0 ? plainText(body).slice(0, 300) : undefined);
 
     let resetAt: Date | undefined;
     if (isRateLimitStatus(status)) {
@@ -364,9 +395,10 @@ export class Upstream {
       const until = parseRetryAfter(headers['retry-after']) ?? resourceUntil ?? Date.now() + 1000;
       // Retry-After alone means the whole source; a resource header names the method's quota.
       const gate = resourceUntil ? this.#gateFor(req) : this.#gate;
-      gate.pauseUntil(until);
-      resetAt = new Date(until);
-      log('warning', `${this.label}: HTTP ${status} on ${what}; ${gate === this.#gate ? 'source' : req.limitKey} paused until ${resetAt.toISOString()}`);
+      const applied = gate.pauseUntil(until);
+      resetAt = new Date(applied);
+      const capped = applied < until ? ` (it asked until ${momentText(until)}; pauses are capped by HTTP_MAX_PAUSE_SECONDS, then the source is tried again)` : '';
+      log('warning', `${this.label}: HTTP ${status} on ${what}; ${gate === this.#gate ? 'source' : req.limitKey} paused until ${momentText(applied)}${capped}`);
     }
     return new UpstreamError({
       source: this.source,

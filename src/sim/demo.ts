@@ -20,31 +20,37 @@ type Starter = () => Promise<DemoSim>;
 /** One clock for both OFD simulators, so they serve the very same receipts. */
 const demoNow = new Date();
 
-const starters: Starter[] = [
-  async () => {
+/**
+ * Keyed by the server's source names (config.ts), so a one-tool run can start only its own. The demo sets
+ * OFD_TOKEN, so 'ofd' is the public token API; 'ofd-legacy' names no source and starts only with them all.
+ */
+const starters: Record<string, Starter> = {
+  lifepos: async () => {
     const lifepos = await startLifeposSim();
     return { source: 'LIFE POS', server: lifepos.server, env: lifepos.env('phone') };
   },
-  async () => {
+  'ofd-legacy': async () => {
     // Legacy keys (OFD_BASE_URL, OFD_YANDEX_KEY, OFD_KEY) stay reachable for comparison.
     const ofd = await startOfdSim({ now: demoNow });
     return { source: 'Yandex OFD (legacy keys)', server: ofd.server, env: ofd.env };
   },
-  async () => {
+  ofd: async () => {
     // What a new user has: a token for the public API (OFD_TOKEN wins over legacy keys). Same receipts.
     const ofd = await startOfdPublicSim({ now: demoNow });
     return { source: 'Yandex OFD (token)', server: ofd.server, env: ofd.env };
   },
-  startMarketDemo,
-  async () => {
+  market: startMarketDemo,
+  posiflora: async () => {
     // Orders up to today, so named periods (yesterday, last_week …) have data.
     const posiflora = await startPosifloraSim({ endDate: new Date().toISOString().slice(0, 10) });
     return { source: 'Posiflora', server: posiflora.server, env: posiflora.env };
   },
-];
+};
 
-export async function startDemoSims(): Promise<{ sims: DemoSim[]; env: Record<string, string>; close(): Promise<void> }> {
-  const sims = await Promise.all(starters.map((start) => start()));
+/** Start the simulators of `sources` (all when omitted). */
+export async function startDemoSims(sources?: readonly string[]): Promise<{ sims: DemoSim[]; env: Record<string, string>; close(): Promise<void> }> {
+  const chosen = Object.entries(starters).filter(([source]) => !sources || sources.includes(source));
+  const sims = await Promise.all(chosen.map(([, start]) => start()));
   return {
     sims,
     env: Object.assign({}, ...sims.map((s) => s.env)) as Record<string, string>,

@@ -114,6 +114,7 @@ export class SimServer {
   readonly requests: RecordedRequest[] = [];
   #routes: CompiledRoute[];
   #faults: FaultRule[] = [];
+  #rewrites: Array<(body: unknown, req: SimRequest) => unknown> = [];
   #server: Server;
   #sockets = new Set<Socket>();
   #options: SimOptions;
@@ -164,6 +165,19 @@ export class SimServer {
     return this;
   }
 
+  /**
+   * Rewrite every JSON reply body from now on (until clearRewrites), e.g. to seed hostile text or an
+   * absurd amount into whatever field a test names. Applied to routed replies, not to injected faults.
+   */
+  rewriteJson(fn: (body: unknown, req: SimRequest) => unknown): this {
+    this.#rewrites.push(fn);
+    return this;
+  }
+
+  clearRewrites(): void {
+    this.#rewrites = [];
+  }
+
   clearFaults(): void {
     this.#faults = [];
   }
@@ -187,6 +201,8 @@ export class SimServer {
   }
 
   async #handle(raw: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Arrival is when the request line and headers are in, not after the body has been read.
+    const at = Date.now();
     const chunks: Buffer[] = [];
     for await (const chunk of raw) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
@@ -210,7 +226,7 @@ export class SimServer {
       text,
       json,
     };
-    this.requests.push({ method: req.method, path: req.path, query: req.query, headers: req.headers, text, json, at: Date.now() });
+    this.requests.push({ method: req.method, path: req.path, query: req.query, headers: req.headers, text, json, at });
 
     let fault = this.#takeFault(req);
     while (fault?.kind === 'latency') {
@@ -260,9 +276,18 @@ export class SimServer {
       const m = route.regex.exec(req.path);
       if (!m) continue;
       route.keys.forEach((k, i) => (req.params[k] = m[i + 1]!));
-      return route.handler(req);
+      return this.#rewritten(await route.handler(req), req);
     }
     return this.#options.notFound?.(req) ?? { status: 404, body: { error: `no route ${req.method} ${req.path}` } };
+  }
+
+  #rewritten(reply: SimReply, req: SimRequest): SimReply {
+    const isJson = reply.body !== undefined && !Buffer.isBuffer(reply.body) && typeof reply.body !== 'string';
+    if (!isJson || this.#rewrites.length === 0) return reply;
+    // A deep copy, so a rewrite never alters the simulator's own data.
+    let body = JSON.parse(JSON.stringify(reply.body)) as unknown;
+    for (const fn of this.#rewrites) body = fn(body, req);
+    return { ...reply, body };
   }
 
   #send(res: ServerResponse, reply: SimReply): void {

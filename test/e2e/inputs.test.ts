@@ -48,6 +48,7 @@ const CASES: Case[] = [
   { tool: 'list_posiflora_orders', args: { amount_min: 5000, amount_max: 100 }, error: /amount_min: 5000 is above amount_max 100; swap them/ },
   { tool: 'get_sales_aggregation', args: { date_from: FUTURE }, error: /date_from: 2099-01-01 00:00:00 has not come yet .*the period has not started/ },
   { tool: 'await_market_report', args: { report: { type: 'united-orders', date_from: FUTURE } }, error: /report\.date_from: 2099-01-01 00:00:00 has not come yet/ },
+  { tool: 'get_revenue_widget', args: { date_from: '2026-01-01', date_to: '2099-12-31' }, error: /date_to: 2099-12-31 is after today/ },
   // conflicting arguments
   { tool: 'get_revenue_widget', args: { period: 'last_week', date_from: '2026-11-01' }, error: /period: conflicts with date_from: give a named period or dates, not both/ },
   { tool: 'await_market_report', args: { report_id: 'x', report: { type: 'united-orders', period: 'yesterday' } }, error: /report_id: conflicts with `report`/ },

@@ -155,7 +155,7 @@ describe('HTTP modes and protection', () => {
   });
 
   it('with MCP_HTTP_TOKEN every request needs the bearer token', async () => {
-    const token = 'tok-e2e-7f3c9a';
+    const token = 'tok-e2e-7f3c9a-0b1d';
     const server = await startHttpServer({ env: { MCP_HTTP_TOKEN: token } });
     try {
       expect((await fetch(`${server.url}/healthz`)).status).toBe(401);

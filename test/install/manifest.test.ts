@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { CONFIG_VARIABLES } from '../../src/config.js';
 
 /** The MCPB manifest against package.json, the README's configuration table and `mcpb validate`. */
 
@@ -36,7 +37,9 @@ describe('manifest.json (MCPB bundle)', () => {
     const readme = read('README.md');
     const configuration = readme.slice(readme.indexOf('## Configuration'));
     for (const [name] of passed) expect(configuration, `${name} is in README "Configuration"`).toMatch(new RegExp(`\`${name}[\`=]`));
-    const credentials = ['LIFEPOS_TOKEN', 'LIFEPOS_PHONE', 'LIFEPOS_PASSWORD', 'OFD_YANDEX_KEY', 'OFD_KEY', 'MARKET_API_KEY', 'POSIFLORA_USERNAME', 'POSIFLORA_PASSWORD'];
+    // Every credential the server reads (the HTTP transport's own token aside: a desktop bundle runs on stdio).
+    const credentials = CONFIG_VARIABLES.filter((v) => /KEY|TOKEN|PASSWORD|PHONE|USERNAME/.test(v) && v !== 'MCP_HTTP_TOKEN');
+    expect(credentials).toEqual(expect.arrayContaining(['OFD_TOKEN', 'OFD_YANDEX_KEY', 'MARKET_API_KEY', 'MARKET_OAUTH_TOKEN']));
     const settings = ['LIFEPOS_ORG_GUID', 'MARKET_BUSINESS_ID', 'MARKET_CAMPAIGN_ID', 'POSIFLORA_ACCOUNT', 'REVENUE_TZ'];
     expect(Object.keys(env)).toEqual(expect.arrayContaining([...credentials, ...settings]));
     for (const [name, key] of passed) {

@@ -215,7 +215,8 @@ describe('absent meta.orders_amounts (100,000 orders, POSIFLORA_RPS=5)', () => {
     expect(s.by_status.every((b: any) => b.total_amount === null && b.orders > 0)).toBe(true);
     expect(res.text).not.toContain('0,00 ₽');
     expect(res.text).toContain('sums unknown');
-  }, 30_000);
+    // 60 s: the per-status answers of a 100,000-order simulator at 5/s took 26-36 s on a loaded 2-core machine.
+  }, 60_000);
 
   it('a walk over the time budget is not started: the answer says why and what to do', async () => {
     const res = await r.call({ date_from: '2025-07-01', date_to: '2026-06-30', sort: 'largest', limit: 5 });

@@ -19,6 +19,7 @@ const http: HttpSettings = {
   retries: 3,
   deadlineMs: 10_000,
   backoffMs: 50,
+  rateMarginMs: 30,
 };
 
 let inFlight = 0;

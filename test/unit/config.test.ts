@@ -136,10 +136,27 @@ describe('config from the environment', () => {
     expect(readConfig({ LIFEPOS_TOKEN: 'a<b>c' }).config.lifepos.token?.reveal()).toBe('a<b>c');
   });
 
+  it('an MCPB field left blank (Claude Desktop passes the literal ${user_config.x}) counts as unset', () => {
+    const { config, problems } = readConfig({
+      LIFEPOS_TOKEN: '${user_config.lifepos_token}',
+      LIFEPOS_ORG_GUID: '${user_config.lifepos_org_guid}',
+      MARKET_BUSINESS_ID: '${user_config.market_business_id}',
+      POSIFLORA_ACCOUNT: 'myshop',
+      POSIFLORA_USERNAME: 'me',
+      POSIFLORA_PASSWORD: 'secret',
+    });
+    expect(problems).toEqual([]);
+    expect(config.lifepos.token).toBeUndefined();
+    expect(config.lifepos.missing.length).toBeGreaterThan(0);
+    expect(config.posiflora.missing).toEqual([]);
+    expect(config.unset.sort()).toEqual(['LIFEPOS_ORG_GUID', 'LIFEPOS_TOKEN', 'MARKET_BUSINESS_ID']);
+  });
+
   it('problems never echo a secret', () => {
     const env = { LIFEPOS_TOKEN: 'tok-visible?', OFD_KEY: 'ofd-visible?', MCP_HTTP_TOKEN: 'http-visible?', LIFEPOS_RPS: 'fast', OFD_BASE_URL: 'nowhere' };
     const { problems } = readConfig(env);
-    expect(problems).toHaveLength(2);
+    // LIFEPOS_RPS, OFD_BASE_URL and the too-short MCP_HTTP_TOKEN, whose value is hidden too.
+    expect(problems).toHaveLength(3);
     expect(problems.join('\n')).not.toContain('visible?');
   });
 
@@ -177,7 +194,7 @@ describe('Secret', () => {
   });
 
   it('a loaded config serialises without any credential', () => {
-    const c = loadConfig({ OFD_YANDEX_KEY: 'yk-visible?', OFD_KEY: 'ofd-visible?', MCP_HTTP_TOKEN: 'tok-visible?' });
+    const c = loadConfig({ OFD_YANDEX_KEY: 'yk-visible?', OFD_KEY: 'ofd-visible?', MCP_HTTP_TOKEN: 'tok-visible?-long-enough' });
     const text = JSON.stringify(c) + inspect(c, { depth: 10 });
     expect(text).not.toContain('visible?');
   });

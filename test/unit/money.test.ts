@@ -28,7 +28,7 @@ describe('money', () => {
     expect(toDecimalString(parseAmount(' 12 '.trim()))).toBe('12.00');
     expect(toDecimalString(parseAmount(10050, 'minor'))).toBe('100.50');
     expect(toDecimalString(parseAmount('1', 'minor'))).toBe('0.01');
-    expect(parseAmount(1e21).toFixed()).toBe('1000000000000000000000');
+    expect(parseAmount(1e14).toFixed()).toBe('100000000000000');
   });
 
   it('refuses what is not an amount instead of guessing', () => {
@@ -65,5 +65,41 @@ describe('money', () => {
     expect(share(new Decimal(1), new Decimal(0))).toBeUndefined();
     // a negative base: growth from −100 to −50 is an improvement of 50 %
     expect(formatPercent(percentChange(new Decimal(-50), new Decimal(-100)))).toBe('+50,0 %');
+  });
+});
+
+describe('money: bounds at parse (an exponent-form amount used to be expanded digit by digit)', () => {
+  it('refuses huge and absurdly fine amounts, naming the field, without expanding them', () => {
+    for (const v of ['1e999999999', '-1e999999999', '1e-999999999', '1e15', 1e300, '9'.repeat(41), '0.' + '1'.repeat(21)]) {
+      expect(() => parseAmount(v, 'major', 'totals.gross')).toThrow(MoneyParseError);
+      expect(() => parseAmount(v, 'major', 'totals.gross')).toThrow(/^totals\.gross: /);
+    }
+    // minor units are bounded after conversion
+    expect(() => parseAmount('1e17', 'minor', 'total_sum.value')).toThrow(/plausible/);
+  });
+
+  it('keeps every plausible amount, float noise and 20-digit decimals included', () => {
+    expect(toDecimalString(parseAmount('999999999999999.99'))).toBe('999999999999999.99');
+    expect(parseAmount(150.29999999999998).toFixed()).toBe('150.29999999999998');
+    expect(parseAmount('0.12345678901234567890').decimalPlaces()).toBe(19);
+    expect(parseAmount('1.5e3').toFixed()).toBe('1500');
+    expect(parseAmount(-0).isZero()).toBe(true);
+  });
+
+  it('errors quote a long value only in part', () => {
+    const err = (() => {
+      try {
+        parseAmount('x'.repeat(1_000_000), 'major', 'f');
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(err?.message.length).toBeLessThan(200);
+  });
+
+  it('groups thousands of a long figure correctly', () => {
+    expect(formatRub(new Decimal('1234567890123.45'))).toBe('1 234 567 890 123,45 ₽');
+    expect(formatRub(new Decimal('123'))).toBe('123,00 ₽');
+    expect(formatRub(new Decimal('-1234'))).toBe('−1 234,00 ₽');
   });
 });

@@ -106,6 +106,8 @@ describe('explicit dates', () => {
       [{ period: 'today', date_from: '2026-11-01' }, 'period', /conflicts with date_from: .*not both/],
       // NOW is 2026-11-18 01:30 in Moscow: a period starting later has not begun.
       [{ date_from: '2026-11-18T02:00', date_to: '2026-11-20' }, 'date_from', /2026-11-18 02:00:00 has not come yet \(now 2026-11-18 01:30 in Europe\/Moscow\)/],
+      // …and a range that runs past today would count days to come as zeros.
+      [{ date_from: '2026-11-10', date_to: '2026-12-20' }, 'date_to', /2026-12-20 is after today \(2026-11-18 in Europe\/Moscow\)/],
       [{ date_to: '2026-11-01' }, 'date_from', /required/],
       [{}, 'period', /Give a period/],
     ];

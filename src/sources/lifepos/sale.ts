@@ -1,4 +1,4 @@
-import { Decimal, type Unit } from '../../money.js';
+import { parseAmount, type Decimal, type Unit } from '../../money.js';
 import {
   DISCOUNT_TYPES,
   PAYMENT_STATUSES,
@@ -64,9 +64,10 @@ export interface Sale {
 
 const text = (v: string | null | undefined) => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
 
-function decimalOf(v: unknown): Decimal | undefined {
-  if (typeof v === 'number' && Number.isFinite(v)) return new Decimal(String(v));
-  if (typeof v === 'string' && /^[+-]?\d+(\.\d+)?$/.test(v.trim())) return new Decimal(v.trim());
+/** A quantity or percentage: bounded like an amount (a huge one is an error naming the field), else undefined. */
+function decimalOf(v: unknown, field: string): Decimal | undefined {
+  if (typeof v === 'number' && Number.isFinite(v)) return parseAmount(v, 'major', `LIFE POS ${field}`);
+  if (typeof v === 'string' && /^[+-]?\d+(\.\d+)?$/.test(v.trim())) return parseAmount(v, 'major', `LIFE POS ${field}`);
   return undefined;
 }
 
@@ -80,15 +81,15 @@ const METHOD_FLAGS: Array<[string, string]> = [
 ];
 
 export function toSale(raw: RawSale, unit: Unit): Sale {
-  const total = moneyOf(raw.total_sum, unit);
+  const total = moneyOf(raw.total_sum, unit, 'total_sum');
   const positions = raw.positions?.map((p) => ({
     guid: text(p.guid),
     name: text(p.name),
-    quantity: decimalOf(p.quantity),
+    quantity: decimalOf(p.quantity, 'positions[].quantity'),
     uomGuid: text(p.uom?.guid),
     uomName: text(p.uom?.name),
-    price: moneyOf(p.sale_price, unit).amount,
-    sum: moneyOf(p.total_sum, unit).amount,
+    price: moneyOf(p.sale_price, unit, 'positions[].sale_price').amount,
+    sum: moneyOf(p.total_sum, unit, 'positions[].total_sum').amount,
     tax: enumName(TAXES, p.tax),
     settlementSubject: enumName(SETTLEMENT_SUBJECTS, p.settlement_subject),
     barcode: text(p.barcode),
@@ -100,15 +101,18 @@ export function toSale(raw: RawSale, unit: Unit): Sale {
   const d = raw.extensions?.discounts;
   const discounts = d
     ? {
-        salePercentage: decimalOf(d.sale_discount_percentage),
+        salePercentage: decimalOf(d.sale_discount_percentage, 'discounts.sale_discount_percentage'),
         positions: (d.deal_position_discounts ?? []).map((x) => {
           const type = enumName(DISCOUNT_TYPES, x.sale_price_discount?.type);
           return {
             positionGuid: text(x.deal_position_guid),
             type,
             // An absolute discount is money (same unit as Money.value); a percentage is not.
-            amount: type === 'Percentage' ? decimalOf(x.sale_price_discount?.amount) : roubles(x.sale_price_discount?.amount ?? undefined, unit),
-            originalPrice: roubles(x.original_sale_price_value ?? undefined, unit),
+            amount:
+              type === 'Percentage'
+                ? decimalOf(x.sale_price_discount?.amount, 'sale_price_discount.amount')
+                : roubles(x.sale_price_discount?.amount ?? undefined, unit, 'LIFE POS sale_price_discount.amount'),
+            originalPrice: roubles(x.original_sale_price_value ?? undefined, unit, 'LIFE POS original_sale_price_value'),
           };
         }),
       }

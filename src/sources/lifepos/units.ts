@@ -7,8 +7,8 @@ import { CURRENCIES, enumName, type RawMoney } from './schemas.js';
  * Every money-valued number of this API (Money.value, discount amounts, original prices) goes through
  * `roubles`, so switching the unit switches it everywhere at once.
  */
-export function roubles(value: unknown, unit: Unit): Decimal | undefined {
-  return parseOptionalAmount(value, unit);
+export function roubles(value: unknown, unit: Unit, field?: string): Decimal | undefined {
+  return parseOptionalAmount(value, unit, field);
 }
 
 export interface Money {
@@ -17,9 +17,9 @@ export interface Money {
   currency: string | undefined;
 }
 
-export function moneyOf(raw: RawMoney, unit: Unit): Money {
+export function moneyOf(raw: RawMoney, unit: Unit, field?: string): Money {
   if (!raw) return { amount: undefined, currency: undefined };
-  return { amount: roubles(raw.value, unit), currency: enumName(CURRENCIES, raw.currency) };
+  return { amount: roubles(raw.value, unit, field && `LIFE POS ${field}.value`), currency: enumName(CURRENCIES, raw.currency) };
 }
 
 /**

@@ -59,16 +59,16 @@ function toSummary(raw: RawRevenueSummary, unit: Unit): RevenueSummary {
     return d === undefined ? undefined : scale === 'fraction' ? d.times(100) : d;
   };
   const currencies = new Set<string>();
-  const money = (m: Parameters<typeof moneyOf>[0]) => {
-    const out = moneyOf(m, unit);
+  const money = (m: Parameters<typeof moneyOf>[0], field: string) => {
+    const out = moneyOf(m, unit, field);
     if (out.currency && out.amount !== undefined) currencies.add(out.currency);
     return out.amount;
   };
   const group = (g: (typeof GROUPS)[number]): RevenueGroup => ({
     count: typeof raw.count?.[g] === 'number' ? raw.count[g] : undefined,
-    sum: money(raw.sum?.[g]),
-    average: money(raw.average?.[g]),
-    median: money(raw.median?.[g]),
+    sum: money(raw.sum?.[g], `sum.${g}`),
+    average: money(raw.average?.[g], `average.${g}`),
+    median: money(raw.median?.[g], `median.${g}`),
     shareBySum: pct(raw.share?.[g]?.by_sum),
     shareByCount: pct(raw.share?.[g]?.by_count),
   });

@@ -1,3 +1,4 @@
+import { log } from '../../log.js';
 import { UpstreamError } from '../../http/errors.js';
 import type { Upstream } from '../../http/upstream.js';
 import type { Runtime } from '../../runtime.js';
@@ -63,7 +64,7 @@ export class MarketClient {
     const paused = this.generatePausedUntil(type);
     const last = this.#lastGenerateAt.get(type);
     const quota = this.generateQuota(type);
-    const own = last !== undefined && quota.count === 1 ? last + quota.intervalMs : 0;
+    const own = last !== undefined && quota.count === 1 ? last + quota.intervalMs + this.runtime.config.http.rateMarginMs : 0;
     const next = Math.max(paused, own);
     return next > Date.now() ? next : 0;
   }
@@ -72,7 +73,7 @@ export class MarketClient {
     const res = await this.#generateRequest(type, body, format, language, options);
     const parsed = GenerateReportResponse.safeParse(res.body);
     if (!parsed.success) throw this.#badResponse(`generate ${type}`);
-    return { reportId: parsed.data.result.reportId, estimatedMs: parsed.data.result.estimatedGenerationTime };
+    return { reportId: parsed.data.result.reportId, estimatedMs: estimateMs(parsed.data.result.estimatedGenerationTime) };
   }
 
   async #generateRequest(type: ReportType, body: Record<string, unknown>, format: ReportFormat, language: ReportLanguage | undefined, options: CallOptions) {
@@ -122,7 +123,7 @@ export class MarketClient {
       generationRequestedAt: r.generationRequestedAt ?? undefined,
       generationFinishedAt: r.generationFinishedAt ?? undefined,
       file: r.file ?? undefined,
-      estimatedMs: r.estimatedGenerationTime ?? undefined,
+      estimatedMs: estimateMs(r.estimatedGenerationTime),
     };
   }
 
@@ -166,4 +167,16 @@ export class MarketClient {
 
 export function marketClient(runtime: Runtime): MarketClient {
   return runtime.shared('market:client', () => new MarketClient(runtime));
+}
+
+/** Longest estimate taken at its word: a day. */
+const MAX_ESTIMATE_MS = 24 * 3_600_000;
+
+/** Market's `estimatedGenerationTime` (ms) when it makes sense; otherwise absent, with a note in the log. */
+function estimateMs(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n === 'number' && Number.isFinite(n) && n >= 0 && n <= MAX_ESTIMATE_MS) return n;
+  log('info', `Yandex Market sent estimatedGenerationTime ${String(value).slice(0, 40)}, which is not a plausible duration; ignored (the wait goes on by polling).`);
+  return undefined;
 }

@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib';
 import { strFromU8, unzipSync } from 'fflate';
 
 /**
@@ -124,9 +125,61 @@ export function parseCsvSheet(name: string, text: string): Sheet {
 
 const baseName = (path: string) => path.split('/').pop()!.replace(/\.[^.]+$/, '');
 
+interface Declared {
+  crc: number;
+  size: number;
+}
+
+const EOCD = 0x06054b50;
+const CENTRAL_ENTRY = 0x02014b50;
+const ZIP64_MARK = 0xffffffff;
+
 /**
- * Unzip and parse every sheet. `maxUnpackedBytes` guards against a file that inflates far beyond its
- * download size.
+ * What the ZIP's central directory declares for each file (CRC-32 and unpacked size). fflate inflates
+ * without checking either, so a flipped bit or a cut file would otherwise become "exact" figures.
+ */
+function declaredEntries(bytes: Uint8Array): Map<string, Declared> {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let eocd = -1;
+  // The end record is within the last 22 + 65535 (comment) bytes.
+  for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 22 - 0xffff); i--) {
+    if (view.getUint32(i, true) === EOCD) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) throw new ReportFileError('the report ZIP is incomplete (no end-of-archive record): the download was cut short');
+  const count = view.getUint16(eocd + 10, true);
+  let at = view.getUint32(eocd + 16, true);
+  const out = new Map<string, Declared>();
+  for (let n = 0; n < count; n++) {
+    if (at + 46 > bytes.length || view.getUint32(at, true) !== CENTRAL_ENTRY) {
+      throw new ReportFileError('the report ZIP is damaged (its directory of files is unreadable)');
+    }
+    const nameLength = view.getUint16(at + 28, true);
+    const name = strFromU8(bytes.subarray(at + 46, at + 46 + nameLength));
+    out.set(name, { crc: view.getUint32(at + 16, true), size: view.getUint32(at + 24, true) });
+    at += 46 + nameLength + view.getUint16(at + 30, true) + view.getUint16(at + 32, true);
+  }
+  return out;
+}
+
+/** Each unpacked file has the size and CRC-32 its directory entry declares. */
+function verifyEntries(entries: Record<string, Uint8Array>, declared: Map<string, Declared>): void {
+  for (const [name, data] of Object.entries(entries)) {
+    const d = declared.get(name);
+    if (!d) throw new ReportFileError(`the report ZIP is damaged (${name.slice(0, 100)} is not in its directory)`);
+    if (d.size !== ZIP64_MARK && data.length !== d.size) {
+      throw new ReportFileError(`the report ZIP is damaged: ${name.slice(0, 100)} unpacks to ${data.length} bytes, not the ${d.size} it declares`);
+    }
+    if (crc32(data) >>> 0 !== d.crc) throw new ReportFileError(`the report ZIP is damaged: ${name.slice(0, 100)} fails its CRC-32 check`);
+  }
+}
+
+/**
+ * Unzip, verify and parse every sheet. `maxUnpackedBytes` guards against a file that inflates far beyond
+ * its download size; a damaged file (CRC-32, sizes, missing directory, no sheet at all) is an error, never
+ * figures.
  */
 export function parseReportFile(bytes: Uint8Array, maxUnpackedBytes: number): { sheets: Sheet[]; skipped: string[] } {
   if (bytes.length < 4 || bytes[0] !== 0x50 || bytes[1] !== 0x4b) {
@@ -134,6 +187,7 @@ export function parseReportFile(bytes: Uint8Array, maxUnpackedBytes: number): { 
   }
   let total = 0;
   let entries: Record<string, Uint8Array>;
+  const declared = declaredEntries(bytes);
   try {
     entries = unzipSync(bytes, {
       filter: (f) => {
@@ -146,6 +200,7 @@ export function parseReportFile(bytes: Uint8Array, maxUnpackedBytes: number): { 
     if (err instanceof ReportFileError) throw err;
     throw new ReportFileError(`the report ZIP could not be opened (${err instanceof Error ? err.message : String(err)})`);
   }
+  verifyEntries(entries, declared);
   const sheets: Sheet[] = [];
   const skipped: string[] = [];
   for (const [path, data] of Object.entries(entries)) {
@@ -153,6 +208,9 @@ export function parseReportFile(bytes: Uint8Array, maxUnpackedBytes: number): { 
     if (lower.endsWith('.json')) sheets.push(parseJsonSheet(baseName(path), strFromU8(data)));
     else if (lower.endsWith('.csv')) sheets.push(parseCsvSheet(baseName(path), strFromU8(data)));
     else skipped.push(path);
+  }
+  if (sheets.length === 0) {
+    throw new ReportFileError(`the report ZIP holds no sheet (JSON or CSV)${skipped.length ? `, only ${skipped.slice(0, 5).join(', ').slice(0, 200)}` : ''}; it is probably damaged`);
   }
   return { sheets, skipped };
 }

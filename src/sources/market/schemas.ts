@@ -10,7 +10,8 @@ export type ReportSubStatus = (typeof REPORT_SUB_STATUSES)[number];
 export const GenerateReportResponse = z.looseObject({
   result: z.looseObject({
     reportId: z.string().min(1),
-    estimatedGenerationTime: z.coerce.number().nonnegative().optional(),
+    // Checked by the client: a nonsensical estimate (the spec's own example is −9007199254740991) is ignored.
+    estimatedGenerationTime: z.unknown().optional(),
   }),
 });
 
@@ -21,7 +22,7 @@ export const ReportInfoResponse = z.looseObject({
     generationRequestedAt: z.string().optional().nullable(),
     generationFinishedAt: z.string().optional().nullable(),
     file: z.string().optional().nullable(),
-    estimatedGenerationTime: z.coerce.number().nonnegative().optional().nullable(),
+    estimatedGenerationTime: z.unknown().optional(),
   }),
 });
 

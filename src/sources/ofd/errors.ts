@@ -72,6 +72,7 @@ export function explainOfdError(err: UpstreamError, body: SalesAggregationBody):
     case 422:
       return replace(err, `Yandex OFD could not process the request structure (${detail}). Check the filters named in that message; ids go as lists of strings, e.g. ["301"].`);
     case 429:
+      if (err.code === 'rate_limited') return replace(err, `${err.message} If this repeats, lower OFD_RPS (requests per second, now the limiter's cap).`);
       return replace(err, `Yandex OFD kept refusing with HTTP 429 (too many requests) after retries. Wait a few seconds and try again; if this repeats, lower OFD_RPS (requests per second, now the limiter's cap).`);
     default:
       if (err.status !== undefined && err.status >= 500) {

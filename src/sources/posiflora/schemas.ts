@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MoneyParseError, parseOptionalAmount, type Decimal } from '../../money.js';
+import { parseOptionalAmount, type Decimal } from '../../money.js';
 
 /**
  * Lenient readers of Posiflora's JSON:API answers. Money arrives as JSON numbers (spec: int32, but
@@ -146,11 +146,7 @@ function count(v: unknown): number | undefined {
 }
 
 function money(v: unknown, where: string): Decimal | undefined {
-  try {
-    return parseOptionalAmount(v);
-  } catch (err) {
-    throw new MoneyParseError(`${where}: ${(err as Error).message}`);
-  }
+  return parseOptionalAmount(v, 'major', where);
 }
 
 export class ResponseShapeError extends Error {
