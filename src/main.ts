@@ -158,10 +158,13 @@ async function prepare(cli: Cli): Promise<{ runtime: Runtime; close(): Promise<v
     const { startDemoSims } = await import('./sim/demo.js');
     // `call` starts only the simulator its tool reads (a tool without a declared source gets them all).
     const source = cli.command === 'call' ? TOOLS.find((t) => t.name === cli.tool)?.source : undefined;
-    const demo = await startDemoSims(source ? [source] : undefined);
+    // REVENUE_DEMO_OFD=legacy: the legacy-key simulator answers for Yandex OFD (no token in the demo env).
+    const legacyOfd = process.env.REVENUE_DEMO_OFD?.trim().toLowerCase() === 'legacy';
+    const demo = await startDemoSims(source ? [legacyOfd && source === 'ofd' ? 'ofd-legacy' : source] : undefined);
     // Demo data is made up afresh each run: its cache lives and dies with the process.
     const demoCache = await mkdtemp(join(tmpdir(), 'revenue-mcp-demo-'));
     env = { ...process.env, ...demo.env, REVENUE_CACHE_DIR: demoCache };
+    if (legacyOfd) delete env.OFD_TOKEN;
     stopSims = async () => {
       await demo.close();
       await rm(demoCache, { recursive: true, force: true });

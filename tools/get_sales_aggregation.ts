@@ -357,7 +357,8 @@ export default defineTool({
     }
     if (cur.absent.length && !noDocuments) lines.push(`Not reported by Yandex OFD (absent, not zero): ${cur.absent.join(', ')}.`);
     for (const n of notes) lines.push(`_${n}_`);
-    lines.push(`_Answered by the ${publicApi ? 'Yandex OFD public API (OFD_TOKEN; figures added up from receipts)' : 'legacy Yandex OFD API (aggregation endpoint)'} in ${requests} ${requests === 1 ? 'request' : 'requests'}._`);
+    const how = precision === 'shifts' ? 'approximate, from shift totals' : 'figures added up from receipts';
+    lines.push(`_Answered by the ${publicApi ? `Yandex OFD public API (OFD_TOKEN; ${how})` : 'legacy Yandex OFD API (aggregation endpoint)'} in ${requests} ${requests === 1 ? 'request' : 'requests'}._`);
     if (shownRows.length) {
       lines.push('', tableOf(shownRows, interval, detailed));
       if (shownRows.length < result.intervals.length) {

@@ -22,7 +22,8 @@ const demoNow = new Date();
 
 /**
  * Keyed by the server's source names (config.ts), so a one-tool run can start only its own. The demo sets
- * OFD_TOKEN, so 'ofd' is the public token API; 'ofd-legacy' names no source and starts only with them all.
+ * OFD_TOKEN, so 'ofd' is the public token API; 'ofd-legacy' names no source and starts with them all, or for
+ * a one-tool run in place of 'ofd' when REVENUE_DEMO_OFD=legacy (main.ts).
  */
 const starters: Record<string, Starter> = {
   lifepos: async () => {

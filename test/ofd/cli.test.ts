@@ -74,6 +74,19 @@ describe('CLI --demo: get_sales_aggregation last_week', () => {
     }
   });
 
+  it('REVENUE_DEMO_OFD=legacy: the legacy-key simulator answers, with the same figures as the token API', async () => {
+    const args = ['call', 'get_sales_aggregation', '{"period":"last_week","compare_previous":false}', '--json', '--demo'];
+    const [token, legacy] = await Promise.all([
+      cli(args),
+      run(process.execPath, [MAIN, ...args], { env: cleanEnv({ REVENUE_TZ: 'Europe/Moscow', REVENUE_DEMO_OFD: 'legacy' }), timeout: 20_000 }),
+    ]);
+    const [t, l] = [JSON.parse(token.stdout), JSON.parse(legacy.stdout)] as Record<string, any>[];
+    expect([t!.api, l!.api]).toEqual(['public', 'legacy']);
+    expect(l!.totals).toEqual(t!.totals);
+    const text = await run(process.execPath, [MAIN, ...args.filter((a) => a !== '--json')], { env: cleanEnv({ REVENUE_TZ: 'Europe/Moscow', REVENUE_DEMO_OFD: 'legacy' }), timeout: 20_000 });
+    expect(text.stdout).toContain('_Answered by the legacy Yandex OFD API (aggregation endpoint)');
+  });
+
   it('exits 1 with the error on stderr for bad input', async () => {
     const err = await cli(['call', 'get_sales_aggregation', '{"interval":"hour"}', '--demo']).catch((e: { code: number; stderr: string }) => e);
     expect((err as { code: number }).code).toBe(1);

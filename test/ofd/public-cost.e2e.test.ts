@@ -65,6 +65,32 @@ describe('OFD_TOKEN: request planning', () => {
     expect(sim.receiptRequests().length).toBe(before);
   }, 120_000);
 
+  it('a busy shop (~8,000 receipts a day): 20 days, or 5 days with the previous 5, get the offer before any receipt is read', async () => {
+    const busy = await startOfdPublicSim({ now: NOW, days: 30, traffic: 107, rps: 1000 });
+    const s = await connectStdio({ env: { ...busy.env, REVENUE_TZ: 'Europe/Moscow', OFD_RPS: '100' } });
+    try {
+      const ask = async (args: Record<string, unknown>) => {
+        const result = await s.client.callTool({ name: 'get_sales_aggregation', arguments: args });
+        return { result, text: textOf(result) };
+      };
+      const perDay = select(busy.receipts, { from: '2026-04-21', to: '2026-05-10' }, busy.companies).length / 20;
+      expect(perDay).toBeGreaterThan(7000);
+      const twenty = await ask({ date_from: '2026-04-21', date_to: '2026-05-10', compare_previous: false });
+      expect(twenty.result.isError).toBe(true);
+      expect(twenty.text).toMatch(/^Invalid input, precision: exact figures for this period would take about \d+ requests .* over 20 days/);
+      expect(twenty.text).toContain('precision "shifts"');
+      // 5 days alone stay under the budget; with the previous 5 days they would not, and both count.
+      const ten = await ask({ date_from: '2026-05-06', date_to: '2026-05-10' });
+      expect(ten.result.isError).toBe(true);
+      expect(ten.text).toMatch(/over 10 days not yet cached/);
+      expect(busy.receiptRequests().length).toBe(0);
+      expect(busy.server.requests.filter((q) => q.path.endsWith('/reports/shifts')).length).toBe(3);
+    } finally {
+      await s.close();
+      await busy.close();
+    }
+  }, 120_000);
+
   it('precision "shifts": one request per period, labelled approximate, income and refunds only', async () => {
     const from = '2026-03-02';
     const to = '2026-04-26';
@@ -75,6 +101,8 @@ describe('OFD_TOKEN: request planning', () => {
     expect(r.sc.precision).toBe('shifts');
     expect(r.text.split('\n')[0]).toContain('APPROXIMATE, from shift totals');
     expect(r.text).toMatch(/APPROXIMATE: figures come from shift totals/);
+    expect(r.text).toContain('Answered by the Yandex OFD public API (OFD_TOKEN; approximate, from shift totals) in 2 requests');
+    expect(r.text).not.toContain('added up from receipts');
     expect(r.sc.totals.outcome).toBeNull();
     expect(r.sc.absent).toContain('outcome (the whole block)');
     // The simulator's shifts close on the day they open, so shift days are calendar days here.
@@ -83,6 +111,18 @@ describe('OFD_TOKEN: request planning', () => {
     expect([r.sc.totals.gross_sales, r.sc.totals.refunds, r.sc.totals.receipts]).toEqual([s2(e.gross), s2(e.refunds), e.receipts]);
     const weeks = bins(sel, 'week');
     expect(r.sc.intervals.map((i: any) => [i.start, i.gross_sales])).toEqual([...weeks.entries()].map(([k, w]) => [k, s2(w.gross)]));
+  }, 120_000);
+
+  it('precision "shifts" refuses a narrower document_types instead of answering the all-documents total', async () => {
+    const before = sim.server.requests.length;
+    const r = await call({ date_from: '2026-04-06', date_to: '2026-04-12', precision: 'shifts', document_types: ['receipt'] });
+    expect(r.result.isError).toBe(true);
+    expect(r.text).toMatch(/^Invalid input, document_types: shift totals count all receipt documents together .*leave document_types out, or use precision "exact"/);
+    // Refused before any report was asked for.
+    expect(sim.server.requests.slice(before).filter((q) => q.path.includes('/reports/'))).toEqual([]);
+    // The default set, spelled out, is still answered.
+    const ok = await call({ date_from: '2026-04-06', date_to: '2026-04-12', precision: 'shifts', document_types: ['bso', 'receipt', 'bsoCorrection', 'receiptCorrection'], compare_previous: false });
+    expect(ok.result.isError, ok.text).toBeFalsy();
   }, 120_000);
 
   it('retail points and cashboxes by name: resolved through the directory, shown by name', async () => {

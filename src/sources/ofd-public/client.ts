@@ -24,17 +24,15 @@ import { binShifts } from './shifts.js';
 const DAY_CHUNK = 7;
 /** Chunks fetched at once by one call (the limiter bounds all calls together). */
 const CHUNKS_IN_FLIGHT = 2;
-/** Uncached days beyond which the cost is estimated (one shifts request) before fetching receipts. */
-const ESTIMATE_ABOVE_DAYS = 62;
+/**
+ * Uncached days (both periods together) beyond which the cost is estimated (one shifts request per period)
+ * before fetching receipts: a busy shop (~8,000 receipts a day) passes the budget in about a week.
+ */
+const ESTIMATE_ABOVE_DAYS = 7;
 /** Exact mode asks before going beyond about this many requests. */
 export const EXACT_REQUEST_BUDGET = 60;
 const DIRECTORY_TTL_MS = 60 * 60_000;
 
-export type Precision = 'auto' | 'exact';
-
-export interface PublicCallOptions extends CallOptions {
-  precision?: Precision;
-}
 
 export interface PublicAggregation extends AggregationResult {
   /** Days read from the disk cache and days fetched. */
@@ -382,31 +380,15 @@ export class OfdPublicClient {
    * The legacy aggregation for `q`, computed from receipts. Days before the settle horizon come from
    * the disk cache when present and are stored when fetched; the first and last day are cut by time.
    */
-  async aggregate(q: AggregationQuery, options: PublicCallOptions = {}): Promise<PublicAggregation> {
+  async aggregate(q: AggregationQuery, options: CallOptions = {}): Promise<PublicAggregation> {
     const counter = new Counter();
-    const { ofd, tz } = this.#runtime.config;
-    const first = q.start.slice(0, 10);
-    const last = q.end.slice(0, 10);
-    const all = Array.from({ length: daysInclusive(first, last) }, (_, i) => addDays(first, i));
-    const settledBefore = addDays(todayIn(tz, this.#runtime.now()), -ofd.cacheSettleDays);
-    const whole = (day: string) => (day !== first || q.start.endsWith('T00:00:00')) && (day !== last || q.end.endsWith('T23:59:59'));
-    const cacheable = (day: string) => day < settledBefore && whole(day);
-    const storable = (day: string, f: Figures) => cacheable(day) && complete(f);
     const cache = this.#cache(q);
-
-    const days = new Map<string, Figures>();
-    if (cache) {
-      for (const day of all.filter(cacheable)) {
-        const f = loadDay(day, await cache.get(day));
-        if (f) days.set(day, f);
-      }
-    }
-    const missing = all.filter((d) => !days.has(d));
+    const { days, missing, cacheable } = await this.#fromCache(q);
+    const storable = (day: string, f: Figures) => cacheable(day) && complete(f);
     const cachedDays = days.size;
     if (missing.length > 0) {
       const limit = await this.maxLimit(options.signal, counter);
       const chunks = chunksOf(missing);
-      if ((options.precision ?? 'auto') === 'auto' && missing.length > ESTIMATE_ABOVE_DAYS) await this.#checkCost(missing, chunks.length, limit, q, options.signal, counter);
       let done = 0;
       await inPool(
         chunks.map((chunk) => async () => {
@@ -427,16 +409,49 @@ export class OfdPublicClient {
     return { intervals, full, total: intervals.length, capped: false, requests: counter.requests, cachedDays, fetchedDays: missing.length };
   }
 
-  /** One shifts request over the missing days tells how many receipts to expect. */
-  async #checkCost(missing: string[], chunks: number, limit: number, q: AggregationQuery, signal: AbortSignal | undefined, counter: Counter): Promise<void> {
-    const shifts = await this.#shiftRows(missing[0]!, missing[missing.length - 1]!, q, limit, signal, counter);
+  /** The days of `q` found in the disk cache, and those still to fetch. */
+  async #fromCache(q: AggregationQuery): Promise<{ days: Map<string, Figures>; missing: string[]; cacheable: (day: string) => boolean }> {
+    const { ofd, tz } = this.#runtime.config;
+    const first = q.start.slice(0, 10);
+    const last = q.end.slice(0, 10);
+    const all = Array.from({ length: daysInclusive(first, last) }, (_, i) => addDays(first, i));
+    const settledBefore = addDays(todayIn(tz, this.#runtime.now()), -ofd.cacheSettleDays);
+    const whole = (day: string) => (day !== first || q.start.endsWith('T00:00:00')) && (day !== last || q.end.endsWith('T23:59:59'));
+    const cacheable = (day: string) => day < settledBefore && whole(day);
+    const cache = this.#cache(q);
+    const days = new Map<string, Figures>();
+    if (cache) {
+      for (const day of all.filter(cacheable)) {
+        const f = loadDay(day, await cache.get(day));
+        if (f) days.set(day, f);
+      }
+    }
+    return { days, missing: all.filter((d) => !days.has(d)), cacheable };
+  }
+
+  /**
+   * Before an exact answer over `periods` (the period and, when compared, the previous one): when their
+   * uncached days together could pass the budget, one shifts request per period tells how many receipts
+   * to expect, and a costly plan is refused with an estimate. Returns the requests it made.
+   */
+  async checkCost(periods: AggregationQuery[], signal?: AbortSignal): Promise<number> {
+    const counter = new Counter();
+    const plans = await Promise.all(periods.map(async (q) => ({ q, missing: (await this.#fromCache(q)).missing })));
+    const days = plans.reduce((n, p) => n + p.missing.length, 0);
+    if (days <= ESTIMATE_ABOVE_DAYS) return 0;
+    const limit = await this.maxLimit(signal, counter);
     let receipts = 0;
-    for (const row of shifts) {
-      const r = row as Record<string, unknown>;
-      for (const k of ['incomeCnt', 'incomeReturnCnt']) if (typeof r[k] === 'number') receipts += r[k] as number;
+    let chunks = 0;
+    for (const { q, missing } of plans.filter((p) => p.missing.length > 0)) {
+      chunks += chunksOf(missing).length;
+      for (const row of await this.#shiftRows(missing[0]!, missing[missing.length - 1]!, q, limit, signal, counter)) {
+        const r = row as Record<string, unknown>;
+        for (const k of ['incomeCnt', 'incomeReturnCnt']) if (typeof r[k] === 'number') receipts += r[k] as number;
+      }
     }
     const estimate = Math.ceil(receipts / limit) + chunks;
-    if (estimate > EXACT_REQUEST_BUDGET) throw new CostlyRequestError(estimate, receipts, missing.length);
+    if (estimate > EXACT_REQUEST_BUDGET) throw new CostlyRequestError(estimate, receipts, days);
+    return counter.requests;
   }
 
   async #shiftRows(first: string, last: string, f: AggregationFilters, limit: number, signal: AbortSignal | undefined, counter: Counter): Promise<unknown[]> {
@@ -454,7 +469,7 @@ export class OfdPublicClient {
   }
 
   /** Whole-period figures only (the previous period), from the same days and cache. */
-  async totals(q: AggregationQuery, options: PublicCallOptions = {}): Promise<{ full?: Figures; total?: number; requests: number }> {
+  async totals(q: AggregationQuery, options: CallOptions = {}): Promise<{ full?: Figures; total?: number; requests: number }> {
     const r = await this.aggregate({ ...q, interval: 'day', orders: undefined }, options);
     return { full: r.full, total: r.total, requests: r.requests };
   }

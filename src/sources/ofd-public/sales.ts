@@ -1,7 +1,7 @@
 import type { Runtime } from '../../runtime.js';
 import { ToolInputError } from '../../tool.js';
 import type { AggregationFilters, AggregationQuery, AggregationResult, CallOptions } from '../ofd/client.js';
-import type { Figures } from '../ofd/schemas.js';
+import { RECEIPT_DOCUMENT_TYPES, type Figures } from '../ofd/schemas.js';
 import { CostlyRequestError, OfdPublicClient } from './client.js';
 
 /**
@@ -44,6 +44,11 @@ export async function salesFromPublicApi(
     // Shift totals are per shift, not per receipt: only the id filters apply to them.
     const local = (['operation_types', 'taxation_types'] as const).filter((k) => q[k]?.length);
     if (local.length > 0) throw new ToolInputError('precision', `shift totals cannot be narrowed by ${local.join(' or ')}; leave ${local.join(' and ')} out, or use precision "exact".`);
+    // Shift totals add up every receipt kind at once: a narrower document_types would be silently ignored.
+    const docs = new Set(q.document_types ?? RECEIPT_DOCUMENT_TYPES);
+    if (docs.size !== RECEIPT_DOCUMENT_TYPES.length || RECEIPT_DOCUMENT_TYPES.some((t) => !docs.has(t))) {
+      throw new ToolInputError('document_types', `shift totals count all receipt documents together (${RECEIPT_DOCUMENT_TYPES.join(', ')}) and cannot be narrowed; leave document_types out, or use precision "exact".`);
+    }
     const [result, previous] = await Promise.all([client.shifts(q, options), pq ? client.shifts(pq, { signal: options.signal }) : undefined]);
     return {
       result,
@@ -59,14 +64,12 @@ export async function salesFromPublicApi(
   }
 
   try {
-    const auto = precision === 'auto' ? 'auto' : 'exact';
-    const [result, previous] = await Promise.all([
-      client.aggregate(q, { ...options, precision: auto }),
-      pq ? client.totals(pq, { signal: options.signal, precision: auto }) : undefined,
-    ]);
+    // Both periods' uncached days count toward the estimate, so the offer comes before any receipt is read.
+    const estimate = precision === 'auto' ? await client.checkCost(pq ? [q, pq] : [q], options.signal) : 0;
+    const [result, previous] = await Promise.all([client.aggregate(q, options), pq ? client.totals(pq, { signal: options.signal }) : undefined]);
     const days = result.cachedDays + result.fetchedDays;
     const notes = result.cachedDays > 0 ? [`${result.cachedDays} of ${days} days came from the on-disk cache (closed days are kept; REVENUE_CACHE=off turns it off).`] : [];
-    return { result, previous, requests: lookups + result.requests + (previous?.requests ?? 0), precision: 'exact', labels, filters, notes };
+    return { result, previous, requests: lookups + estimate + result.requests + (previous?.requests ?? 0), precision: 'exact', labels, filters, notes };
   } catch (err) {
     if (err instanceof CostlyRequestError) {
       throw new ToolInputError(
