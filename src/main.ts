@@ -12,7 +12,8 @@ import { log, setLogLevel } from './log.js';
 import { PACKAGE } from './meta.js';
 import { Runtime } from './runtime.js';
 import { buildServer } from './server.js';
-import { closest, selectTools, unknownToolNames } from './toolset.js';
+import { closest } from './input-errors.js';
+import { selectTools, unknownToolNames } from './toolset.js';
 
 const HELP = `revenue-mcp ${PACKAGE.version} — MCP server for revenue from LIFE POS, Yandex OFD, Yandex Market, Posiflora
 

@@ -1,6 +1,7 @@
 import { TOOLS } from '../tools/index.js';
 import { SOURCE_LABEL, type Config, type SourceName } from './config.js';
 import type { ToolSpec } from './tool.js';
+import { closest } from './input-errors.js';
 
 /**
  * Which tools a server lists. A model picks from what it is shown, so by default only tools whose source
@@ -46,29 +47,6 @@ export function unknownToolNames(names: readonly string[], origin: string, tools
     .filter((n) => !valid.includes(n))
     .map((n) => {
       const guess = closest(n, valid);
-      return `${origin} names "${n}", which is neither a tool nor a source${guess ? ` — did you mean "${guess}"?` : ''} Valid names: ${valid.join(', ')}; e.g. ${origin === '--tools' ? '--tools ' : `${origin}=`}ofd,get_sale`;
+      return `${origin} names "${n}", which is neither a tool nor a source${guess ? ` — did you mean "${guess}"?` : '.'} Valid names: ${valid.join(', ')}; e.g. ${origin === '--tools' ? '--tools ' : `${origin}=`}ofd,get_sale`;
     });
-}
-
-/** The valid name nearest to a mistyped one, when it is near enough to be a likely typo. */
-export function closest(name: string, valid: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const v of valid) {
-    const d = editDistance(name, v);
-    if (d < bestDistance) [best, bestDistance] = [v, d];
-  }
-  return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }

@@ -73,6 +73,8 @@ describe('tool selection', () => {
     const cli = await runCli(['--tools', 'posiflor', '--demo']);
     expect(cli.code).toBe(2);
     expect(cli.stderr).toMatch(/--tools names "posiflor".*did you mean "posiflora"\?/);
+    const far = await runCli(['--tools', 'weather', '--demo']);
+    expect(far.stderr).toMatch(/--tools names "weather", which is neither a tool nor a source\. Valid names: /);
   });
 
   it('the tools and call commands honour the selection and say how to enable a hidden tool', async () => {
