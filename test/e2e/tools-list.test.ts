@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { TOOLS } from '../../tools/index.js';
 import { cleanEnv, connectStdio, MAIN } from '../helpers/mcp.js';
 
 /**
@@ -38,8 +39,9 @@ describe('tools/list', () => {
       const total = JSON.stringify(tools).length;
       const inputs = tools.reduce((n, t) => n + JSON.stringify(t.inputSchema).length + (t.description ?? '').length, 0);
       console.log(`tools/list: ${tools.length} tools, ${total} characters; inputSchema + descriptions ${inputs}`);
-      expect(total).toBeLessThanOrEqual(20_000);
-      expect(inputs).toBeLessThanOrEqual(10_000);
+      // Budgets per tool on average (issue 14's tools-list row), so a new tool brings its own share.
+      expect(total).toBeLessThanOrEqual(4_000 * tools.length);
+      expect(inputs).toBeLessThanOrEqual(2_000 * tools.length);
       // Closed sets are enums, required fields required.
       const byName = Object.fromEntries(tools.map((t) => [t.name, t.inputSchema as { properties: Record<string, { enum?: string[] }>; required?: string[] }]));
       expect(byName.get_sale!.required).toEqual(['deal_guid']);
@@ -66,7 +68,7 @@ describe('tools/list', () => {
     const findings = stderr.split('\n').filter((line) => /^(Warning|Error): tool /.test(line));
     const summary = /(\d+) errors?, (\d+) warnings?/.exec(stderr);
     console.log(`Inspector --strict: ${findings.length} findings${summary ? ` (${summary[0]})` : ''}`);
-    expect((JSON.parse(stdout) as { tools: unknown[] }).tools.length).toBe(5);
+    expect((JSON.parse(stdout) as { tools: unknown[] }).tools.length).toBe(TOOLS.length);
     expect(findings).toEqual([]);
     expect(stderr).not.toMatch(/Schema portability/);
   }, 90_000);
