@@ -235,8 +235,8 @@ export default defineTool({
   name: 'check_sources',
   title: 'Check sources',
   description:
-    'Use first after setup, or when a tool fails: which sources are configured (missing env vars), whether their credentials work ' +
-    '(one live call each, timed), which API answers, limiter and cache state. deep: probes undocumented API details. Example: {"deep":false}',
+    'Use for checking the sources, first after setup or when a tool fails: configured or not (missing env vars), credentials ' +
+    'valid (one live call each, timed), which API, limiter and cache state. deep: probes undocumented API details. Example: {"deep":false}',
   input,
   output,
   annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: true },

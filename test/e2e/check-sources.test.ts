@@ -65,7 +65,7 @@ describe('check_sources', () => {
     expect(text).not.toContain('not-the-password-7');
     // The server keeps serving, and the tool is listed with its example.
     const tools = (await s.client.listTools()).tools;
-    expect(tools.find((t) => t.name === 'check_sources')?.description).toMatch(/^Use first after setup.*Example: \{"deep":false\}$/s);
+    expect(tools.find((t) => t.name === 'check_sources')?.description).toMatch(/^Use for checking the sources.*Example: \{"deep":false\}$/s);
   }, 30_000);
 
   it('revenue://sources is the same report as JSON', async () => {
