@@ -33,6 +33,9 @@ export function typeOf(v: unknown): string {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** An object's fields to look at, or none for anything else (a reply of unknown shape). */
+export const asRecord = (v: unknown): Record<string, unknown> => (isRecord(v) ? v : {});
+
 /** The sorted key names of an object, or its type in parentheses. */
 export const keysOf = (v: unknown): string => (isRecord(v) ? Object.keys(v).sort().join(', ') || '(none)' : `(${typeOf(v)})`);
 

@@ -1,9 +1,9 @@
 import { Decimal } from 'decimal.js';
-import { namedPeriod, toInstant, type Period } from '../../period.js';
-import { failedCheck, keysOf, statusText, typedKeys, typeOf, type AccessCheck } from '../../probe.js';
+import { namedPeriod } from '../../period.js';
+import { asRecord, failedCheck, keysOf, statusText, typedKeys, typeOf, type AccessCheck } from '../../probe.js';
 import type { Runtime } from '../../runtime.js';
 import { LifeposClient } from './client.js';
-import { WIDGET_PARAMS, widgetQuery, type Window } from './widget-query.js';
+import { WIDGET_PARAMS, widgetQuery, windowOf, type Window } from './widget-query.js';
 
 /**
  * LIFE POS for check_sources and `revenue-mcp probe lifepos`. The check is one organization listing (a
@@ -31,16 +31,10 @@ export async function checkLifepos(runtime: Runtime, signal: AbortSignal): Promi
   }
 }
 
-/** The window a named period is sent as: local bounds as instants, the last second inclusive. */
-function windowOf(p: Period): Window {
-  return { from: toInstant(p.start, p.tz), to: new Date(toInstant(p.end, p.tz).getTime() + 999) };
-}
-
-const record = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
 /** Whether an echoed `{date_from, date_to}` is the window sent, within a second. */
 function follows(period: unknown, sent: Window): 'yes' | 'NO' | 'not echoed' {
-  const p = record(period);
+  const p = asRecord(period);
   const from = typeof p.date_from === 'string' ? Date.parse(p.date_from) : NaN;
   const to = typeof p.date_to === 'string' ? Date.parse(p.date_to) : NaN;
   if (Number.isNaN(from) || Number.isNaN(to)) return 'not echoed';
@@ -48,7 +42,7 @@ function follows(period: unknown, sent: Window): 'yes' | 'NO' | 'not echoed' {
 }
 
 const moneyValue = (m: unknown): Decimal | undefined => {
-  const v = record(m).value;
+  const v = asRecord(m).value;
   return typeof v === 'number' && Number.isFinite(v) ? new Decimal(String(v)) : undefined;
 };
 
@@ -58,7 +52,7 @@ function moneyVerdict(sale: Record<string, unknown>): string {
   const positions = Array.isArray(sale.positions) ? sale.positions.map(record) : [];
   const sums = positions.map((p) => moneyValue(p.total_sum));
   if (total === undefined || positions.length === 0 || sums.some((s) => s === undefined)) {
-    return `not settled (total_sum ${typeOf(record(sale.total_sum).value)}, ${positions.length} positions with amounts ${sums.filter(Boolean).length})`;
+    return `not settled (total_sum ${typeOf(asRecord(sale.total_sum).value)}, ${positions.length} positions with amounts ${sums.filter(Boolean).length})`;
   }
   const sum = sums.reduce((a: Decimal, s) => a.plus(s!), new Decimal(0));
   const ratio = sum.isZero() ? undefined : total.div(sum);
@@ -86,7 +80,7 @@ export async function probeLifepos(runtime: Runtime, signal: AbortSignal): Promi
   };
 
   const orgs = await attempt('/orgs', { presentation: 'full' }, 'the list of organizations');
-  const items = Array.isArray(record(orgs.body).items) ? (record(orgs.body).items as unknown[]) : [];
+  const items = Array.isArray(asRecord(orgs.body).items) ? (asRecord(orgs.body).items as unknown[]) : [];
   out.push(`1. GET /orgs: ${statusText(orgs)}; envelope ${keysOf(orgs.body)}; ${items.length} items; item: ${typedKeys(items[0])}`);
   let org: string;
   try {
@@ -104,18 +98,18 @@ export async function probeLifepos(runtime: Runtime, signal: AbortSignal): Promi
     const prevName = name === 'last_week' ? namedPeriod('last_week', tz, new Date(now.getTime() - 7 * 86_400_000)) : namedPeriod('yesterday', tz, new Date(now.getTime() - 86_400_000));
     const previous = windowOf(prevName);
     const res = await attempt(`/orgs/${org}/widgets/revenue`, widgetQuery(current, previous), 'the revenue widget');
-    const body = record(res.body);
-    const cur = follows(record(body.current_summary).period, current);
-    const prev = follows(record(body.previous_summary).period, previous);
+    const body = asRecord(res.body);
+    const cur = follows(asRecord(body.current_summary).period, current);
+    const prev = follows(asRecord(body.previous_summary).period, previous);
     verdicts.push(cur === 'yes' && prev === 'yes' ? 'yes' : 'no');
-    out.push(`2. widget for ${name}: ${statusText(res)}; current period follows the request: ${cur}; previous: ${prev}; summary keys: ${keysOf(body.current_summary)}; sum.payments: ${typedKeys(record(record(body.current_summary).sum).payments)}`);
+    out.push(`2. widget for ${name}: ${statusText(res)}; current period follows the request: ${cur}; previous: ${prev}; summary keys: ${keysOf(body.current_summary)}; sum.payments: ${typedKeys(asRecord(asRecord(body.current_summary).sum).payments)}`);
   }
   const names = Object.values(WIDGET_PARAMS).join(', ');
   out.push(`   verdict: ${verdicts.every((v) => v === 'yes') ? `the widget honours ${names}` : `the widget does NOT report the requested period: the query names (${names}) look wrong — please report this`}`);
 
   // 3. The money unit, from the newest sale.
   const list = await attempt(`/orgs/${org}/deals/sales`, { items_per_page: 5, order_by: 'opened_at_desc', presentation: 'compact' }, 'the list of sales');
-  const sales = Array.isArray(record(list.body).items) ? (record(list.body).items as unknown[]).map(record) : [];
+  const sales = Array.isArray(asRecord(list.body).items) ? (asRecord(list.body).items as unknown[]).map(record) : [];
   const guid = sales.map((s) => s.guid).find((g): g is string => typeof g === 'string' && /^[0-9a-f-]{36}$/i.test(g));
   out.push(`3. GET /deals/sales (5 newest): ${statusText(list)}; envelope ${keysOf(list.body)}; ${sales.length} items`);
   if (!guid) {
@@ -123,7 +117,7 @@ export async function probeLifepos(runtime: Runtime, signal: AbortSignal): Promi
     return out;
   }
   const sale = await attempt(`/orgs/${org}/deals/sales/${guid}`, { presentation: 'full' }, 'a sale');
-  out.push(`   one sale: ${statusText(sale)}; total_sum: ${typedKeys(record(sale.body).total_sum)}`);
-  out.push(`   money unit: ${sale.body ? moneyVerdict(record(sale.body)) : 'not settled (the sale could not be read)'}`);
+  out.push(`   one sale: ${statusText(sale)}; total_sum: ${typedKeys(asRecord(sale.body).total_sum)}`);
+  out.push(`   money unit: ${sale.body ? moneyVerdict(asRecord(sale.body)) : 'not settled (the sale could not be read)'}`);
   return out;
 }

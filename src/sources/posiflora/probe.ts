@@ -1,5 +1,5 @@
 import type { QueryValue } from '../../http/upstream.js';
-import { failedCheck, keysOf, statusText, typedKeys, type AccessCheck } from '../../probe.js';
+import { asRecord, failedCheck, keysOf, statusText, typedKeys, type AccessCheck } from '../../probe.js';
 import type { Runtime } from '../../runtime.js';
 import { newTally } from './auth.js';
 import { PosifloraClient } from './client.js';
@@ -11,7 +11,6 @@ import { PosifloraClient } from './client.js';
  * or `key[]`), judged by meta.total against the single-value counts. Counts and verdicts only.
  */
 
-const record = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 const count = (v: unknown): number | undefined => {
   const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
   return Number.isInteger(n) && n >= 0 ? n : undefined;
@@ -21,8 +20,8 @@ export async function checkPosiflora(runtime: Runtime, signal: AbortSignal): Pro
   const client = PosifloraClient.for(runtime);
   const api = 'v1 JSON:API with POSIFLORA_USERNAME/PASSWORD';
   try {
-    const body = record(await client.get('/v1/stores', { 'page[number]': 1, 'page[size]': 1 }, newTally(), signal));
-    const stores = count(record(body.meta).total);
+    const body = asRecord(await client.get('/v1/stores', { 'page[number]': 1, 'page[size]': 1 }, newTally(), signal));
+    const stores = count(asRecord(body.meta).total);
     return { credentials: 'valid', api, message: `login accepted; ${stores === undefined ? 'the store list answered' : `${stores} store${stores === 1 ? '' : 's'}`}.` };
   } catch (err) {
     return failedCheck(err, api);
@@ -35,7 +34,7 @@ export async function probePosiflora(runtime: Runtime, signal: AbortSignal): Pro
   const tally = newTally();
   const get = async (path: string, query: Record<string, QueryValue>) => {
     try {
-      return { status: 200, body: record(await client.get(path, query, tally, signal)) };
+      return { status: 200, body: asRecord(await client.get(path, query, tally, signal)) };
     } catch (err) {
       return { status: (err as { status?: number }).status ?? 0, body: {} as Record<string, unknown>, failed: (err as Error).message.slice(0, 160) };
     }
@@ -43,8 +42,8 @@ export async function probePosiflora(runtime: Runtime, signal: AbortSignal): Pro
 
   // 1. Page size: ask for far more than any account's stores; meta.page.size says what was honoured.
   const big = await get('/v1/stores', { 'page[number]': 1, 'page[size]': 1000 });
-  const meta = record(big.body.meta);
-  const honoured = count(record(meta.page).size);
+  const meta = asRecord(big.body.meta);
+  const honoured = count(asRecord(meta.page).size);
   const rows = Array.isArray(big.body.data) ? big.body.data.length : 0;
   out.push(`1. GET /v1/stores page[size]=1000: ${statusText(big)}; meta keys: ${keysOf(meta)}; meta.page: ${typedKeys(meta.page)}; ${rows} rows of meta.total ${count(meta.total) ?? '?'}`);
   const max = honoured !== undefined && honoured < 1000 ? honoured : undefined;
@@ -64,7 +63,7 @@ export async function probePosiflora(runtime: Runtime, signal: AbortSignal): Pro
   const window = { 'filter[createdAt][from]': instant(new Date(to.getTime() - 30 * 86_400_000)), 'filter[createdAt][to]': instant(to), 'filter[withReturned]': true, 'page[number]': 1, 'page[size]': 1 };
   const total = async (query: Record<string, QueryValue>) => {
     const r = await get('/v1/orders', { ...window, ...query });
-    return { status: r.status, failed: r.failed, total: count(record(r.body.meta).total) };
+    return { status: r.status, failed: r.failed, total: count(asRecord(r.body.meta).total) };
   };
   const one = await total({ 'filter[statuses]': 'new' });
   const other = await total({ 'filter[statuses]': 'done' });
