@@ -49,7 +49,7 @@ const moneyValue = (m: unknown): Decimal | undefined => {
 /** What one sale says about the money unit: do positions add up to the total, and in which scale. */
 function moneyVerdict(sale: Record<string, unknown>): string {
   const total = moneyValue(sale.total_sum);
-  const positions = Array.isArray(sale.positions) ? sale.positions.map(record) : [];
+  const positions = Array.isArray(sale.positions) ? sale.positions.map(asRecord) : [];
   const sums = positions.map((p) => moneyValue(p.total_sum));
   if (total === undefined || positions.length === 0 || sums.some((s) => s === undefined)) {
     return `not settled (total_sum ${typeOf(asRecord(sale.total_sum).value)}, ${positions.length} positions with amounts ${sums.filter(Boolean).length})`;
@@ -109,7 +109,7 @@ export async function probeLifepos(runtime: Runtime, signal: AbortSignal): Promi
 
   // 3. The money unit, from the newest sale.
   const list = await attempt(`/orgs/${org}/deals/sales`, { items_per_page: 5, order_by: 'opened_at_desc', presentation: 'compact' }, 'the list of sales');
-  const sales = Array.isArray(asRecord(list.body).items) ? (asRecord(list.body).items as unknown[]).map(record) : [];
+  const sales = Array.isArray(asRecord(list.body).items) ? (asRecord(list.body).items as unknown[]).map(asRecord) : [];
   const guid = sales.map((s) => s.guid).find((g): g is string => typeof g === 'string' && /^[0-9a-f-]{36}$/i.test(g));
   out.push(`3. GET /deals/sales (5 newest): ${statusText(list)}; envelope ${keysOf(list.body)}; ${sales.length} items`);
   if (!guid) {
