@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { TOOLS } from '../tools/index.js';
 import { claudeDesktopConfig, claudeDesktopNotes } from './claude.js';
-import { ConfigError, readConfig } from './config.js';
+import { ConfigError, readConfig, SOURCE_LABEL, type SourceName } from './config.js';
 import { log, setLogLevel } from './log.js';
 import { PACKAGE } from './meta.js';
 import { Runtime } from './runtime.js';
@@ -28,8 +28,9 @@ Usage:
                                             result) — for cron jobs and agent pipelines
   revenue-mcp config claude [--demo]        print a claude_desktop_config.json entry for this machine
                                             (absolute paths of this node and this server)
-  revenue-mcp probe ofd                     check what the new Yandex OFD API sends for OFD_TOKEN (a few
-                                            requests); prints a redacted report for a bug report
+  revenue-mcp probe SOURCE                  check one source's credentials and what its API really sends
+                                            (lifepos, ofd, market, posiflora; 5-20 requests); prints a
+                                            redacted report to paste into a bug report
   revenue-mcp --help | --version
 
 Options:
@@ -72,6 +73,7 @@ interface Cli {
   json: boolean;
   tool?: string;
   args?: Record<string, unknown>;
+  source?: SourceName;
 }
 
 function parseCli(argv: string[]): Cli {
@@ -137,8 +139,9 @@ function parseCli(argv: string[]): Cli {
     return { command: 'call', tool: second, args: args as Record<string, unknown>, ...base };
   }
   if (first === 'probe') {
-    if (second !== 'ofd' || third !== undefined) throw new UsageError(`'probe' takes one source: revenue-mcp probe ofd`);
-    return { command: 'probe', ...base };
+    const sources = Object.keys(SOURCE_LABEL);
+    if (second === undefined || !sources.includes(second) || third !== undefined) throw new UsageError(`'probe' takes one source (${sources.join(', ')}): revenue-mcp probe ofd`);
+    return { command: 'probe', source: second as SourceName, ...base };
   }
   if (first !== undefined) throw new UsageError(`unknown command '${first}'`);
   let http: number | undefined;
@@ -271,9 +274,10 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (cli.command === 'probe') {
-      const { probeOfd } = await import('./sources/ofd-public/probe.js');
-      process.stdout.write(await probeOfd(runtime));
-      return 0;
+      const { probeReport } = await import('../tools/check_sources.js');
+      const report = await probeReport(runtime, cli.source!);
+      process.stdout.write(report.text);
+      return report.ok ? 0 : 1;
     }
     if (cli.command === 'call') {
       const name = cli.tool!;

@@ -38,6 +38,8 @@ export interface ToolSpec<I extends z.ZodObject = z.ZodObject, O extends z.ZodOb
   annotations: ToolAnnotations;
   /** The upstream this tool reads; when it is not configured the call answers isError naming the env vars. */
   source?: SourceName;
+  /** Listed whatever the selection (e.g. check_sources: most useful when nothing works yet). */
+  alwaysListed?: boolean;
   run(args: z.infer<I>, ctx: ToolContext): Promise<ToolOutput<z.infer<O>>>;
   /** Optional: register what belongs with this tool on each server (e.g. resources it links to). */
   setup?(server: McpServer, runtime: Runtime): void;

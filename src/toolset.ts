@@ -27,7 +27,9 @@ export function selectTools(config: Config, tools: readonly ToolSpec[] = TOOLS):
   const listed: ToolSpec[] = [];
   const hidden = new Map<string, string>();
   for (const tool of tools) {
-    if (only) {
+    if (tool.alwaysListed) {
+      listed.push(tool);
+    } else if (only) {
       if (only.includes(tool.name) || (tool.source !== undefined && only.includes(tool.source))) listed.push(tool);
       else hidden.set(tool.name, `${tool.name} is not among the tools chosen by REVENUE_TOOLS or --tools (${only.join(',')}); add "${tool.name}" to that list to use it.`);
     } else if (all || !anyConfigured || configured(config, tool.source)) {

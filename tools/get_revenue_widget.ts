@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { formatPercent, formatRub, formatRubDelta, percentChange, toDecimalString, type Decimal } from '../src/money.js';
-import { formatPeriod, previousPeriod, resolvePeriod, toInstant, toLocal, type Period } from '../src/period.js';
+import { formatPeriod, previousPeriod, resolvePeriod, toLocal, type Period } from '../src/period.js';
 import { defineTool } from '../src/tool.js';
 import { LifeposClient, orgLabel } from '../src/sources/lifepos/client.js';
 import { guidField } from '../src/sources/lifepos/input.js';
 import { periodFields, responseFormatField } from './inputs.js';
 import { growthScale, type GrowthScale, type RevenueGroup, type RevenueSummary, type RevenueWidget } from '../src/sources/lifepos/widget.js';
 import { exactMoney, finerThanKopeck, subKopeckNote } from '../src/sources/lifepos/units.js';
-import { WIDGET_PARAMS, type Window } from '../src/sources/lifepos/widget-query.js';
+import { WIDGET_PARAMS, windowOf, type Window } from '../src/sources/lifepos/widget-query.js';
 
 /**
  * get_revenue_widget: LIFE POS's own revenue widget — payments, refunds and net revenue for a period and
@@ -79,11 +79,6 @@ const pct = (d: Decimal | undefined) => (d === undefined ? null : toDecimalStrin
 
 function groupOut(g: RevenueGroup): z.infer<typeof group> {
   return { count: g.count ?? null, sum: dec(g.sum), average: dec(g.average), median: dec(g.median), share_by_sum: pct(g.shareBySum), share_by_count: pct(g.shareByCount) };
-}
-
-/** Send the inclusive local bounds as instants; the end second is inclusive up to its last millisecond. */
-function windowOf(p: Period): Window {
-  return { from: toInstant(p.start, p.tz), to: new Date(toInstant(p.end, p.tz).getTime() + 999) };
 }
 
 /** Reported bounds match the request within a second (APIs trim or round fractions); no echo is not a match. */

@@ -53,6 +53,22 @@ interface RawResponse {
   raw: Buffer;
 }
 
+/** Where a source's limits live: this process only, shared over Redis, or this process's share after losing Redis. */
+export interface SharedLimits {
+  mode: 'local' | 'redis' | 'fallback';
+  note: string;
+}
+
+export interface LimiterState {
+  queued: number;
+  running: number;
+  /** Epoch ms of the latest pause of the source or any method; 0 or past when not paused. */
+  pausedUntil: number;
+  /** Per-method pauses still running (e.g. `generate.united-orders`), epoch ms. */
+  methodPauses: Record<string, number>;
+  shared: SharedLimits;
+}
+
 export interface UpstreamOptions {
   source: SourceName;
   baseUrl: string;
@@ -151,12 +167,19 @@ export class Upstream {
     return (limitKey ? this.#methodGates.get(limitKey) : this.#gate)?.pausedUntil ?? 0;
   }
 
-  /** What /readyz shows: requests waiting and running behind this source's limiters, and the latest pause. */
-  state(): { queued: number; running: number; pausedUntil: number } {
+  /**
+   * Where this source's limits are kept. A limiter shared between instances (Redis) replaces this to say
+   * so, and whether it fell back to this process's share; /readyz and check_sources show it.
+   */
+  sharedLimits: () => SharedLimits = () => ({ mode: 'local', note: 'limits kept in this process' });
+
+  /** What /readyz and check_sources show: requests waiting and running behind this source's limiters, pauses. */
+  state(): LimiterState {
     const main = this.#quota.limiter.counts();
     const queued = [this.#quota, ...this.#methodQuotas.values()].reduce((n, q) => n + q.limiter.counts().RECEIVED + q.limiter.counts().QUEUED, 0);
     const pauses = [this.#gate, ...this.#methodGates.values()].map((g) => g.pausedUntil);
-    return { queued, running: main.RUNNING + main.EXECUTING, pausedUntil: Math.max(...pauses) };
+    const methodPauses = Object.fromEntries([...this.#methodGates].filter(([, g]) => g.pausedUntil > Date.now()).map(([key, g]) => [key, g.pausedUntil]));
+    return { queued, running: main.RUNNING + main.EXECUTING, pausedUntil: Math.max(...pauses), methodPauses, shared: this.sharedLimits() };
   }
 
   async request<T = unknown>(req: UpstreamRequest): Promise<UpstreamResponse<T>> {

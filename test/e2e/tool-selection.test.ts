@@ -5,7 +5,7 @@ import { connectStdio, runCli, textOf } from '../helpers/mcp.js';
 /**
  * Which tools a server lists, through a real MCP client: only those whose source is configured; all of
  * them with --demo, with --all-tools, or when nothing is configured; REVENUE_TOOLS / --tools narrows by
- * tool or source name. The revenue_report prompt and the `tools` / `call` commands follow the same set.
+ * tool or source name; check_sources is always listed. The daily_revenue_report prompt and the `tools` / `call` commands follow the same set.
  */
 
 const OFD_ONLY = { OFD_YANDEX_KEY: 'yk-test-1234', OFD_KEY: 'ok-test-5678' };
@@ -15,7 +15,7 @@ async function listed(options: Parameters<typeof connectStdio>[0]): Promise<{ na
   const s = await connectStdio(options);
   try {
     const names = (await s.client.listTools()).tools.map((t) => t.name).sort();
-    const p = await s.client.getPrompt({ name: 'revenue_report', arguments: { period: 'last_week' } });
+    const p = await s.client.getPrompt({ name: 'daily_revenue_report', arguments: { period: 'last_week' } });
     return { names, prompt: (p.messages[0]!.content as { text: string }).text };
   } finally {
     await s.close();
@@ -25,7 +25,7 @@ async function listed(options: Parameters<typeof connectStdio>[0]): Promise<{ na
 describe('tool selection', () => {
   it('lists only tools whose source is configured', async () => {
     const { names, prompt } = await listed({ env: OFD_ONLY });
-    expect(names).toEqual(['get_sales_aggregation']);
+    expect(names).toEqual(['check_sources', 'get_sales_aggregation']);
     expect(prompt).toContain('get_sales_aggregation {"period":"last_week"}');
   });
 
@@ -47,7 +47,7 @@ describe('tool selection', () => {
 
   it('REVENUE_TOOLS narrows by tool and source name, case-insensitively; the prompt follows', async () => {
     const { names, prompt } = await listed({ env: { REVENUE_TOOLS: 'GET_SALE, ofd' }, args: ['--demo'] });
-    expect(names).toEqual(['get_sale', 'get_sales_aggregation']);
+    expect(names).toEqual(['check_sources', 'get_sale', 'get_sales_aggregation']);
     expect(prompt).toContain('get_sales_aggregation');
     expect(prompt).not.toMatch(/get_revenue_widget|list_posiflora_orders|await_market_report/);
   });
@@ -55,7 +55,7 @@ describe('tool selection', () => {
   it('--tools overrides REVENUE_TOOLS; a named tool is listed even when its source is not configured', async () => {
     const s = await connectStdio({ env: { ...OFD_ONLY, REVENUE_TOOLS: 'ofd' }, args: ['--tools', 'posiflora'] });
     try {
-      expect((await s.client.listTools()).tools.map((t) => t.name)).toEqual(['list_posiflora_orders']);
+      expect((await s.client.listTools()).tools.map((t) => t.name)).toEqual(['list_posiflora_orders', 'check_sources']);
       const res = await s.client.callTool({ name: 'list_posiflora_orders', arguments: { period: 'yesterday' } });
       expect(res.isError).toBe(true);
       expect(textOf(res)).toMatch(/Posiflora is not configured\. Set POSIFLORA_URL/);

@@ -111,9 +111,14 @@ export class LifeposClient {
     }
   }
 
-  /** Organizations this token sees (all pages), cached for a few minutes. */
-  async organizations(signal: AbortSignal): Promise<Org[]> {
-    if (this.#orgs && Date.now() - this.#orgs.at < ORGS_TTL_MS) return this.#orgs.list;
+  /** An authorized GET whose body is handed back unread: probes (probe.ts) look at its shape. */
+  raw(path: string, query: Record<string, QueryValue>, signal: AbortSignal, what: string): Promise<unknown> {
+    return this.#get(path, query, signal, { what });
+  }
+
+  /** Organizations this token sees (all pages), cached for a few minutes unless `fresh`. */
+  async organizations(signal: AbortSignal, options: { fresh?: boolean } = {}): Promise<Org[]> {
+    if (!options.fresh && this.#orgs && Date.now() - this.#orgs.at < ORGS_TTL_MS) return this.#orgs.list;
     const list: Org[] = [];
     let pageToken: string | undefined;
     for (let page = 0; page < MAX_ORG_PAGES; page++) {

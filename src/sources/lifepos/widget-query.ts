@@ -1,3 +1,5 @@
+import { toInstant, type Period } from '../../period.js';
+
 /**
  * The widget's query parameter names are not documented (api-facts §1.5). These are the best candidates:
  * the revenue filter model of the sibling reports and export tasks. They live here and nowhere else, so
@@ -16,6 +18,11 @@ export interface Window {
   from: Date;
   /** Inclusive. */
   to: Date;
+}
+
+/** The window a period is sent as: local bounds as instants, the end second inclusive up to its last millisecond. */
+export function windowOf(p: Period): Window {
+  return { from: toInstant(p.start, p.tz), to: new Date(toInstant(p.end, p.tz).getTime() + 999) };
 }
 
 export function widgetQuery(current: Window, previous: Window, outletGuid?: string): Record<string, string> {

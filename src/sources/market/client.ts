@@ -127,6 +127,20 @@ export class MarketClient {
     };
   }
 
+  /** reports/info as sent, refusals included (status and body unread): probes (probe.ts) look at its shape. */
+  async rawInfo(reportId: string, signal?: AbortSignal): Promise<{ status: number; body: unknown }> {
+    const res = await this.upstream.request({
+      method: 'GET',
+      path: `/v2/reports/info/${encodeURIComponent(reportId)}`,
+      headers: this.#auth(),
+      limitKey: 'reports.info',
+      passStatuses: [400, 401, 403, 404],
+      signal,
+      what: 'GET /v2/reports/info',
+    });
+    return { status: res.status, body: res.body };
+  }
+
   /**
    * A plain GET of the report link (pre-signed: no Api-Key goes to the file host). A refused link
    * (401/403/404/410: expired or already invalid) comes back as `{ok:false}` so the caller can ask

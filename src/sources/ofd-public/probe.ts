@@ -2,8 +2,10 @@ import { ConfigError } from '../../config.js';
 import type { QueryValue } from '../../http/upstream.js';
 import { addDays, todayIn } from '../../period.js';
 import type { Runtime } from '../../runtime.js';
+import { failedCheck, keysOf, maskedShape as shape, statusText as status, typedKeys, typeOf, type AccessCheck } from '../../probe.js';
 import { redact } from '../../secret.js';
 import { dateWindow, docCodeOf, listOf, operationOf, PARENT_FIELDS, rowsOf, wallClockOf } from './assumptions.js';
+import { OfdPublicClient } from './client.js';
 import { parsePublicError } from './errors.js';
 
 /**
@@ -14,20 +16,7 @@ import { parsePublicError } from './errors.js';
 
 const PASS = [400, 401, 403, 404, 405, 409, 422, 429, 500, 502, 503, 504];
 
-function typeOf(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'array';
-  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'number';
-  return typeof v;
-}
-
-const keysOf = (v: unknown): string => (typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.keys(v).sort().join(', ') || '(none)' : `(${typeOf(v)})`);
-const typedKeys = (v: unknown): string =>
-  typeof v === 'object' && v !== null ? Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => `${k}:${typeOf(x)}`).join(', ') : `(${typeOf(v)})`;
-/** The shape of a date-time with every digit masked: `9999-99-99 99:99:99`. */
-const shape = (v: unknown) => (typeof v === 'string' ? v.replace(/\d/g, '9').slice(0, 40) : typeOf(v));
-
-export async function probeOfd(runtime: Runtime): Promise<string> {
+export async function probeOfd(runtime: Runtime, signal?: AbortSignal): Promise<string> {
   const { ofd, tz } = runtime.config;
   if (!ofd.token) throw new ConfigError(['probe ofd needs OFD_TOKEN (the new Yandex OFD API token from the cabinet, Integrations → API)']);
   const upstream = runtime.upstream('ofd', { parseError: parsePublicError });
@@ -35,7 +24,7 @@ export async function probeOfd(runtime: Runtime): Promise<string> {
   const get = async (path: string, query: Record<string, QueryValue> = {}, token: string | false = ofd.token!.reveal()) => {
     requests += 1;
     try {
-      const res = await upstream.request({ method: 'GET', path, query, headers: token ? { 'X-Yandex-Ofd-Token': token } : {}, passStatuses: PASS, what: `GET ${path}` });
+      const res = await upstream.request({ method: 'GET', path, query, headers: token ? { 'X-Yandex-Ofd-Token': token } : {}, passStatuses: PASS, signal, what: `GET ${path}` });
       return { status: res.status, body: res.body as unknown, retryAfter: res.headers['retry-after'] !== undefined };
     } catch (err) {
       return { status: 0, body: undefined, retryAfter: false, failed: (err as Error).message.slice(0, 200) };
@@ -44,7 +33,6 @@ export async function probeOfd(runtime: Runtime): Promise<string> {
   const out: string[] = [`revenue-mcp probe ofd — redacted report (key sets, types, counts; no amounts, names, ids or tokens)`];
   out.push(`API base: ${ofd.baseUrl === 'https://public-api.ofd.yandex.net/api' ? 'default' : 'custom (OFD_PUBLIC_BASE_URL)'}`);
   const line = (s: string) => out.push(s);
-  const status = (r: { status: number; failed?: string }) => (r.status ? `HTTP ${r.status}` : `failed (${r.failed})`);
 
   // 1. /meta without a token
   const meta = await get('/meta', {}, false);
@@ -136,4 +124,15 @@ export async function probeOfd(runtime: Runtime): Promise<string> {
   line(`   429 or Retry-After seen: ${limited.length > 0 ? `yes (${limited.length})` : 'no'}`);
   line(`Requests made: ${requests}`);
   return `${redact(out.join('\n'))}\n`;
+}
+
+/** check_sources: one directory request with the token (a wrong token gets 401). */
+export async function checkOfdPublic(runtime: Runtime, signal: AbortSignal): Promise<AccessCheck> {
+  const api = 'token API (OFD_TOKEN)';
+  try {
+    const boxes = listOf(await OfdPublicClient.for(runtime).get('/cashboxes', {}, signal, { requests: 0 })) ?? [];
+    return { credentials: 'valid', api, message: `token accepted; ${boxes.length} cashbox${boxes.length === 1 ? '' : 'es'} visible.` };
+  } catch (err) {
+    return failedCheck(err, api);
+  }
 }
