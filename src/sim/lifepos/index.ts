@@ -24,6 +24,8 @@ export interface LifeposSimOptions extends SeedOptions {
   tokenTtlMs?: number;
   rps?: number;
   orgsPageSize?: number;
+  /** Items per page of reports/revenue/periods (default 31: a month of days in one page). */
+  periodsPageSize?: number;
   ignorePeriodParams?: boolean;
   extraRequiredHeaders?: string[];
 }
@@ -75,6 +77,7 @@ export async function startLifeposSim(options: LifeposSimOptions = {}): Promise<
       tokenTtlMs: options.tokenTtlMs ?? 30 * 24 * 3_600_000,
       rps: options.rps ?? 20,
       orgsPageSize: options.orgsPageSize ?? 2,
+      periodsPageSize: options.periodsPageSize ?? 31,
       ignorePeriodParams: options.ignorePeriodParams ?? false,
       extraRequiredHeaders: options.extraRequiredHeaders ?? [],
     },
