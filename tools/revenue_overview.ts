@@ -386,8 +386,8 @@ export default defineTool({
   name: 'revenue_overview',
   title: 'Revenue overview, every source',
   description:
-    'Use first for "how did yesterday / last week go?": LIFE POS, Yandex OFD, Posiflora and a cached Market report side by side ' +
-    '(never summed) vs the previous period, plus POS-vs-fiscal reconciliation per day flagging possibly unfiscalized days. ' +
+    'Use for "how did yesterday / last week go?" across every source: LIFE POS, Yandex OFD, Posiflora, a cached Market report ' +
+    'side by side (never summed) vs before; per-day POS vs fiscal, possibly unfiscalized days flagged. ' +
     'Example: {"period":"last_week"}',
   input,
   output,
