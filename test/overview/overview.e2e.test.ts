@@ -31,7 +31,6 @@ interface Overview {
   notes: string[];
 }
 
-const DAY = 86_400_000;
 /** Monday and Sunday of last week in Moscow (UTC+3, no DST), worked out here on its own. */
 function lastWeek(now = Date.now()): { from: string; to: string } {
   const today = new Date(now + 3 * 3_600_000).toISOString().slice(0, 10);
