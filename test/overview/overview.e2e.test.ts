@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLifeposSim, type LifeposSim } from '../../src/sim/lifepos/index.js';
 import { startOfdPublicSim, type OfdPublicSim } from '../../src/sim/ofd-public/index.js';
 import { startPosifloraSim, type StartedPosifloraSim } from '../../src/sim/posiflora/index.js';
+import { startMarketSim, type MarketSim } from '../../src/sim/market/index.js';
+import { expectedOrders } from '../market/expected.js';
 import { expectedSummary, moscowDays } from '../lifepos/expected.js';
 import { connectStdio, textOf, type StdioSession } from '../helpers/mcp.js';
 import { bins, select, shiftDays } from '../ofd/expected.js';
@@ -148,5 +150,38 @@ describe('revenue_overview over a real MCP client', () => {
     } finally {
       ofd.server.clearFaults();
     }
+  });
+});
+
+describe('revenue_overview and Yandex Market', () => {
+  let market: MarketSim;
+  let server: StdioSession;
+  const week = lastWeek();
+
+  beforeAll(async () => {
+    market = await startMarketSim({ generationMs: 300 });
+    server = await connectStdio({
+      env: { MARKET_BASE_URL: market.url, MARKET_API_KEY: market.apiKey, MARKET_BUSINESS_ID: String(market.businessId), MARKET_CAMPAIGN_ID: String(market.campaignId), MARKET_GENERATE_ORDERS_INTERVAL_MS: '10' },
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await market?.close();
+  });
+
+  it('never generates a report: says which await_market_report call gets one, then reads the one fetched', async () => {
+    const generations = () => market.server.requests.filter((r) => r.path.includes('/generate')).length;
+    const args = { date_from: week.from, date_to: week.to };
+    const before = (await server.client.callTool({ name: 'revenue_overview', arguments: args })) as CallToolResult;
+    const row = sc(before).sources[0]!;
+    expect(row).toMatchObject({ source: 'Yandex Market', ok: false });
+    expect(row.error).toContain(`await_market_report {"report":{"type":"united-orders","date_from":"${week.from}","date_to":"${week.to}"}}`);
+    expect(generations()).toBe(0);
+
+    const report = (await server.client.callTool({ name: 'await_market_report', arguments: { report: { type: 'united-orders', ...args } } })) as CallToolResult;
+    expect(report.isError, textOf(report)).toBeFalsy();
+    const after = (await server.client.callTool({ name: 'revenue_overview', arguments: args })) as CallToolResult;
+    expect(sc(after).sources[0]).toMatchObject({ source: 'Yandex Market', ok: true, net: expectedOrders(market.orders, week.from, week.to).revenue.amount });
+    expect(generations()).toBe(1);
   });
 });
