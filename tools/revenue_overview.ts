@@ -36,9 +36,9 @@ const SOURCES = ['lifepos', 'ofd', 'posiflora', 'market'] as const satisfies rea
 const MAX_RECONCILE_DAYS = 92;
 /** One widget call per day only this many times (the fallback when reports/revenue/periods does not answer). */
 const MAX_WIDGET_DAYS = 31;
-/** Reconciliation days in a concise answer's structuredContent (flagged days always). */
-const CONCISE_DAYS = 31;
-/** Text rows of the per-day table in a concise answer. */
+/** Reconciliation days (the most recent) in a concise answer's structuredContent, besides flagged ones. */
+const CONCISE_DAYS = 14;
+/** Periods up to this many days get the per-day tables in full; longer ones list this many flagged days. */
 const CONCISE_TEXT_DAYS = 7;
 
 const input = z.strictObject({
@@ -352,9 +352,14 @@ function compare(cur: Period, pos: Map<string, DayRevenue>, other: Map<string, D
   });
 }
 
-function comparisonOf(compared: string, method: string, threshold: string, days: Comparison['days'], detailed: boolean): Comparison {
+/**
+ * A comparison with the days a concise answer keeps: the most recent flagged ones, and unless `flaggedOnly`
+ * the `keep` most recent days too; the counts always cover the whole period.
+ */
+function comparisonOf(compared: string, method: string, threshold: string, days: Comparison['days'], concise: { keep: number; flaggedOnly: boolean } | undefined): Comparison {
   const flagged = days.filter((d) => d.flagged);
-  const shown = detailed || days.length <= CONCISE_DAYS ? days : [...new Set([...flagged, ...days.slice(-CONCISE_DAYS)])].sort((a, b) => a.date.localeCompare(b.date));
+  const recent = flagged.slice(-CONCISE_TEXT_DAYS);
+  const shown = !concise || days.length <= CONCISE_TEXT_DAYS ? days : concise.flaggedOnly ? recent : days.filter((d) => recent.includes(d) || days.indexOf(d) >= days.length - concise.keep);
   return { compared, method, threshold, flagged_days: flagged.length, days_total: days.length, days: shown };
 }
 
@@ -364,17 +369,19 @@ const rubDelta = (s: string | null) => (s === null ? '—' : formatRubDelta(new 
 function comparisonText(c: Comparison, names: [string, string], detailed: boolean): string[] {
   const lines = [`**${c.compared}** (${c.method}):`];
   const flagged = c.days.filter((d) => d.flagged);
-  const table = detailed || c.days_total <= CONCISE_TEXT_DAYS ? c.days : flagged;
+  const table = detailed || c.days_total <= CONCISE_TEXT_DAYS ? c.days : [];
   if (table.length) {
     lines.push(`| day | ${names[0]} | ${names[1]} | difference |`, '|---|---|---|---|');
     for (const d of table) lines.push(`| ${d.date}${d.flagged ? ' ⚠' : ''} | ${rub(d.pos_net)} | ${rub(d.fiscal_net)} | ${rubDelta(d.difference)} |`);
   }
+  const listed = detailed ? flagged : flagged.slice(-CONCISE_TEXT_DAYS);
+  const more = c.flagged_days - listed.length;
   lines.push(
     c.flagged_days
-      ? `⚠ ${c.flagged_days} of ${c.days_total} days flagged (${c.threshold}): ${flagged.map((d) => `${d.date} ${rubDelta(d.difference)}`).join(', ')}.`
+      ? `⚠ ${c.flagged_days} of ${c.days_total} days flagged (${c.threshold}): ${listed.map((d) => `${d.date} ${rubDelta(d.difference)}`).join(', ')}${more > 0 ? `, and ${more} earlier` : ''}.`
       : `No day of ${c.days_total} beyond the threshold (${c.threshold}).`,
   );
-  if (table.length < c.days_total) lines.push(`_Every day: structuredContent, or response_format "detailed" for the table._`);
+  if (c.days.length < c.days_total || table.length < c.days_total) lines.push(`_Every day: response_format "detailed"${c.days.length === c.days_total ? ' or structuredContent' : ''}._`);
   return lines;
 }
 
@@ -451,13 +458,13 @@ export default defineTool({
     let reconciliation: Comparison | undefined;
     if (pos?.days && fiscal?.days) {
       const days = compare(cur, pos.days, fiscal.days, 'net', 'other', threshold);
-      reconciliation = comparisonOf('LIFE POS net vs Yandex OFD net', pos.method ?? '', `fiscal below POS by more than ${threshold.words}`, days, detailed);
+      reconciliation = comparisonOf('LIFE POS net vs Yandex OFD net', pos.method ?? '', `fiscal below POS by more than ${threshold.words}`, days, detailed ? undefined : { keep: CONCISE_DAYS, flaggedOnly: false });
     } else if (pos && fiscal && perDay) notes.push('No reconciliation: one of LIFE POS and Yandex OFD gave no per-day figures (see the notes above).');
     let ordersVsPayments: Comparison | undefined;
     if (pos?.days && florist?.days) {
       const days = compare(cur, pos.days, florist.days, 'payments', 'pos', threshold);
       const words = `POS payments below Posiflora's paid orders by more than ${threshold.words}: paid orders the POS took no money for`;
-      ordersVsPayments = comparisonOf('LIFE POS payments vs Posiflora paid orders', `${pos.method}; Posiflora by order creation day`, words, days, detailed);
+      ordersVsPayments = comparisonOf('LIFE POS payments vs Posiflora paid orders', `${pos.method}; Posiflora by order creation day`, words, days, detailed ? undefined : { keep: CONCISE_TEXT_DAYS, flaggedOnly: true });
     }
 
     const structured: Output = {

@@ -102,6 +102,10 @@ describe('revenue_overview over a real MCP client', () => {
     const posNet = expectedSummary(lifepos.data, lifepos.orgs[0]!.guid, moscowDays(week.from, week.to)).net;
     expect(o.sources[0]).toMatchObject({ ok: true, net: posNet.toFixed(2) });
     expect(tokens(res)).toBeLessThanOrEqual(2_000);
+    // A month stays concise too: every flagged day counted, the most recent days listed.
+    const month = await overview(server, { period: 'last_month' });
+    expect(sc(month).reconciliation!.days_total).toBeGreaterThanOrEqual(28);
+    expect(tokens(month)).toBeLessThanOrEqual(2_000);
   });
 
   it('without reports/revenue/periods, one widget call per day gives the same days and says so', async () => {
