@@ -6,6 +6,7 @@ export {
   shopStory,
   storyDayOf,
   storyLocalTime,
+  utcIsoOf,
   STORY_EXAMPLE_SALE_GUID,
   type ShopStory,
   type StoryDay,
