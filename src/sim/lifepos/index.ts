@@ -91,8 +91,12 @@ export async function startLifeposSim(options: LifeposSimOptions = {}): Promise<
     credentials: { ...DEMO_CREDENTIALS },
     data,
     orgs: data.orgs,
-    sales: data.sales,
-    refunds: data.refunds,
+    get sales() {
+      return data.sales;
+    },
+    get refunds() {
+      return data.refunds;
+    },
     state,
     moneyUnit,
     env(auth = 'phone') {

@@ -65,17 +65,33 @@ export function lifeposDataFromStory(story: ShopStory): SimData {
     workplaces: [...SHOP.workplaces],
   };
   const example = documentedExampleSale(org, story.now);
-  // Story sales are in time order already: put the example in its place instead of sorting 16,000 strings.
-  const sales = story.sales.map(saleOf);
-  const exampleMs = Date.parse(`${example.opened_at.slice(0, 23)}Z`);
-  const at = story.sales.findIndex((s) => s.at > exampleMs);
-  sales.splice(at < 0 ? sales.length : at, 0, example);
-  const refunds = story.refunds.map((r) => ({
-    sale_guid: r.saleGuid,
-    org_guid: SHOP.orgGuid,
-    outlet_guid: SHOP.outlets[r.outlet]!.guid,
-    processed_at: ticks(r.at),
-    amount: r.amountKop,
-  }));
-  return { orgs: [org], foreignOrg: FOREIGN_ORG, sales, refunds, fixtures: { documentedExample: example.guid } };
+  // Converted on first use: a demo run that never asks LIFE POS does not pay for 16,000 sales.
+  let ledger: Pick<SimData, 'sales' | 'refunds'> | undefined;
+  const convert = () => {
+    if (ledger) return ledger;
+    // Story sales are in time order already: put the example in its place instead of sorting 16,000 strings.
+    const sales = story.sales.map(saleOf);
+    const exampleMs = Date.parse(`${example.opened_at.slice(0, 23)}Z`);
+    const at = story.sales.findIndex((s) => s.at > exampleMs);
+    sales.splice(at < 0 ? sales.length : at, 0, example);
+    const refunds = story.refunds.map((r) => ({
+      sale_guid: r.saleGuid,
+      org_guid: SHOP.orgGuid,
+      outlet_guid: SHOP.outlets[r.outlet]!.guid,
+      processed_at: ticks(r.at),
+      amount: r.amountKop,
+    }));
+    return (ledger = { sales, refunds });
+  };
+  return {
+    orgs: [org],
+    foreignOrg: FOREIGN_ORG,
+    get sales() {
+      return convert().sales;
+    },
+    get refunds() {
+      return convert().refunds;
+    },
+    fixtures: { documentedExample: example.guid },
+  };
 }

@@ -223,11 +223,26 @@ function isUnfiscalized(seed: number, day: string, lastDay: string): boolean {
   return (n + seed) % 89 === 0 && n < last - 1;
 }
 
+/** Cumulative weights of the counter goods on ordinary days and on holidays (flowers count double). */
+const cumulative = (holiday: boolean) => {
+  let acc = 0;
+  return COUNTER_GOODS.map((g) => (acc += g.weight * (holiday && g.flower ? 2 : 1)));
+};
+const GOODS_CUMULATIVE = { ordinary: cumulative(false), holiday: cumulative(true) };
+
+function pickGood(rand: () => number, holiday: boolean): CounterGood {
+  const table = holiday ? GOODS_CUMULATIVE.holiday : GOODS_CUMULATIVE.ordinary;
+  const r = rand() * table[table.length - 1]!;
+  let i = 0;
+  while (i < table.length - 1 && r >= table[i]!) i++;
+  return COUNTER_GOODS[i]!;
+}
+
 function counterPositions(rand: () => number, holiday: boolean): StoryPosition[] {
   const lines = 1 + Math.floor(rand() * 3);
   const positions: StoryPosition[] = [];
   for (let l = 0; l < lines; l++) {
-    const good: CounterGood = weighted(rand, COUNTER_GOODS, (g) => g.weight * (holiday && g.flower ? 2 : 1));
+    const good = pickGood(rand, holiday);
     if (positions.some((p) => p.sku === good.sku)) continue;
     let quantity = intIn(rand, good.quantity);
     // Bouquets of roses have an odd number of stems.
@@ -244,11 +259,13 @@ function counterDay(seed: number, info: StoryDay, now: number): StorySale[] {
   const factor = WEEKDAY_FACTOR[info.weekday]! * (holidayName(day)?.counter ?? 1) * season(day);
   const count = Math.max(8, Math.round(38 * factor * (0.85 + rand() * 0.3)));
   const drafts = Array.from({ length: count }, () => ({ second: OPEN_S + Math.floor(rand() * (CLOSE_S - OPEN_S)), rand: rand() }));
+  const dayBase = instant(day, 0);
+  const numberPrefix = `${day.slice(2, 4)}${day.slice(5, 7)}${day.slice(8, 10)}-`;
   drafts.sort((a, b) => a.second - b.second);
   const sales: StorySale[] = [];
   drafts.forEach((draft, i) => {
     const r = seededRandom(Math.floor(draft.rand * 2 ** 32));
-    const at = instant(day, draft.second);
+    const at = dayBase + draft.second * 1000;
     const outlet = r() < SHOP.outlets[0]!.share ? 0 : 1;
     const boxes = SHOP.outlets[outlet]!.cashboxIds;
     const cashboxId = boxes.length > 1 && r() >= 0.7 ? boxes[1]! : boxes[0]!;
@@ -263,7 +280,7 @@ function counterDay(seed: number, info: StoryDay, now: number): StorySale[] {
     const guid = uuid(r);
     sales.push({
       guid,
-      number: `${day.slice(2, 4)}${day.slice(5, 7)}${day.slice(8, 10)}-${pad(i + 1, 3)}`,
+      number: numberPrefix + pad(i + 1, 3),
       day,
       localTime: `${day} ${pad(Math.floor(draft.second / HOUR_S))}:${pad(Math.floor(draft.second / 60) % 60)}:${pad(draft.second % 60)}`,
       at,
@@ -298,7 +315,7 @@ function refundsOf(seed: number, sales: StorySale[], days: StoryDay[], now: numb
   const refunds: StoryRefund[] = [];
   sales.forEach((sale, i) => {
     if (!sale.fiscalized) return;
-    const r = stream(seed, dayNumber(sale.day), 1000 + (i % 997) * 31 + Number(sale.number.slice(-3)));
+    const r = stream(seed, Math.floor((sale.at + STORY_UTC_OFFSET_MS) / DAY_MS), 1000 + (i % 997) * 31 + (sale.at % DAY_MS) / 1000);
     if (r() >= (burst.has(sale.day) ? REFUND_BURST.probability : REFUND_PROBABILITY)) return;
     const lag = r() < 0.4 ? 0 : 1 + Math.floor(r() * 3);
     const day = dayName(dayNumber(sale.day) + lag);
