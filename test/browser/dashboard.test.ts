@@ -173,7 +173,8 @@ describe.skipIf(!browser)('revenue dashboard in headless Chromium', () => {
       await session.close();
       await demo.close();
     }
-  });
+    // Four simulators on 400 days of story, a server and a browser: slow on a loaded machine.
+  }, 120_000);
 
   it('Posiflora orders by day and a Market orders report', async () => {
     const h = await host();

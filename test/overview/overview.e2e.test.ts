@@ -6,14 +6,16 @@ import { startOfdPublicSim, type OfdPublicSim } from '../../src/sim/ofd-public/i
 import { startPosifloraSim, type StartedPosifloraSim } from '../../src/sim/posiflora/index.js';
 import { startMarketSim, type MarketSim } from '../../src/sim/market/index.js';
 import { expectedOrders } from '../market/expected.js';
+import { shopStory, type ShopStory } from '../../src/sim/story/index.js';
 import { expectedSummary, moscowDays } from '../lifepos/expected.js';
 import { connectStdio, textOf, type StdioSession } from '../helpers/mcp.js';
 import { bins, select, shiftDays } from '../ofd/expected.js';
 
 /**
  * revenue_overview end to end: the built server over stdio, a real MCP client, the LIFE POS, Yandex OFD
- * (token API) and Posiflora simulators on 127.0.0.1. Expected per-day figures are computed here from what
- * the simulators serve (their ledgers), with plain decimal.js.
+ * (token API) and Posiflora simulators on 127.0.0.1, all telling the demo shop's story (src/sim/story), which
+ * seeds days whose sales partly have no receipt. Expected per-day figures are computed here from what the
+ * simulators serve (their ledgers), with plain decimal.js; the story only says which days to look at.
  */
 
 interface Day {
@@ -41,6 +43,14 @@ function lastWeek(now = Date.now()): { from: string; to: string } {
   return { from, to: shiftDays(from, 6) };
 }
 
+/** Seven closed days around the story's most recent unfiscalized day. */
+function seededWeek(story: ShopStory): { from: string; to: string } {
+  const yesterday = shiftDays(new Date(Date.now() + 3 * 3_600_000).toISOString().slice(0, 10), -1);
+  const day = story.unfiscalizedDays.filter((d) => d <= yesterday).at(-1)!;
+  const to = shiftDays(day, 3) < yesterday ? shiftDays(day, 3) : yesterday;
+  return { from: shiftDays(to, -6), to };
+}
+
 /** The reconciliation the simulators' data imply: POS net vs fiscal net per Moscow day, flagged at 1 % and 500 ₽. */
 function expectedDays(lifepos: LifeposSim, ofd: OfdPublicSim, from: string, to: string): Day[] {
   const org = lifepos.orgs[0]!.guid;
@@ -65,15 +75,11 @@ describe('revenue_overview over a real MCP client', () => {
   let posiflora: StartedPosifloraSim;
   let server: StdioSession;
   let hasty: StdioSession;
-  const week = lastWeek();
+  const story = shopStory({ now: new Date() });
+  const week = seededWeek(story);
 
   beforeAll(async () => {
-    const now = new Date();
-    [lifepos, ofd, posiflora] = await Promise.all([
-      startLifeposSim({ now }),
-      startOfdPublicSim({ now }),
-      startPosifloraSim({ endDate: new Date(now.getTime() + 3 * 3_600_000).toISOString().slice(0, 10) }),
-    ]);
+    [lifepos, ofd, posiflora] = await Promise.all([startLifeposSim({ story }), startOfdPublicSim({ story }), startPosifloraSim({ story })]);
     const env = { ...lifepos.env('token'), ...ofd.env, ...posiflora.env, HTTP_BACKOFF_MS: '50' };
     [server, hasty] = await Promise.all([connectStdio({ env }), connectStdio({ env: { ...env, REVENUE_OVERVIEW_DEADLINE_SECONDS: '2' } })]);
   });
@@ -84,7 +90,7 @@ describe('revenue_overview over a real MCP client', () => {
 
   const overview = async (session: StdioSession, args: Record<string, unknown>) => (await session.client.callTool({ name: 'revenue_overview', arguments: args })) as CallToolResult;
 
-  it('a week: every day POS net vs fiscal net with the exact difference, exactly the days fiscal falls short flagged; periods first; within 2,000 tokens', async () => {
+  it('a seeded week: every day POS net vs fiscal net with the exact difference, exactly the unfiscalized days flagged; periods first; within 2,000 tokens', async () => {
     const res = await overview(server, { date_from: week.from, date_to: week.to });
     expect(res.isError, textOf(res)).toBeFalsy();
     const o = sc(res);
@@ -92,6 +98,10 @@ describe('revenue_overview over a real MCP client', () => {
     const expected = expectedDays(lifepos, ofd, week.from, week.to);
     expect(o.reconciliation?.days).toEqual(expected);
     expect(o.reconciliation?.flagged_days).toBe(expected.filter((d) => d.flagged).length);
+    // Exactly the story's unfiscalized days of the week, each short by what the simulators' data say.
+    const seeded = story.unfiscalizedDays.filter((d) => d >= week.from && d <= week.to);
+    expect(seeded.length).toBeGreaterThan(0);
+    expect(o.reconciliation!.days.filter((d) => d.flagged).map((d) => d.date)).toEqual(seeded);
     expect(o.reconciliation?.method).toContain('reports/revenue/periods (Day)');
     // The text leads with the period and the one it is compared with, and names every flagged day.
     const previous = { from: shiftDays(week.from, -7), to: shiftDays(week.to, -7) };
