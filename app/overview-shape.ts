@@ -14,6 +14,8 @@ export interface RevenueOverviewContent {
   sources: OverviewSource[];
   /** Present when LIFE POS and Yandex OFD both cover days of the period. */
   reconciliation?: OverviewReconciliation;
+  /** LIFE POS payments (as `pos_net`) vs Posiflora's paid orders (as `fiscal_net`) per day; not drawn yet. */
+  orders_vs_payments?: OverviewReconciliation;
   notes?: string[];
 }
 
@@ -56,6 +58,9 @@ export interface OverviewReconciliation {
   method: string;
   /** Threshold in words, e.g. "fiscal below POS by more than 1 % and 500 ₽". */
   threshold: string;
+  /** Flagged days in the whole period, and days in it (a concise answer may list fewer in `days`). */
+  flagged_days?: number;
+  days_total?: number;
   days: Array<{
     /** "2026-11-23" */
     date: string;

@@ -105,6 +105,14 @@ export interface PosifloraConfig extends SourceBase {
   pageSize: number;
 }
 
+/** revenue_overview: when fiscal figures count as too far below POS ones, and how long the whole answer may take. */
+export interface OverviewSettings {
+  /** A day is flagged when fiscal is below POS by more than this percent of POS net AND by more than `roubles`. */
+  reconcile: { percent: string; roubles: string };
+  /** Every source is cut off at this point; the overview answers with what it has. */
+  deadlineMs: number;
+}
+
 /** The on-disk cache of closed periods (src/cache/). */
 export interface CacheSettings {
   enabled: boolean;
@@ -123,6 +131,7 @@ export interface Config {
   sessionIdleMs: number;
   serving: ServingLimits;
   http: HttpSettings;
+  overview: OverviewSettings;
   /** Which tools to list: `only` names tools or sources (REVENUE_TOOLS / --tools); `all` lists unconfigured ones too. */
   tools: { only?: string[]; all: boolean };
   /** Variables left empty or as a `<…>` placeholder, treated as unset. */
@@ -236,6 +245,15 @@ function perSecond(env: Vars, name: string, fallback: number, maxConcurrent: num
   if (Number.isInteger(rps)) return { count: rps, intervalMs: 1000, maxConcurrent };
   return { count: 1, intervalMs: Math.ceil(1000 / rps), maxConcurrent };
 }
+
+/** `1%,500`: a percent and an amount in roubles, both decimal, read as strings so money stays exact. */
+const reconcileThreshold = z
+  .string()
+  .regex(/^\s*\d+(\.\d+)?\s*%\s*[,;]\s*\d+(\.\d+)?\s*(₽|rub)?\s*$/i, 'must be a percent and an amount in roubles, comma-separated (a day is flagged when fiscal is below POS by more than both)')
+  .transform((v) => {
+    const [percent, roubles] = v.split(/[,;]/).map((part) => part.replace(/%|₽|rub/gi, '').trim()) as [string, string];
+    return { percent, roubles };
+  });
 
 /** The OS cache directory + `revenue-mcp`: XDG_CACHE_HOME or ~/.cache, ~/Library/Caches, %LOCALAPPDATA%. */
 function defaultCacheDir(env: Env): string {
@@ -364,6 +382,10 @@ export function readConfig(rawEnv: Env = process.env): { config: Config; problem
       shutdownGraceMs: Math.round(read(env, 'MCP_SHUTDOWN_GRACE_SECONDS', number.pipe(z.number().min(0, 'must be 0 or more')), 10)! * 1000),
     },
     http,
+    overview: {
+      reconcile: read(env, 'REVENUE_RECONCILE_THRESHOLD', reconcileThreshold, { percent: '1', roubles: '500' }, '1%,500')!,
+      deadlineMs: Math.round(read(env, 'REVENUE_OVERVIEW_DEADLINE_SECONDS', positiveNumber, 30)! * 1000),
+    },
     tools: { only: only.length > 0 ? only : undefined, all: false },
     unset: env.unset,
     lifepos,

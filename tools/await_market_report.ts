@@ -7,7 +7,7 @@ import type { Runtime } from '../src/runtime.js';
 import { defineTool, ToolInputError, type ToolContext } from '../src/tool.js';
 import { choice, choices, listOfItems, numberIn, periodFields, responseFormatField, type ResponseFormat } from './inputs.js';
 import { marketClient, type MarketClient } from '../src/sources/market/client.js';
-import { GeneratedReports, MAX_REPORTS, ReportCache, type CachedReport } from '../src/sources/market/report-cache.js';
+import { GeneratedReports, MAX_REPORTS, ReportCache, type CachedReport, type ReportMeta } from '../src/sources/market/report-cache.js';
 import { parseReportFile, ReportFileError } from '../src/sources/market/report-file.js';
 import { summariseReport, type SheetSummary } from '../src/sources/market/report-summary.js';
 import {
@@ -360,7 +360,7 @@ async function downloadAndParse(
   info: ReportInfo,
   ctx: ToolContext,
   wait: { deadlineAt: number; send(message: string): void },
-  meta?: { type: string; format: string },
+  meta?: ReportMeta,
 ): Promise<CachedReport> {
   const heartbeat = setInterval(() => wait.send(`Report ${reportId}: DONE, downloading the file`), runtime.config.market.progressIntervalMs);
   wait.send(`Report ${reportId}: DONE, downloading the file`);
@@ -381,7 +381,7 @@ async function downloadAndParse(
   }
 }
 
-async function downloadWithin(s: Shared, runtime: Runtime, reportId: string, info: ReportInfo, ctx: ToolContext, deadlineAt: number, meta?: { type: string; format: string }): Promise<CachedReport> {
+async function downloadWithin(s: Shared, runtime: Runtime, reportId: string, info: ReportInfo, ctx: ToolContext, deadlineAt: number, meta?: ReportMeta): Promise<CachedReport> {
   const cap = runtime.config.http.maxResponseBytes;
   const within = () => ({ signal: ctx.signal, deadlineMs: Math.max(deadlineAt - Date.now(), 0) + OVERRUN_MS });
   let current = info;
@@ -405,6 +405,7 @@ async function downloadWithin(s: Shared, runtime: Runtime, reportId: string, inf
         summary: summariseReport(parsed.sheets, meta?.type ?? guessType(parsed.sheets.map((x) => x.name))),
         generationFinishedAt: current.generationFinishedAt,
         subStatus: current.subStatus,
+        period: meta?.period,
       });
     }
     // Links expire (and each info call mints a new one): ask for a fresh link, twice at most.
@@ -449,7 +450,7 @@ async function run(args: Input, ctx: ToolContext) {
 
   let reportId: string;
   let firstPollMs = 0;
-  let meta: { type: string; format: string } | undefined;
+  let meta: ReportMeta | undefined;
   if (args.report) {
     const req = buildRequest(args.report, runtime);
     const limitError = (until: number) => generateLimitError(req.type, until, s, runtime);
@@ -477,8 +478,8 @@ async function run(args: Input, ctx: ToolContext) {
       clearInterval(heartbeat);
     }
     reportId = generated.reportId;
-    meta = { type: req.type, format: req.format };
-    s.generated.remember(reportId, req.type, req.format);
+    meta = { type: req.type, format: req.format, period: req.period };
+    s.generated.remember(reportId, req.type, req.format, req.period);
     firstPollMs = generated.estimatedMs ?? 2_000;
     ctx.log('info', `Yandex Market: ${req.type} report ${reportId} requested for ${req.period.from} – ${req.period.to}; estimated ${Math.round(firstPollMs / 1000)} s`);
   } else {

@@ -4,9 +4,11 @@ import { startLifeposSim } from './lifepos/index.js';
 import { startOfdSim } from './ofd/index.js';
 import { startOfdPublicSim } from './ofd-public/index.js';
 import { startPosifloraSim } from './posiflora/index.js';
+import { shopStory } from './story/index.js';
 
 /**
- * Demo mode: every simulator started in-process with seeded data. Each entry starts one simulator and
+ * Demo mode: every simulator started in-process on one story (src/sim/story): the same shop's counter
+ * sales, their fiscal receipts, florist orders and Market orders over the last 400 days. Each entry starts one simulator and
  * returns the environment that points the server at it (base URL and the simulator's demo credentials).
  */
 export interface DemoSim {
@@ -17,8 +19,9 @@ export interface DemoSim {
 
 type Starter = () => Promise<DemoSim>;
 
-/** One clock for both OFD simulators, so they serve the very same receipts. */
+/** One clock for every simulator: one story, generated once (shopStory keeps it) when the first one starts. */
 const demoNow = new Date();
+const story = () => shopStory({ now: demoNow });
 
 /**
  * Keyed by the server's source names (config.ts), so a one-tool run can start only its own. The demo sets
@@ -27,23 +30,22 @@ const demoNow = new Date();
  */
 const starters: Record<string, Starter> = {
   lifepos: async () => {
-    const lifepos = await startLifeposSim();
+    const lifepos = await startLifeposSim({ story: story() });
     return { source: 'LIFE POS', server: lifepos.server, env: lifepos.env('phone') };
   },
   'ofd-legacy': async () => {
     // Legacy keys (OFD_BASE_URL, OFD_YANDEX_KEY, OFD_KEY) stay reachable for comparison.
-    const ofd = await startOfdSim({ now: demoNow });
+    const ofd = await startOfdSim({ story: story() });
     return { source: 'Yandex OFD (legacy keys)', server: ofd.server, env: ofd.env };
   },
   ofd: async () => {
     // What a new user has: a token for the public API (OFD_TOKEN wins over legacy keys). Same receipts.
-    const ofd = await startOfdPublicSim({ now: demoNow });
+    const ofd = await startOfdPublicSim({ story: story() });
     return { source: 'Yandex OFD (token)', server: ofd.server, env: ofd.env };
   },
-  market: startMarketDemo,
+  market: () => startMarketDemo(story()),
   posiflora: async () => {
-    // Orders up to today, so named periods (yesterday, last_week …) have data.
-    const posiflora = await startPosifloraSim({ endDate: new Date().toISOString().slice(0, 10) });
+    const posiflora = await startPosifloraSim({ story: story() });
     return { source: 'Posiflora', server: posiflora.server, env: posiflora.env };
   },
 };

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_MISSING, chromiumPath, launchChromium, openHost, type Chromium, type HostPage } from '../helpers/browser.js';
 import { connectStdio, textOf, type StdioSession } from '../helpers/mcp.js';
 import { rubText } from '../ofd/expected.js';
+import { startDemoSims } from '../../src/sim/demo.js';
+import type { RevenueOverviewContent } from '../../app/overview-shape.js';
 
 /**
  * The dashboard in real headless Chromium, embedded by a host page that speaks to it through the extension's
@@ -128,81 +130,51 @@ describe.skipIf(!browser)('revenue dashboard in headless Chromium', () => {
     }
   });
 
-  it('the overview (shaped by hand until revenue_overview exists): one row per source, a failing source as a line, flagged days highlighted', async () => {
-    const ofd = (await call('get_sales_aggregation', { period: 'last_week', interval: 'day' })).structuredContent as unknown as Aggregation & {
-      previous: { period: Record<string, string>; change: { net_sales: { absolute: string; percent: string } } };
-      totals: { gross_sales: string; refunds: string };
-      period: Record<string, string>;
-    };
-    const pos = (await call('get_revenue_widget', { period: 'last_week' })).structuredContent as {
-      current: { payments: { sum: string; count: number }; refunds: { sum: string }; total: { sum: string } };
-      growth: { net_change: string; recomputed_percent: string };
-    };
-    // POS per day: the fiscal figure plus a hand-made gap on one day (flagged) and a small one (not flagged).
-    const days = [...ofd.intervals].sort((a, b) => a.start.localeCompare(b.start));
-    const gap = (i: number) => (i === 2 ? new Decimal('1200.00') : i === 4 ? new Decimal('40.00') : new Decimal(0));
-    const overview = {
-      kind: 'revenue_overview',
-      currency: 'RUB',
-      period: ofd.period,
-      previous_period: ofd.previous.period,
-      sources: [
-        {
-          source: 'LIFE POS',
-          ok: true,
-          gross: pos.current.payments.sum,
-          refunds: pos.current.refunds.sum,
-          net: pos.current.total.sum,
-          count: pos.current.payments.count,
-          count_label: 'sales',
-          change: { net_absolute: pos.growth.net_change, net_percent: pos.growth.recomputed_percent },
-        },
-        {
-          source: 'Yandex OFD',
-          ok: true,
-          gross: ofd.totals.gross_sales,
-          refunds: ofd.totals.refunds,
-          net: ofd.totals.net_sales,
-          count: ofd.totals.receipts,
-          count_label: 'receipts',
-          change: { net_absolute: ofd.previous.change.net_sales.absolute, net_percent: ofd.previous.change.net_sales.percent },
-        },
-        { source: 'Posiflora', ok: false, error: 'Posiflora answered 500 three times; try again later or check status.posiflora.com.' },
-      ],
-      reconciliation: {
-        compared: 'LIFE POS net vs Yandex OFD net',
-        method: 'reports/revenue/periods (Day)',
-        threshold: 'fiscal below POS by more than 1 % and 500 ₽',
-        days: days.map((d, i) => ({
-          date: d.start,
-          pos_net: new Decimal(d.net_sales).plus(gap(i)).toFixed(2),
-          fiscal_net: d.net_sales,
-          difference: gap(i).neg().toFixed(2),
-          flagged: i === 2,
-        })),
-      },
-    };
-    const h = await host();
+  it('a real revenue_overview from the demo with Posiflora failing: one row per source, the error line, the reconciliation with flagged days highlighted', async () => {
+    // The demo's simulators in this process, so one of them can fail; the server is the built one, over stdio.
+    const demo = await startDemoSims(['lifepos', 'ofd', 'posiflora']);
+    const posiflora = demo.sims.find((x) => x.source === 'Posiflora')!.server;
+    posiflora.inject({ kind: 'status', status: 500, body: { errors: [{ status: '500', title: 'Internal Server Error' }] } }, { times: 1_000 });
+    const session = await connectStdio({ env: { ...demo.env, HTTP_BACKOFF_MS: '50' } });
+    const h = await openHost(chromium, html, { theme: 'light', callTool: (params) => session.client.callTool(params) as Promise<CallToolResult> });
     try {
-      await h.show({ period: 'last_week' }, { content: [{ type: 'text', text: 'overview' }], structuredContent: overview });
+      const args = { period: 'last_week' };
+      const res = (await session.client.callTool({ name: 'revenue_overview', arguments: args })) as CallToolResult;
+      expect(res.isError, textOf(res)).toBeFalsy();
+      const o = res.structuredContent as unknown as RevenueOverviewContent;
+      expect(o.sources.map((x) => [x.source, x.ok])).toEqual([
+        ['LIFE POS', true],
+        ['Yandex OFD', true],
+        ['Posiflora', false],
+      ]);
+      const rec = o.reconciliation!;
+      expect(rec.days).toHaveLength(7);
+      await h.show(args, res);
       const app = h.app;
       await app.waitForSelector('.sources table');
-      expect(await app.locator('.sources tbody tr').count()).toBe(3);
-      expect(await app.locator('.sources tr.error').innerText()).toContain('Posiflora answered 500 three times');
-      const ofdRow = await app.locator('.sources tbody tr').nth(1).innerText();
-      expect(ofdRow).toContain(rubText(new Decimal(ofd.totals.net_sales)));
+      expect(await app.locator('.sources tbody tr').count()).toBe(o.sources.length);
+      const failed = o.sources[2] as Extract<RevenueOverviewContent['sources'][number], { ok: false }>;
+      expect(await app.locator('.sources tr.error').innerText()).toContain(failed.error.slice(0, 60));
+      for (const [i, row] of o.sources.entries()) {
+        if (row.ok) expect(await app.locator('.sources tbody tr').nth(i).innerText()).toContain(rubText(new Decimal(row.net!)));
+      }
       expect(await app.locator('rect.bar').count()).toBe(2);
+      expect(await app.locator('.reconciliation tbody tr').count()).toBe(7);
+      const flaggedDays = rec.days.filter((d) => d.flagged);
       const flagged = app.locator('.reconciliation tr.flagged');
-      expect(await flagged.count()).toBe(1);
-      expect(await flagged.innerText()).toContain(rubText(new Decimal('-1200.00')));
-      expect(await app.locator('.reconciliation .foot').innerText()).toContain('1 day flagged');
+      expect(await flagged.count()).toBe(flaggedDays.length);
+      for (const [i, d] of flaggedDays.entries()) expect(await flagged.nth(i).innerText()).toContain(rubText(new Decimal(d.difference!)));
+      expect(await app.locator('.reconciliation .foot').innerText()).toContain(flaggedDays.length ? `${flaggedDays.length} ${flaggedDays.length === 1 ? 'day' : 'days'} flagged` : 'No day beyond the threshold');
       expect(await app.locator('.figure .value').first().innerText()).toBe('2 of 3');
       await h.page.locator('iframe').screenshot({ path: new URL('overview.png', OUT).pathname });
       expectClean(h);
     } finally {
       await h.close();
+      await session.close();
+      await demo.close();
     }
-  });
+    // Four simulators on 400 days of story, a server and a browser: slow on a loaded machine.
+  }, 120_000);
 
   it('Posiflora orders by day and a Market orders report', async () => {
     const h = await host();

@@ -9,7 +9,7 @@ import { connectStdio, startHttpServer, type HttpServerProcess } from '../helper
  */
 
 const URI = 'ui://revenue/dashboard';
-const LINKED = ['await_market_report', 'get_revenue_widget', 'get_sales_aggregation', 'list_posiflora_orders'];
+const LINKED = ['await_market_report', 'get_revenue_widget', 'get_sales_aggregation', 'list_posiflora_orders', 'revenue_overview'];
 const MIME = 'text/html;profile=mcp-app';
 
 async function checkDashboard(client: Client): Promise<void> {

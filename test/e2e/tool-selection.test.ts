@@ -23,9 +23,9 @@ async function listed(options: Parameters<typeof connectStdio>[0]): Promise<{ na
 }
 
 describe('tool selection', () => {
-  it('lists only tools whose source is configured', async () => {
+  it('lists only tools whose source is configured (and revenue_overview, which reads whichever are)', async () => {
     const { names, prompt } = await listed({ env: OFD_ONLY });
-    expect(names).toEqual(['check_sources', 'get_sales_aggregation']);
+    expect(names).toEqual(['check_sources', 'get_sales_aggregation', 'revenue_overview']);
     expect(prompt).toContain('get_sales_aggregation {"period":"last_week"}');
   });
 

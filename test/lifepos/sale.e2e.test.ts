@@ -1,6 +1,7 @@
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLifeposSim, type LifeposSim, type SimSale } from '../../src/sim/lifepos/index.js';
+import { shopStory, STORY_EXAMPLE_SALE_GUID } from '../../src/sim/story/index.js';
 import { connectStdio, textOf, type StdioSession } from '../helpers/mcp.js';
 import { rubText } from './expected.js';
 import { rawOrgGet } from './raw.js';
@@ -278,12 +279,26 @@ describe('get_sale e2e: input and organizations', () => {
 });
 
 describe('demo mode', () => {
-  it('serves get_sale from the in-process LIFE POS simulator', async () => {
+  it("serves the README's example sale (positions add up to its total) and keeps the documented example reachable", async () => {
     const s = await connectStdio({ args: ['--demo'] });
     try {
-      const res = await s.client.callTool({ name: 'get_sale', arguments: { deal_guid: EXAMPLE } });
-      expect(res.isError, textOf(res)).toBeFalsy();
-      expect((res.structuredContent as SaleOut).positions_match_total).toBe(false);
+      // The story's own copy of yesterday, as the demo serves it (same date, same closed days).
+      const story = await startLifeposSim({ story: shopStory() });
+      try {
+        const expected = story.sales.find((x) => x.guid === STORY_EXAMPLE_SALE_GUID)!;
+        const res = await s.client.callTool({ name: 'get_sale', arguments: { deal_guid: STORY_EXAMPLE_SALE_GUID } });
+        expect(res.isError, textOf(res)).toBeFalsy();
+        const out = res.structuredContent as SaleOut;
+        expect(out.positions_match_total).toBe(true);
+        const positions = expected.positions.reduce((sum, p) => sum.plus(p.total), new Decimal(0));
+        expect(positions.toFixed(0)).toBe(String(expected.total));
+        expect(textOf(res)).toContain(`**Total: ${rubText(new Decimal(expected.total).div(100))}**`);
+      } finally {
+        await story.close();
+      }
+      const documented = await s.client.callTool({ name: 'get_sale', arguments: { deal_guid: EXAMPLE } });
+      expect(documented.isError, textOf(documented)).toBeFalsy();
+      expect((documented.structuredContent as SaleOut).positions_match_total).toBe(false);
     } finally {
       await s.close();
     }

@@ -2,6 +2,7 @@ import { Decimal } from 'decimal.js';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLifeposSim, type LifeposSim } from '../../src/sim/lifepos/index.js';
+import { expectedSummary, moscowDays } from './expected.js';
 
 /**
  * The simulator against api-facts §1: required headers (422 RequestIsNotValid), auth (401), error bodies
@@ -203,5 +204,37 @@ describe('LIFE POS simulator rate limit', () => {
     } finally {
       await limited.close();
     }
+  });
+
+  it('reports/revenue/periods (Day): one item per Moscow day of the window, clipped to it, paged; the widget\'s figures per day; 422 without a period type', async () => {
+    const org = sim.orgs[0]!.guid;
+    const { from } = moscowDays('2026-11-21', '2026-11-21');
+    const { to } = moscowDays('2026-11-24', '2026-11-24');
+    const window = `processed_at_from=${new Date(from).toISOString()}&processed_at_to=${new Date(to).toISOString()}`;
+    const items: any[] = [];
+    let token = '';
+    let pages = 0;
+    for (;;) {
+      const page = await get(`/orgs/${org}/reports/revenue/periods?presentation=full&revenueByPeriodsType=Day&${window}${token}`);
+      expect(page.status).toBe(200);
+      pages += 1;
+      items.push(...page.body.items);
+      if (!page.body.next_page_token) break;
+      token = `&page_token=${page.body.next_page_token}`;
+    }
+    expect(pages).toBe(1);
+    expect(items.map((i) => i.period.date_from.slice(0, 10))).toEqual(['2026-11-20', '2026-11-21', '2026-11-22', '2026-11-23']);
+    for (const [n, day] of ['2026-11-21', '2026-11-22', '2026-11-23', '2026-11-24'].entries()) {
+      const want = expectedSummary(sim.data, org, moscowDays(day, day));
+      expect(new Decimal(items[n].sum.total.value).div(100).toFixed(2), day).toBe(want.total.sum);
+      expect(new Decimal(items[n].sum.payments.value).div(100).toFixed(2), day).toBe(want.payments.sum);
+      expect(items[n].count.payments, day).toBe(want.payments.count);
+    }
+    const hours = await get(`/orgs/${org}/reports/revenue/periods?revenueByPeriodsType=Hour&${window}`);
+    expect(hours.body.items).toHaveLength(31);
+    expect(hours.body).toMatchObject({ items_total: 96, pages_total: 4, next_page_token: '31' });
+    const missing = await get(`/orgs/${org}/reports/revenue/periods?${window}`);
+    expect(missing.status).toBe(422);
+    expect(missing.body.info).toContain('revenueByPeriodsType is required');
   });
 });

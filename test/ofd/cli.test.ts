@@ -3,13 +3,14 @@ import { promisify } from 'node:util';
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOfdSim, type OfdSim } from '../../src/sim/ofd/index.js';
+import { shopStory } from '../../src/sim/story/index.js';
 import { cleanEnv, MAIN } from '../helpers/mcp.js';
 import { figures, rubText, s2, select, shiftDays } from './expected.js';
 
 /**
- * `revenue-mcp call get_sales_aggregation '{"period":"last_week"}' --demo`: the demo simulator seeds the
- * same receipts as a simulator started here with default options (same seed, same clock day), so the
- * CLI's figures can be checked exactly, as well as for plausibility.
+ * `revenue-mcp call get_sales_aggregation '{"period":"last_week"}' --demo`: the demo serves the shop's story,
+ * and a simulator started here on the story of the same day serves the same closed days, so the CLI's
+ * figures can be checked exactly, as well as for plausibility.
  */
 
 const run = promisify(execFile);
@@ -26,7 +27,7 @@ function lastWeek(today: string): { from: string; to: string } {
 }
 
 beforeAll(async () => {
-  sim = await startOfdSim({ tz: 'Europe/Moscow' });
+  sim = await startOfdSim({ story: shopStory() });
 });
 afterAll(async () => {
   await sim?.close();
@@ -46,7 +47,7 @@ describe('CLI --demo: get_sales_aggregation last_week', () => {
     const receipts = /Receipts (\d+) · average receipt ([\d ]+,\d{2}) ₽/.exec(stdout);
     expect(gross && receipts, stdout).toBeTruthy();
     const grossRub = Number(gross![1]!.replace(/ /g, '').replace(',', '.'));
-    // a few small shops and a café: hundreds of receipts a week, a few hundred thousand roubles
+    // one flower shop with two counters: hundreds of receipts a week, a few hundred thousand roubles
     expect(grossRub).toBeGreaterThan(100_000);
     expect(grossRub).toBeLessThan(5_000_000);
     expect(Number(receipts![1])).toBeGreaterThan(200);

@@ -50,6 +50,21 @@ describe('config from the environment', () => {
     expect(c.lifepos.moneyUnit).toBe('major');
   });
 
+  it('revenue_overview: REVENUE_RECONCILE_THRESHOLD as a percent and roubles, the deadline in seconds; a malformed threshold in words', () => {
+    expect(loadConfig({}).overview).toEqual({ reconcile: { percent: '1', roubles: '500' }, deadlineMs: 30_000 });
+    expect(loadConfig({ REVENUE_RECONCILE_THRESHOLD: ' 2.5 % ; 1000.50 ₽', REVENUE_OVERVIEW_DEADLINE_SECONDS: '7.5' }).overview).toEqual({
+      reconcile: { percent: '2.5', roubles: '1000.50' },
+      deadlineMs: 7_500,
+    });
+    for (const bad of ['500', '1%', '1 % and 500', '-1%,500', 'one%,500']) {
+      const { problems } = readConfig({ REVENUE_RECONCILE_THRESHOLD: bad });
+      expect(problems, bad).toEqual([
+        `REVENUE_RECONCILE_THRESHOLD=${JSON.stringify(bad)} is invalid: must be a percent and an amount in roubles, comma-separated (a day is flagged when fiscal is below POS by more than both); e.g. REVENUE_RECONCILE_THRESHOLD=1%,500`,
+      ]);
+    }
+    expect(readConfig({ REVENUE_OVERVIEW_DEADLINE_SECONDS: '0' }).problems[0]).toMatch(/^REVENUE_OVERVIEW_DEADLINE_SECONDS="0" is invalid: must be greater than 0; e\.g\. REVENUE_OVERVIEW_DEADLINE_SECONDS=30$/);
+  });
+
   it('OFD_TOKEN selects the public API and wins over legacy keys; cache settings', () => {
     const both = loadConfig({ OFD_TOKEN: 'tok-123456', OFD_YANDEX_KEY: 'yk-123456', OFD_KEY: 'ok-123456', REVENUE_CACHE: 'off', REVENUE_CACHE_DIR: '/tmp/x', OFD_CACHE_SETTLE_DAYS: '5' });
     expect(both.ofd.api).toBe('public');

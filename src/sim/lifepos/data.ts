@@ -88,8 +88,8 @@ export interface SimData {
   foreignOrg: SimOrg;
   sales: SimSale[];
   refunds: SimRefund[];
-  /** Guids of the fixtures. */
-  fixtures: { documentedExample: string; bigBasket: string; deletedSale: string };
+  /** Guids of the fixtures (the demo story keeps only the documented example: the others would be sales without receipts). */
+  fixtures: { documentedExample: string; bigBasket?: string; deletedSale?: string };
 }
 
 export interface SeedOptions {
@@ -137,6 +137,34 @@ function lineTotal(price: number, quantity: number): number {
 }
 
 const DAY_MS = 86_400_000;
+/** Start of the Moscow day (UTC+3, no DST) that holds `ms`, so days line up with a Russian shop's calendar. */
+const mskDayStart = (ms: number) => Math.floor((ms + 3 * 3_600_000) / DAY_MS) * DAY_MS - 3 * 3_600_000;
+
+/**
+ * The documented example of GetSaleById (api-facts): one 5000 position, total_sum 10000, an enum as a
+ * number, created_at `0001-01-01T00:00:00Z`; not paid, so in no revenue. Opened yesterday at 12:18.
+ */
+export function documentedExampleSale(org: SimOrg, now: number): SimSale {
+  const at = mskDayStart(now) - DAY_MS + 12 * 3_600_000 + 18 * 60_000 + 4_720;
+  return {
+    guid: '7564edaa-27bd-4f16-aa8a-6b1d0fecf4d0',
+    org_guid: org.guid,
+    outlet_guid: org.outlets[0]!.guid,
+    workplace_guid: org.workplaces[0]!,
+    opened_by_guid: org.employees[0]!.guid,
+    number: '',
+    opened_at: isoTicks(at, 7937),
+    state: 'New',
+    payment_status: 'NotPaid',
+    shipping_status: 'NotShipped',
+    total: 10000,
+    positions: [
+      { guid: '00000000-0000-0000-0000-000000000000', name: 'Конфеты', settlement_subject: 0, tax: 'Tax20', uom_guid: UOM_GUIDS.pcs, uom_name: UOM_NAMES.pcs, price: 1000, quantity: 5, total: 5000 },
+    ],
+    created_at: '0001-01-01T00:00:00Z',
+    updated_at: '0001-01-01T00:00:00Z',
+  };
+}
 
 export function seedData(options: SeedOptions = {}): SimData {
   const rand = seededRandom(options.seed ?? 20260101);
@@ -192,8 +220,6 @@ export function seedData(options: SeedOptions = {}): SimData {
       };
     });
 
-  // Start of the first day, in Moscow (UTC+3, no DST) so days line up with a Russian shop's calendar.
-  const mskDayStart = (ms: number) => Math.floor((ms + 3 * 3_600_000) / DAY_MS) * DAY_MS - 3 * 3_600_000;
   const firstDay = mskDayStart(now) - days * DAY_MS;
   orgs.forEach((org, orgIndex) => {
     for (let day = firstDay; day <= now; day += DAY_MS) {
@@ -248,25 +274,7 @@ export function seedData(options: SeedOptions = {}): SimData {
 
   // The documented example (GetSaleById), placed in the first organization, opened yesterday.
   const first = orgs[0]!;
-  const exampleAt = mskDayStart(now) - DAY_MS + 12 * 3_600_000 + 18 * 60_000 + 4_720;
-  const documentedExample: SimSale = {
-    guid: '7564edaa-27bd-4f16-aa8a-6b1d0fecf4d0',
-    org_guid: first.guid,
-    outlet_guid: first.outlets[0]!.guid,
-    workplace_guid: first.workplaces[0]!,
-    opened_by_guid: first.employees[0]!.guid,
-    number: '',
-    opened_at: isoTicks(exampleAt, 7937),
-    state: 'New',
-    payment_status: 'NotPaid',
-    shipping_status: 'NotShipped',
-    total: 10000,
-    positions: [
-      { guid: '00000000-0000-0000-0000-000000000000', name: 'Конфеты', settlement_subject: 0, tax: 'Tax20', uom_guid: UOM_GUIDS.pcs, uom_name: UOM_NAMES.pcs, price: 1000, quantity: 5, total: 5000 },
-    ],
-    created_at: '0001-01-01T00:00:00Z',
-    updated_at: '0001-01-01T00:00:00Z',
-  };
+  const documentedExample = documentedExampleSale(first, now);
   sales.push(documentedExample);
 
   // A big basket: more positions than a concise answer shows, with customer, discounts and payment methods.

@@ -3,11 +3,15 @@ import { seedData, type SeedOptions, type SimData } from './data.js';
 import { createLifeposServer, LifeposSimState } from './server.js';
 import type { MoneyUnit } from './wire.js';
 import type { ShareScale } from './widget.js';
+import { lifeposDataFromStory } from './story.js';
+import type { ShopStory } from '../story/index.js';
 
 export type { SimData, SimOrg, SimSale, SimRefund, SimPosition } from './data.js';
 export { moneyValue } from './wire.js';
 
 export interface LifeposSimOptions extends SeedOptions {
+  /** Serve the demo shop's story (then the seeding options are ignored; the clock starts at the story's `now`). */
+  story?: ShopStory;
   moneyUnit?: MoneyUnit;
   /** Scale of the widget's shares (default fraction) and of growth_rate.percentage (default percent). */
   shareScale?: ShareScale;
@@ -24,6 +28,8 @@ export interface LifeposSimOptions extends SeedOptions {
   tokenTtlMs?: number;
   rps?: number;
   orgsPageSize?: number;
+  /** Items per page of reports/revenue/periods (default 31: a month of days in one page). */
+  periodsPageSize?: number;
   ignorePeriodParams?: boolean;
   extraRequiredHeaders?: string[];
 }
@@ -53,11 +59,11 @@ export const DEMO_CREDENTIALS = {
 
 /** Start the LIFE POS simulator on 127.0.0.1 with seeded data. */
 export async function startLifeposSim(options: LifeposSimOptions = {}): Promise<LifeposSim> {
-  const data = seedData(options);
+  const data = options.story ? lifeposDataFromStory(options.story) : seedData(options);
   const moneyUnit = options.moneyUnit ?? 'minor';
   const state = new LifeposSimState();
   const startedAt = Date.now();
-  const seededAt = options.now?.getTime();
+  const seededAt = options.story?.now ?? options.now?.getTime();
   const clock = options.clock
     ? () => options.clock!().getTime()
     : seededAt === undefined
@@ -75,6 +81,7 @@ export async function startLifeposSim(options: LifeposSimOptions = {}): Promise<
       tokenTtlMs: options.tokenTtlMs ?? 30 * 24 * 3_600_000,
       rps: options.rps ?? 20,
       orgsPageSize: options.orgsPageSize ?? 2,
+      periodsPageSize: options.periodsPageSize ?? 31,
       ignorePeriodParams: options.ignorePeriodParams ?? false,
       extraRequiredHeaders: options.extraRequiredHeaders ?? [],
     },
@@ -87,8 +94,12 @@ export async function startLifeposSim(options: LifeposSimOptions = {}): Promise<
     credentials: { ...DEMO_CREDENTIALS },
     data,
     orgs: data.orgs,
-    sales: data.sales,
-    refunds: data.refunds,
+    get sales() {
+      return data.sales;
+    },
+    get refunds() {
+      return data.refunds;
+    },
     state,
     moneyUnit,
     env(auth = 'phone') {

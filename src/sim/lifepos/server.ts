@@ -3,12 +3,14 @@ import { RateWindow, SimServer, header, type SimReply, type SimRequest } from '.
 import type { SimData, SimOrg } from './data.js';
 import { errorBody, orgJson, saleJson, type MoneyUnit, type SaleStyle } from './wire.js';
 import { instantOf, revenueWidget, type Window, type WidgetStyle } from './widget.js';
+import { PERIOD_TYPES, revenuePeriods, type PeriodType } from './periods.js';
 
 /**
  * LIFE POS v6 on the other side of the wire (api-facts §1): phone sign-in issuing bearer tokens, a static
  * API token, the required X-LP-* headers (422 RequestIsNotValid without them), a per-second limit
  * (429 TooManyRequests), `{code, message, info}` error bodies, `/orgs` with cursor paging, the revenue
- * widget computed from the seeded ledger for any window, and sales by guid in the documented shape.
+ * widget computed from the seeded ledger for any window, revenue split by period (periods.ts), and sales by
+ * guid in the documented shape.
  */
 
 export interface LifeposServerOptions {
@@ -28,6 +30,8 @@ export interface LifeposServerOptions {
   orgsPageSize: number;
   /** Behave as if the widget's period parameters had other names: always report the default window. */
   ignorePeriodParams: boolean;
+  /** Items per page of reports/revenue/periods. */
+  periodsPageSize: number;
   /** Headers this instance requires besides the documented three (to exercise the 422 path end to end). */
   extraRequiredHeaders: string[];
 }
@@ -176,6 +180,30 @@ export function createLifeposServer(options: LifeposServerOptions, state = new L
     return { status: 200, body: revenueWidget(data, org.guid, outlet?.toLowerCase(), current, previous, options.moneyUnit, options.widget) };
   };
 
+  const periods = (req: SimRequest): SimReply => {
+    const org = orgOf(req);
+    if (isReply(org)) return org;
+    const type = req.query.get('revenueByPeriodsType') ?? '';
+    if (!(PERIOD_TYPES as readonly string[]).includes(type)) {
+      return reply(422, 'RequestIsNotValid', 'Request is not valid', `revenueByPeriodsType is required: one of ${PERIOD_TYPES.join(', ')}`);
+    }
+    const from = instantParam(req, PARAMS.from);
+    const to = instantParam(req, PARAMS.to);
+    if (isReply(from)) return from;
+    if (isReply(to)) return to;
+    const now = options.clock();
+    const window: Window = { from: from ?? Math.floor((now + MSK) / (24 * HOUR)) * 24 * HOUR - MSK, to: to ?? now };
+    if (window.from > window.to) return reply(422, 'RequestIsNotValid', 'Request is not valid', `${PARAMS.from} is after ${PARAMS.to}`);
+    const outlet = req.query.get(PARAMS.outlet)?.toLowerCase() || undefined;
+    if (outlet !== undefined && !org.outlets.some((o) => o.guid === outlet)) {
+      return reply(404, 'NotFound', 'Торговая точка не найдена', `Outlet ${outlet} was not found in organization ${org.guid}`);
+    }
+    const offset = Number(req.query.get('page_token') ?? 0);
+    if (!Number.isInteger(offset) || offset < 0) return reply(422, 'RequestIsNotValid', 'Request is not valid', 'page_token is not valid');
+    const query = { org: org.guid, outlet, window, type: type as PeriodType, offset, pageSize: options.periodsPageSize };
+    return { status: 200, body: revenuePeriods(data, query, options.moneyUnit) };
+  };
+
   const sale = (req: SimRequest): SimReply => {
     const org = orgOf(req);
     if (isReply(org)) return org;
@@ -195,6 +223,7 @@ export function createLifeposServer(options: LifeposServerOptions, state = new L
       { method: 'POST', pattern: '/auth/sign-in-by-phone', handler: signIn },
       { method: 'GET', pattern: '/orgs', handler: listOrgs },
       { method: 'GET', pattern: '/orgs/:org/widgets/revenue', handler: widget },
+      { method: 'GET', pattern: '/orgs/:org/reports/revenue/periods', handler: periods },
       { method: 'GET', pattern: '/orgs/:org/deals/sales/:deal', handler: sale },
     ],
     notFound: (req) => reply(404, 'NotFound', 'Not found', `${req.method} ${req.path}`),

@@ -1,4 +1,5 @@
 import { seededRandom } from '../framework.js';
+import { MARKET_CATALOG } from '../story/index.js';
 
 /**
  * Seeded shop data for the Yandex Market simulator: orders with items, prices in integer kopecks (so the
@@ -35,20 +36,7 @@ export const STATUS_TEXT: Record<SimOrderStatus, { RU: string; EN: string }> = {
   RETURNED: { RU: 'Возврат принят', EN: 'Return accepted' },
 };
 
-const CATALOG: Array<{ shopSku: string; offerName: string; basePriceKop: number }> = [
-  { shopSku: 'ROSE-RED-51', offerName: 'Букет из 51 красной розы', basePriceKop: 1_249_000 },
-  { shopSku: 'ROSE-MIX-25', offerName: 'Розы микс, 25 шт.', basePriceKop: 589_950 },
-  { shopSku: 'TULIP-15', offerName: 'Тюльпаны, 15 шт.', basePriceKop: 219_990 },
-  { shopSku: 'PEONY-7', offerName: 'Пионы, 7 шт.', basePriceKop: 349_900 },
-  { shopSku: 'BOX-CHAMO', offerName: 'Ромашки в коробке', basePriceKop: 189_050 },
-  { shopSku: 'VASE-GLASS', offerName: 'Ваза стеклянная 30 см', basePriceKop: 99_999 },
-  { shopSku: 'CARD-01', offerName: 'Открытка', basePriceKop: 15_000 },
-  { shopSku: 'ORCHID-2', offerName: 'Орхидея фаленопсис, 2 ствола', basePriceKop: 412_345 },
-  { shopSku: 'LILY-5', offerName: 'Лилии, 5 шт.', basePriceKop: 275_555 },
-  { shopSku: 'GYPSO-1', offerName: 'Гипсофила, ветка', basePriceKop: 45_075 },
-  { shopSku: 'CHRYS-9', offerName: 'Хризантемы кустовые, 9 шт.', basePriceKop: 199_001 },
-  { shopSku: 'BALLOON', offerName: 'Шар фольгированный', basePriceKop: 35_090 },
-];
+const CATALOG = MARKET_CATALOG;
 
 const pad = (n: number) => String(n).padStart(2, '0');
 const DAY = 86_400_000;

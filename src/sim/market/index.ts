@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { RateWindow, SimServer, header, type SimReply, type SimRequest } from '../framework.js';
 import { seedOrders, type SimOrder } from './data.js';
+import { SHOP, type ShopStory } from '../story/index.js';
 import { buildSheets, encodeReport, rowCount, type ReportRequest, type ReportType, type Sheets } from './reports.js';
 
 /**
@@ -40,6 +41,8 @@ export interface MarketSimSettings {
 
 export interface MarketSimOptions extends Partial<Omit<MarketSimSettings, 'quotas'>> {
   quotas?: Record<string, Quota>;
+  /** Serve the demo shop's Market orders (then seed and orders are ignored). */
+  story?: ShopStory;
   seed?: number;
   orders?: SimOrder[];
   apiKey?: string;
@@ -129,8 +132,8 @@ const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$
 
 export async function startMarketSim(options: MarketSimOptions = {}): Promise<MarketSim> {
   const clock = options.clock ?? Date.now;
-  const businessId = options.businessId ?? 7_710_001;
-  const campaignIds = options.campaignIds ?? [21_000_101, 21_000_102];
+  const businessId = options.businessId ?? SHOP.market.businessId;
+  const campaignIds = options.campaignIds ?? [...SHOP.market.campaignIds];
   const apiKey = options.apiKey ?? 'ACMA:demo-market-api-key-5f3c9e1a:0b7d2c4e';
   const oauthToken = options.oauthToken ?? 'y0_demo-market-oauth-token-91c2';
   const settings: MarketSimSettings = {
@@ -144,10 +147,11 @@ export async function startMarketSim(options: MarketSimOptions = {}): Promise<Ma
     quotas: { ...DEFAULT_QUOTAS, ...(options.quotas ?? {}) },
   };
   const orders =
+    options.story?.marketOrders.map((o) => ({ ...o, items: o.items.map((i) => ({ ...i })) })) ??
     options.orders ??
     // The last 120 days up to yesterday, so named periods (last_month, last_week …) find data.
     seedOrders({ seed: options.seed ?? 6, from: new Date(clock() - 120 * DAY).toISOString().slice(0, 10), days: 120, ordersPerDay: 3, campaignIds });
-  const shop = { businessId, shopName: 'Цветочная лавка', inn: '7701234567' };
+  const shop = options.story ? { businessId, shopName: SHOP.market.shopName, inn: SHOP.market.inn } : { businessId, shopName: 'Цветочная лавка', inn: '7701234567' };
   // Tokens and their scopes; the demo key has full read access.
   const keys = new Map<string, string[]>([[apiKey, ['all-methods:read-only']]]);
   const windows = new Map<string, RateWindow>();
@@ -409,8 +413,8 @@ export async function startMarketSim(options: MarketSimOptions = {}): Promise<Ma
 }
 
 /** Demo starter: environment that points revenue-mcp at a fresh simulator. */
-export async function startMarketDemo(): Promise<{ source: string; server: SimServer; env: Record<string, string> }> {
-  const sim = await startMarketSim({ generationMs: 3_000 });
+export async function startMarketDemo(story?: ShopStory): Promise<{ source: string; server: SimServer; env: Record<string, string> }> {
+  const sim = await startMarketSim({ generationMs: 3_000, story });
   return {
     source: 'Yandex Market',
     server: sim.server,

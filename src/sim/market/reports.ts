@@ -1,4 +1,5 @@
 import { zipSync, strToU8 } from 'fflate';
+import { MARKET_WAREHOUSE } from '../story/index.js';
 import { STATUS_TEXT, kopToNumber, ruDate, type SimOrder } from './data.js';
 
 /**
@@ -73,7 +74,7 @@ function unitedOrders(orders: SimOrder[], r: ReportRequest, shop: ShopInfo): She
         offerStatus: STATUS_TEXT[o.status][r.language],
         statusChanged: o.statusChanged,
         paymentType: o.paymentType === 'PREPAID' ? (r.language === 'RU' ? 'Предоплата' : 'Prepaid') : r.language === 'RU' ? 'Постоплата' : 'Postpaid',
-        shipmentWarehouse: 'Склад магазина',
+        shipmentWarehouse: MARKET_WAREHOUSE,
         deliveryRegion: 'Москва',
         buyerPaymentAmount: kopToNumber(paid),
         refundBuyerPaymentAmount: o.status === 'RETURNED' ? kopToNumber(rowKop) : null,
@@ -167,6 +168,11 @@ function showsSales(orders: SimOrder[], r: ReportRequest): Sheets {
   return { sales_funnel_report: [...byKey.values()] };
 }
 
+/**
+ * FBS: goods leave the shop's own warehouse with each order and come back with each return, so there are no
+ * supplies to Market. Every movement is one row of movement_by_type; movement_by_sku adds them up per SKU
+ * (orders as ordersOutcome, returns as returnsIncome), so the two sheets agree unit for unit.
+ */
 function goodsMovement(orders: SimOrder[], r: ReportRequest): Sheets {
   const bySku = new Map<string, Row>();
   const byType: Row[] = [];
@@ -176,12 +182,15 @@ function goodsMovement(orders: SimOrder[], r: ReportRequest): Sheets {
       if (r.shopSku && item.shopSku !== r.shopSku) continue;
       let row = bySku.get(item.shopSku);
       if (!row) {
-        row = { shopSku: item.shopSku, skuName: item.offerName, shipmentsIncome: 50, returnsIncome: 0, inventorySurplus: 0, ordersOutcome: 0, warehouseWithdrawal: 0, recycling: 0, inventoryShortage: 0, warehouseName: 'Софьино' };
+        row = { shopSku: item.shopSku, skuName: item.offerName, shipmentsIncome: 0, returnsIncome: 0, inventorySurplus: 0, ordersOutcome: 0, warehouseWithdrawal: 0, recycling: 0, inventoryShortage: 0, warehouseName: MARKET_WAREHOUSE };
         bySku.set(item.shopSku, row);
       }
       row.ordersOutcome = (row.ordersOutcome as number) + item.count;
-      if (o.status === 'RETURNED') row.returnsIncome = (row.returnsIncome as number) + item.count;
-      byType.push({ movementType: 'Заказ', movementNumber: `M-${o.orderId}`, orderId: o.orderId, date: o.creationDate, income: 0, outcome: item.count, warehouseName: 'Софьино' });
+      byType.push({ movementType: 'Заказ', movementNumber: `M-${o.orderId}`, orderId: o.orderId, shopSku: item.shopSku, date: o.creationDate, income: 0, outcome: item.count, warehouseName: MARKET_WAREHOUSE });
+      if (o.status === 'RETURNED') {
+        row.returnsIncome = (row.returnsIncome as number) + item.count;
+        byType.push({ movementType: 'Возврат', movementNumber: `R-${o.orderId}`, orderId: o.orderId, shopSku: item.shopSku, date: o.statusChanged.slice(0, 10), income: item.count, outcome: 0, warehouseName: MARKET_WAREHOUSE });
+      }
     }
   }
   return { movement_by_sku: [...bySku.values()], movement_by_type: byType };

@@ -1,6 +1,7 @@
 import type { SimServer } from '../framework.js';
 import { localDateTime, seedReceipts, type SimReceipt } from '../ofd/data.js';
 import type { OfdSimOptions } from '../ofd/index.js';
+import { receiptsFromStory } from '../ofd/story.js';
 import { enrich, itemsOf, type Item } from './rows.js';
 import { API_PREFIX, DEFAULT_WIRE, createOfdPublicSim, type RowFault, type WireOptions } from './server.js';
 
@@ -14,7 +15,7 @@ export { DEFAULT_WIRE, MAX_LIMIT, DEFAULT_LIMIT, type RowFault, type WireOptions
 export { CASHBOX_NAMES, DOC_NAME_CODES, OPERATION_CODES, TAXATION_CODES, type Item } from './rows.js';
 
 /** The legacy simulator's seeding options (same options, same receipts), its rate limit and float sums. */
-export interface OfdPublicSimOptions extends Pick<OfdSimOptions, 'seed' | 'days' | 'now' | 'tz' | 'traffic' | 'rps' | 'floatArtefacts'> {
+export interface OfdPublicSimOptions extends Pick<OfdSimOptions, 'story' | 'seed' | 'days' | 'now' | 'tz' | 'traffic' | 'rps' | 'floatArtefacts'> {
   token?: string;
   /** Switches for what the research note marks inferred or unknown; see `DEFAULT_WIRE`. */
   wire?: Partial<WireOptions>;
@@ -62,9 +63,9 @@ function plain(query: URLSearchParams): Record<string, string | string[]> {
 
 export async function startOfdPublicSim(options: OfdPublicSimOptions = {}): Promise<OfdPublicSim> {
   const seed = options.seed ?? 20_240_601;
-  const tz = options.tz ?? process.env.REVENUE_TZ ?? 'Europe/Moscow';
-  const now = options.now ?? new Date();
-  const receipts = seedReceipts({ seed, days: options.days, now, tz, traffic: options.traffic });
+  const tz = options.story?.tz ?? options.tz ?? process.env.REVENUE_TZ ?? 'Europe/Moscow';
+  const now = options.story ? new Date(options.story.now) : (options.now ?? new Date());
+  const receipts = options.story ? receiptsFromStory(options.story) : seedReceipts({ seed, days: options.days, now, tz, traffic: options.traffic });
   const token = options.token ?? DEMO_TOKEN;
   const companies = ['301', '302'];
   const cfg = {

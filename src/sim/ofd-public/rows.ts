@@ -87,7 +87,7 @@ const itemCache = new WeakMap<SimReceipt, Item[]>();
 /** Line items of a receipt, derived deterministically from its id: they add up to its total exactly. */
 export function itemsOf(r: SimReceipt, seed: number): Item[] {
   let items = itemCache.get(r);
-  if (!items) itemCache.set(r, (items = deriveItems(r, seed)));
+  if (!items) itemCache.set(r, (items = r.items ?? deriveItems(r, seed)));
   return items;
 }
 

@@ -40,6 +40,8 @@ export interface SimReceipt {
   taxation_type: TaxationType;
   /** Integer kopecks per payment form; `total` is the receipt total. */
   kopecks: Record<PaymentPart | 'total', number>;
+  /** Line items in kopecks (they add up to the total); when absent, the new API's simulator derives some. */
+  items?: Array<{ name: string; priceKopecks: number; quantity: number; sumKopecks: number }>;
 }
 
 export interface SimCashbox {

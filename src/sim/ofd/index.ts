@@ -1,6 +1,8 @@
 import type { SimServer } from '../framework.js';
 import { DIRECTORY, seedReceipts, type SimReceipt } from './data.js';
 import { createOfdSim, type OfdSimCounters, type OfdSimKeys } from './server.js';
+import { receiptsFromStory } from './story.js';
+import type { ShopStory } from '../story/index.js';
 
 /**
  * Start the Yandex OFD simulator on 127.0.0.1 with seeded receipts. Tests get the receipts back so they
@@ -11,6 +13,8 @@ export { DIRECTORY, type SimReceipt } from './data.js';
 export { intervalBounds, type Interval } from './aggregate.js';
 
 export interface OfdSimOptions {
+  /** Serve the demo shop's receipts (then seed, days, now, tz and traffic are ignored). */
+  story?: ShopStory;
   seed?: number;
   /** Days of history ending today (local). Default 430. */
   days?: number;
@@ -53,7 +57,9 @@ export const DEMO_KEYS: OfdSimKeys = {
 export async function startOfdSim(options: OfdSimOptions = {}): Promise<OfdSim> {
   const keys: OfdSimKeys = { ...DEMO_KEYS, ...options.keys };
   const unlinkedOfdKey = 'demo-ofd-key-unlinked-0000';
-  const receipts = seedReceipts({ seed: options.seed, days: options.days, now: options.now, traffic: options.traffic, tz: options.tz ?? process.env.REVENUE_TZ ?? 'Europe/Moscow' });
+  const receipts = options.story
+    ? receiptsFromStory(options.story)
+    : seedReceipts({ seed: options.seed, days: options.days, now: options.now, traffic: options.traffic, tz: options.tz ?? process.env.REVENUE_TZ ?? 'Europe/Moscow' });
   const companies = ['301', '302'];
   const { server, counters, rate } = createOfdSim({
     receipts,

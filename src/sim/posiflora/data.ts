@@ -1,4 +1,5 @@
 import { seededRandom } from '../framework.js';
+import { SHOP, type ShopStory, type StoryFloristOrder } from '../story/index.js';
 
 /**
  * The simulated Posiflora account: stores, customers and a large set of orders generated lazily and
@@ -53,6 +54,8 @@ export interface SimDataOptions {
   endDate?: string;
   /** Days covered, ending at endDate (default 365). */
   days?: number;
+  /** Serve the demo shop's florist orders (then count, endDate and days are ignored). */
+  story?: ShopStory;
 }
 
 const STORE_TITLES: Array<[string, string]> = [
@@ -94,6 +97,14 @@ function pick<T>(items: ReadonlyArray<[T, number]>, r: number): T {
   return items[items.length - 1]![0];
 }
 
+function customersOf(rnd: () => number): SimCustomer[] {
+  return Array.from({ length: 500 }, (_, i) => ({
+    id: uuidFor(0xc1, i, rnd),
+    name: `${FIRST_NAMES[i % FIRST_NAMES.length]} ${LAST_NAMES[Math.floor(i / FIRST_NAMES.length) % LAST_NAMES.length]}`,
+    phone: `7916${String(1_000_000 + i * 7919).slice(-7)}`,
+  }));
+}
+
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+00:00');
 
 export class PosifloraData {
@@ -105,9 +116,23 @@ export class PosifloraData {
   readonly startMs: number;
   readonly endMs: number;
   readonly #stepMs: number;
+  /** The story's orders, materialised (a few thousand): creation instants and orders by index. */
+  readonly #planned: { createdMs: number[]; orders: SimOrder[] } | undefined;
 
   constructor(options: SimDataOptions = {}) {
     this.seed = options.seed ?? 4004;
+    if (options.story) {
+      const rnd = seededRandom(this.seed);
+      const { story } = options;
+      this.stores = SHOP.floristStores.map((s, i) => ({ id: uuidFor(0x51, i, rnd), title: s.title, address: s.address }));
+      this.customers = customersOf(rnd);
+      this.count = story.floristOrders.length;
+      this.startMs = story.floristOrders[0]?.at ?? story.now;
+      this.endMs = story.now;
+      this.#stepMs = 0;
+      this.#planned = { createdMs: story.floristOrders.map((o) => o.at), orders: story.floristOrders.map((o) => this.#fromStory(o, story.now)) };
+      return;
+    }
     this.count = options.count ?? 100_000;
     const days = options.days ?? 365;
     const end = Date.parse(`${options.endDate ?? '2026-06-30'}T23:59:59Z`);
@@ -116,15 +141,38 @@ export class PosifloraData {
     this.#stepMs = (this.endMs - this.startMs) / this.count;
     const rnd = seededRandom(this.seed);
     this.stores = STORE_TITLES.map(([title, address], i) => ({ id: uuidFor(0x51, i, rnd), title, address }));
-    this.customers = Array.from({ length: 500 }, (_, i) => ({
-      id: uuidFor(0xc1, i, rnd),
-      name: `${FIRST_NAMES[i % FIRST_NAMES.length]} ${LAST_NAMES[Math.floor(i / FIRST_NAMES.length) % LAST_NAMES.length]}`,
-      phone: `7916${String(1_000_000 + i * 7919).slice(-7)}`,
-    }));
+    this.customers = customersOf(rnd);
+  }
+
+  /** A story order with the ids and the side amounts (bonuses, discounts …) the wire carries. */
+  #fromStory(o: StoryFloristOrder, now: number): SimOrder {
+    const r = seededRandom(this.seed * 7919 + o.index * 2654435761);
+    const posted = o.status === 'done' || o.status === 'returned';
+    return {
+      index: o.index,
+      id: uuidFor(0x0d, o.index, r),
+      docNo: `aaad${String(22_000_000 + o.index)}`,
+      status: o.status,
+      storeId: this.stores[o.store]!.id,
+      customerId: o.customer === null ? null : this.customers[o.customer]!.id,
+      createdAt: iso(o.at),
+      updatedAt: iso(Math.min(now, o.at + Math.floor(r() * 48) * 3_600_000)),
+      dueTime: o.dueAt === null ? null : iso(o.dueAt),
+      postedAt: posted ? iso(Math.min(now, o.at + 600_000)) : null,
+      paymentPostedAt: o.paidKop > 0 ? iso(Math.min(now, o.at + 300_000)) : null,
+      delivery: o.delivery,
+      totalKop: o.totalKop,
+      paymentsKop: o.paidKop,
+      budget: r() < 0.1 ? 1000 : 0,
+      bonusesKop: r() < 0.2 ? Math.min(o.totalKop, 10_000) : 0,
+      discountsKop: r() < 0.15 ? Math.floor(o.totalKop / 1000) * 50 : 0,
+      markupsKop: r() < 0.05 ? 5000 : 0,
+    };
   }
 
   /** Creation instant of order i (non-decreasing in i). */
   createdMs(i: number): number {
+    if (this.#planned) return this.#planned.createdMs[i]!;
     const jitter = seededRandom((this.seed * 31 + i) ^ 0x5bd1e995)();
     return Math.floor((this.startMs + (i + jitter * 0.999) * this.#stepMs) / 1000) * 1000;
   }
@@ -142,6 +190,7 @@ export class PosifloraData {
   }
 
   order(i: number): SimOrder {
+    if (this.#planned) return this.#planned.orders[i]!;
     const r = seededRandom(this.seed * 7919 + i * 2654435761);
     const created = this.createdMs(i);
     const status = pick(STATUS_WEIGHTS, r());

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { RateWindow, SimServer, header, type SimReply, type SimRequest } from '../framework.js';
+import type { ShopStory } from '../story/index.js';
 import { ORDER_STATUSES, PosifloraData, type SimOrder, type SimOrderStatus } from './data.js';
 
 /**
@@ -11,6 +12,8 @@ import { ORDER_STATUSES, PosifloraData, type SimOrder, type SimOrderStatus } fro
 export const JSON_API = 'application/vnd.api+json';
 
 export interface PosifloraSimOptions {
+  /** Serve the demo shop's florist orders (then count, endDate and days are ignored). */
+  story?: ShopStory;
   seed?: number;
   count?: number;
   endDate?: string;

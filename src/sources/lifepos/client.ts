@@ -10,6 +10,7 @@ import { toSale, type Sale } from './sale.js';
 import { OrgListSchema, RevenueWidgetSchema, SaleSchema } from './schemas.js';
 import { toRevenueWidget, type RevenueWidget } from './widget.js';
 import { widgetQuery, type Window } from './widget-query.js';
+import { daysOf, MAX_PERIOD_PAGES, periodsQuery, PeriodsShapeError, RevenuePeriodsSchema, type DayRevenue } from './revenue-periods.js';
 
 /**
  * LIFE POS v6 for the tools: required headers on every call, bearer auth with one re-login on 401,
@@ -171,6 +172,29 @@ export class LifeposClient {
     const parsed = RevenueWidgetSchema.safeParse(body);
     if (!parsed.success) throw badResponse(what);
     return toRevenueWidget(parsed.data, this.config.moneyUnit);
+  }
+
+  /**
+   * Revenue per local day from reports/revenue/periods (Day), every page. A body that does not read as one
+   * row per day (revenue-periods.ts) is a PeriodsShapeError, so the caller can fall back to the widget.
+   */
+  async revenueByDay(org: Org, window: Window, tz: string, signal: AbortSignal): Promise<{ days: Map<string, DayRevenue>; requests: number }> {
+    const days = new Map<string, DayRevenue>();
+    let pageToken: string | undefined;
+    for (let page = 1; page <= MAX_PERIOD_PAGES; page++) {
+      const body = await this.#get(`/orgs/${org.guid}/reports/revenue/periods`, periodsQuery(window, pageToken), signal, {
+        what: 'the revenue report by periods',
+        org: orgLabel(org),
+        notFound: `LIFE POS found no organization ${orgLabel(org)} (or no revenue report by periods)`,
+      });
+      const parsed = RevenuePeriodsSchema.safeParse(body);
+      if (!parsed.success) throw new PeriodsShapeError('the answer has no items list');
+      daysOf(parsed.data, this.config.moneyUnit, tz, days);
+      const next = parsed.data.next_page_token;
+      if (next === undefined || next === null || next === '') return { days, requests: page };
+      pageToken = String(next);
+    }
+    throw new PeriodsShapeError(`more than ${MAX_PERIOD_PAGES} pages`);
   }
 
   async sale(org: Org, dealGuid: string, signal: AbortSignal): Promise<Sale> {

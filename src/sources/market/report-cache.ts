@@ -16,6 +16,8 @@ export interface CachedReport {
   summary: ReportSummary;
   generationFinishedAt?: string;
   subStatus?: string;
+  /** The dates asked for (YYYY-MM-DD, inclusive), when this process generated the report. */
+  period?: { from: string; to: string };
   storedAt: number;
   expiresAt: number;
 }
@@ -58,16 +60,23 @@ export class ReportCache {
   }
 }
 
+/** What this process asked a report for. */
+export interface ReportMeta {
+  type: string;
+  format: string;
+  period?: { from: string; to: string };
+}
+
 /** Report types this process generated, so a resumed report_id still knows what it is. */
 export class GeneratedReports {
-  readonly #types = new Map<string, { type: string; format: string }>();
+  readonly #types = new Map<string, ReportMeta>();
   readonly #latest = new Map<string, string>();
-  remember(reportId: string, type: string, format: string): void {
-    this.#types.set(reportId, { type, format });
+  remember(reportId: string, type: string, format: string, period?: { from: string; to: string }): void {
+    this.#types.set(reportId, { type, format, period });
     this.#latest.set(type, reportId);
     if (this.#types.size > 500) this.#types.delete(this.#types.keys().next().value!);
   }
-  get(reportId: string): { type: string; format: string } | undefined {
+  get(reportId: string): ReportMeta | undefined {
     return this.#types.get(reportId);
   }
   /** The most recent report of `type` this process generated. */
