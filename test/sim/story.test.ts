@@ -128,7 +128,7 @@ describe('demo story: counter sales and fiscal receipts', () => {
     expect(story.unfiscalizedDays).toContain('2026-11-25'); // Wednesday of the week before Monday 30 November
   });
 
-  it('every paid sale has a receipt of the same amount on the same day in both OFD APIs, except on unfiscalized days, which fall short by exactly the missing sales', async () => {
+  it('every paid sale has a receipt of the same amount on the same day in both OFD APIs, except on unfiscalized days, which fall short by exactly the missing sales', { timeout: 120_000 }, async () => {
     const [legacy, receipts] = await Promise.all([legacyNetByDay(story.firstDay, story.lastDay), publicReceipts(story.firstDay, story.lastDay)]);
     const pos = posSalesByDay();
     const income = new Map<string, number[]>();
@@ -162,7 +162,7 @@ describe('demo story: counter sales and fiscal receipts', () => {
     expect((await widgetDay(plain)).net).toBe(legacy.get(plain));
   });
 
-  it('no day has a negative net, no refund is dated after now or before its sale, and today before opening is zero', async () => {
+  it('no day has a negative net, no refund is dated after now or before its sale, and today before opening is zero', { timeout: 60_000 }, async () => {
     const legacy = await legacyNetByDay(story.firstDay, story.lastDay);
     for (const [day, net] of legacy) expect(net, day).toBeGreaterThanOrEqual(0);
     const opened = new Map(lifepos.sales.map((s) => [s.guid, Date.parse(s.opened_at.slice(0, 23) + 'Z')]));
@@ -178,7 +178,7 @@ describe('demo story: counter sales and fiscal receipts', () => {
     }
   });
 
-  it('shows weekly seasonality, holiday spikes on 14 February and 8 March, and a refunds burst after 8 March', async () => {
+  it('shows weekly seasonality, holiday spikes on 14 February and 8 March, and a refunds burst after 8 March', { timeout: 60_000 }, async () => {
     const legacy = await legacyNetByDay(story.firstDay, story.lastDay);
     const days = [...legacy.keys()].sort();
     const net = (day: string) => legacy.get(day) ?? 0;
