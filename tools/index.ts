@@ -4,6 +4,7 @@ import getSale from './get_sale.js';
 import awaitMarketReport from './await_market_report.js';
 import getSalesAggregation from './get_sales_aggregation.js';
 import listPosifloraOrders from './list_posiflora_orders.js';
+import listSales from './list_sales.js';
 
 /** Every MCP tool of the server, in the order clients list them. */
-export const TOOLS: readonly ToolSpec[] = [getRevenueWidget, getSale, getSalesAggregation, awaitMarketReport, listPosifloraOrders];
+export const TOOLS: readonly ToolSpec[] = [getRevenueWidget, getSale, getSalesAggregation, awaitMarketReport, listPosifloraOrders, listSales];
