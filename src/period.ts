@@ -419,10 +419,12 @@ export function periodText(p: Period): string {
   return name ? `${formatPeriod(p)} (${name})` : formatPeriod(p);
 }
 
-/** The first-line statement of every result: the period and what it is compared with. */
-export function comparisonText(p: Period, previous: Period | undefined, notCompared?: string): string {
-  if (!previous) return `${periodText(p)}${notCompared ? `, ${notCompared}` : ''}`;
-  return `${periodText(p)} vs ${periodText(previous)} (${comparisonBasis(p)})${notCompared ? `, ${notCompared}` : ''}`;
+/**
+ * The first-line statement of every result: the period and the period it is compared with; `note` says
+ * when that comparison was not made (e.g. "not fetched (…)"), so the reader still knows what it would be.
+ */
+export function comparisonText(p: Period, note?: string): string {
+  return `${periodText(p)} vs ${periodText(previousPeriod(p))} (${comparisonBasis(p)}${note ? `; ${note}` : ''})`;
 }
 
 /** The `periods` block of every result's structuredContent (one shape for every tool). */

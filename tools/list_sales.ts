@@ -247,8 +247,8 @@ export default defineTool({
 
 function render(o: Out, period: Period, previous: Period | undefined, org: string): string {
   const lines: string[] = [];
-  const notCompared = previous ? undefined : 'not compared (a continuation; the first answer has the comparison)';
-  lines.push(`**LIFE POS sales — ${org}: ${comparisonText(period, previous, notCompared)}** (${period.tz}, ${o.sort} first)`);
+  const notCompared = previous ? undefined : 'not compared in a continuation: the first answer has it';
+  lines.push(`**LIFE POS sales — ${org}: ${comparisonText(period, notCompared)}** (${period.tz}, ${o.sort} first)`);
   if (previous) {
     const count = o.matching === null ? 'LIFE POS did not count the sales of the period' : salesWord(o.matching);
     const prev = o.previous_matching === null ? 'LIFE POS did not count the previous period' : `${salesWord(o.previous_matching)} before`;
