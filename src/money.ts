@@ -112,6 +112,11 @@ export function formatRub(d: Decimal): string {
   return `${formatNumber(d, 2)} ₽`;
 }
 
+/** "1 order", "2 orders": a count with its noun in the right number (English plurals in -s). */
+export function counted(n: number, noun: string): string {
+  return `${n} ${n === 1 ? noun : `${noun}s`}`;
+}
+
 /** "+12,4 %" / "−3,0 %" / "0,0 %". */
 export function formatPercent(d: Decimal | undefined, places = 1): string {
   if (d === undefined) return 'n/a';

@@ -1,7 +1,7 @@
 import { ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { isRateLimitStatus, UpstreamError } from '../src/http/errors.js';
-import { Decimal, formatNumber, formatRub, toDecimalString } from '../src/money.js';
+import { counted, Decimal, formatNumber, formatRub, toDecimalString } from '../src/money.js';
 import { comparisonText, PeriodError, periodsOut, periodsShape, resolvePeriod, toLocal, type Period } from '../src/period.js';
 import type { Runtime } from '../src/runtime.js';
 import { defineTool, ToolInputError, type ToolContext } from '../src/tool.js';
@@ -278,7 +278,7 @@ function reportStructured(entry: CachedReport, detail: Detail): Part {
 }
 
 /** The report's period and its comparison period: a report holds one period, so the comparison is named, not fetched. */
-const ordersWord = (n: number) => `${n} ${n === 1 ? 'order' : 'orders'}`;
+const ordersWord = (n: number) => counted(n, 'order');
 const periodLine = (p: Period) => comparisonText(p, 'not compared: generate the same report for that period to compare');
 
 const items = (d: Decimal | undefined) => (d ? `, ${formatNumber(d, 0)} items` : '');

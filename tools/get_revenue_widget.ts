@@ -158,7 +158,7 @@ function render(w: RevenueWidget, o: Out, ctx: RenderContext): string {
   const c = w.current;
   const p = w.previous;
   const lines: string[] = [];
-  lines.push(`**LIFE POS revenue — ${ctx.org}${ctx.outlet ? `, outlet ${ctx.outlet}` : ''}: ${ctx.labels.current} vs ${ctx.labels.previous} (${o.periods.basis})** (${o.tz})`);
+  lines.push(`**LIFE POS revenue — ${ctx.org}${ctx.outlet ? `, outlet ${ctx.outlet}` : ''}: ${ctx.labels.current} vs ${ctx.labels.previous}${o.period_confirmed ? ` (${o.periods.basis})` : ''}** (${o.tz})`);
   for (const note of ctx.periodNotes) lines.push(`⚠ ${note}`);
   lines.push('');
   lines.push(o.verdict);

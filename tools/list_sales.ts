@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { Decimal, formatPercent, formatRub, percentChange, sum } from '../src/money.js';
+import { counted, Decimal, formatPercent, formatRub, percentChange, sum } from '../src/money.js';
 import { comparisonText, periodsOut, periodsShape, previousPeriod, resolvePeriod, toInstant, toLocal, type Period } from '../src/period.js';
 import { defineTool, shownInput, ToolInputError } from '../src/tool.js';
 import { LifeposClient, orgLabel } from '../src/sources/lifepos/client.js';
@@ -103,14 +103,14 @@ const windowOf = (p: Period): Window => ({ from: toInstant(p.start, p.tz), to: n
 
 const STATUS_WORDS: Record<string, string> = { NotPaid: 'not paid', Paid: 'paid', PartiallyPaid: 'partly paid', Refunded: 'refunded', PartiallyRefunded: 'partly refunded' };
 const STATE_WORDS: Record<string, string> = { New: 'new', InProgress: 'in progress', Completed: 'completed', Cancelled: 'cancelled' };
-const salesWord = (n: number) => `${n} ${n === 1 ? 'sale' : 'sales'}`;
+const salesWord = (n: number) => counted(n, 'sale');
 const cell = (s: string) => s.replace(/[|\r\n\t\u0000-\u001f]/g, ' ').slice(0, 60);
 
 export default defineTool({
   name: 'list_sales',
   title: 'LIFE POS sales list',
   description:
-    'Use to find LIFE POS sales of a period — newest or largest, by status or search — and their deal_guid for get_sale; ' +
+    'Use for finding LIFE POS sales of a period — newest or largest, by status or search — and the deal_guid get_sale takes; ' +
     'totals of the sales read. Example: {"period":"yesterday","sort":"largest","limit":5}',
   input,
   output,
@@ -203,7 +203,7 @@ export default defineTool({
     const prevMatching = await previousCount;
     const outlets = shown.some((s) => s.outletGuid) ? await client.outletNames(org, ctx.signal) : { names: new Map<string, string>(), requests: 0 };
     requests += outlets.requests;
-    if (unreadable) notes.push(`${unreadable} ${unreadable === 1 ? 'sale' : 'sales'} in LIFE POS's answer could not be read and are left out of rows and totals.`);
+    if (unreadable) notes.push(`${salesWord(unreadable)} in LIFE POS's answer could not be read and are left out of rows and totals.`);
     if (shown.some((s) => s.outletGuid) && outlets.names.size === 0) notes.push('Outlet names could not be read from LIFE POS; outlets are shown by guid.');
 
     const offset = cursor?.o ?? 0;
@@ -257,7 +257,7 @@ function render(o: Out, period: Period, previous: Period | undefined, org: strin
   }
   const whole = o.read.complete ? 'every sale of the period' : 'not every sale of the period';
   const total = o.read.total === null ? 'total unknown (some sales came without one)' : formatRub(new Decimal(o.read.total));
-  lines.push(`Read ${salesWord(o.read.sales)} (${whole}) in ${o.requests} ${o.requests === 1 ? 'request' : 'requests'}: ${total}, of which ${o.read.by_payment_status.map((b) => `${STATUS_WORDS[b.status] ?? b.status} ${b.sales}${b.total === null ? '' : ` · ${formatRub(new Decimal(b.total))}`}`).join('; ') || 'none'}.`);
+  lines.push(`Read ${salesWord(o.read.sales)} (${whole}) in ${counted(o.requests, 'request')}: ${total}, of which ${o.read.by_payment_status.map((b) => `${STATUS_WORDS[b.status] ?? b.status} ${b.sales}${b.total === null ? '' : ` · ${formatRub(new Decimal(b.total))}`}`).join('; ') || 'none'}.`);
   if (o.rows.length) {
     lines.push('', '| № | opened | total | status | outlet | deal_guid |', '|---|---|---|---|---|---|');
     for (const r of o.rows) {

@@ -9,7 +9,8 @@ import { listSales } from './sales.js';
  * LIFE POS v6 on the other side of the wire (api-facts §1): phone sign-in issuing bearer tokens, a static
  * API token, the required X-LP-* headers (422 RequestIsNotValid without them), a per-second limit
  * (429 TooManyRequests), `{code, message, info}` error bodies, `/orgs` with cursor paging, the revenue
- * widget computed from the seeded ledger for any window, and sales by guid in the documented shape.
+ * widget computed from the seeded ledger for any window, sales by guid in the documented shape, the sales
+ * list (ListSale: filters, ordering and cursor paging, `sales.ts`) and the outlets with their names.
  */
 
 export interface LifeposServerOptions {

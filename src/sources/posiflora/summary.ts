@@ -1,4 +1,4 @@
-import { Decimal, formatNumber, formatPercent, formatRub, percentChange, share, toDecimalString } from '../../money.js';
+import { counted, Decimal, formatNumber, formatPercent, formatRub, percentChange, share, toDecimalString } from '../../money.js';
 import { addDays, comparisonText, periodsOut, toLocal, type Period } from '../../period.js';
 import type { Tally } from './auth.js';
 import { CLOSED, paymentState, type DateField, type Report, type Sums } from './orders.js';
@@ -32,8 +32,7 @@ export interface SummaryInput {
   notCompared?: string;
 }
 
-/** "1 order", "2 orders". */
-export const ordersWord = (n: number) => `${n} ${n === 1 ? 'order' : 'orders'}`;
+const ordersWord = (n: number) => counted(n, 'order');
 
 /** A day or week row (`date`: its first day, a week's Monday) and how it reads: a week cut by the period is named by its days inside it. */
 function rowLabel(key: string, unit: 'day' | 'week', period: Period): { date: string; label: string } {
