@@ -432,7 +432,6 @@ export interface PeriodsOut {
   from: string;
   to: string;
   label: string;
-  time_zone: string;
   /** The comparison period; present even when a tool only names it (compared: false). */
   previous_from: string;
   previous_to: string;
@@ -447,7 +446,6 @@ export const periodsShape = z
     from: z.string(),
     to: z.string(),
     label: z.string(),
-    time_zone: z.string(),
     previous_from: z.string(),
     previous_to: z.string(),
     previous_label: z.string(),
@@ -462,7 +460,6 @@ export function periodsOut(p: Period, compared: boolean): PeriodsOut {
     from: p.start,
     to: p.end,
     label: periodText(p),
-    time_zone: p.tz,
     previous_from: prev.start,
     previous_to: prev.end,
     previous_label: periodText(prev),

@@ -27,7 +27,7 @@ const input = z.strictObject({
   org_guid: z.string().optional().describe('Default LIFEPOS_ORG_GUID.'),
   states: choices(SALE_STATES).optional().describe('e.g. ["Completed"].'),
   payment_statuses: choices(PAYMENT_STATUSES).optional().describe('e.g. ["Paid"].'),
-  shipping_statuses: choices(SHIPPING_STATUSES).optional(),
+  shipping_statuses: choices(SHIPPING_STATUSES).optional().describe('e.g. ["Shipped"].'),
   search: z.string().optional().describe(`Number, comment or meta; 1–${SALES_SEARCH_MAX} chars.`),
   sort: choice(SORTS).optional().describe('Default newest; largest reads every page.'),
   limit: wholeNumber(1, MAX_LIMIT).optional().describe('Rows; default 20.'),
@@ -49,13 +49,11 @@ const row = z.object({
 const output = z.object({
   source: z.literal('lifepos'),
   org_guid: z.string(),
-  currency: z.literal('RUB'),
   periods: periodsShape,
   sort: z.enum(SORTS),
   /** Sales LIFE POS counts in the period with these filters (items_total), when it says. */
   matching: z.number().int().nullable(),
   previous_matching: z.number().int().nullable(),
-  count_change_percent: z.string().nullable(),
   /** Every sale read in this call (the pages walked), not only the rows shown. */
   read: z.object({
     sales: z.number().int(),
@@ -210,16 +208,13 @@ export default defineTool({
     const byStatus = new Map<string, Sale[]>();
     for (const s of read) byStatus.set(s.paymentStatus ?? 'unknown', [...(byStatus.get(s.paymentStatus ?? 'unknown') ?? []), s]);
     const totalOf = (list: Sale[]) => (list.some((s) => s.total === undefined) ? null : exactMoney(sum(list.map((s) => s.total!))));
-    const change = matching !== undefined && prevMatching !== undefined ? percentChange(new Decimal(matching), new Decimal(prevMatching)) : undefined;
     const o: Out = {
       source: 'lifepos',
       org_guid: org.guid,
-      currency: 'RUB',
       periods: periodsOut(period, previous !== undefined && prevMatching !== undefined),
       sort,
       matching: matching ?? null,
       previous_matching: prevMatching ?? null,
-      count_change_percent: change === undefined ? null : change.toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2),
       read: {
         sales: read.length,
         total: totalOf(read),
@@ -252,7 +247,8 @@ function render(o: Out, period: Period, previous: Period | undefined, org: strin
   if (previous) {
     const count = o.matching === null ? 'LIFE POS did not count the sales of the period' : salesWord(o.matching);
     const prev = o.previous_matching === null ? 'LIFE POS did not count the previous period' : `${salesWord(o.previous_matching)} before`;
-    const pct = o.count_change_percent === null ? '' : ` (${formatPercent(new Decimal(o.count_change_percent), 1)})`;
+    const change = o.matching !== null && o.previous_matching !== null ? percentChange(new Decimal(o.matching), new Decimal(o.previous_matching)) : undefined;
+    const pct = change === undefined ? '' : ` (${formatPercent(change)})`;
     lines.push(`${count} vs ${prev}${pct}.`);
   }
   const whole = o.read.complete ? 'every sale of the period' : 'not every sale of the period';
