@@ -431,11 +431,9 @@ export function comparisonText(p: Period, note?: string): string {
 export interface PeriodsOut {
   from: string;
   to: string;
-  label: string;
   /** The comparison period; present even when a tool only names it (compared: false). */
   previous_from: string;
   previous_to: string;
-  previous_label: string;
   basis: string;
   compared: boolean;
 }
@@ -445,10 +443,8 @@ export const periodsShape = z
   .object({
     from: z.string(),
     to: z.string(),
-    label: z.string(),
     previous_from: z.string(),
     previous_to: z.string(),
-    previous_label: z.string(),
     basis: z.string(),
     compared: z.boolean(),
   })
@@ -459,10 +455,8 @@ export function periodsOut(p: Period, compared: boolean): PeriodsOut {
   return {
     from: p.start,
     to: p.end,
-    label: periodText(p),
     previous_from: prev.start,
     previous_to: prev.end,
-    previous_label: periodText(prev),
     basis: comparisonBasis(p),
     compared,
   };

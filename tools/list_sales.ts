@@ -28,8 +28,8 @@ const input = z.strictObject({
   states: choices(SALE_STATES).optional().describe('e.g. ["Completed"].'),
   payment_statuses: choices(PAYMENT_STATUSES).optional().describe('e.g. ["Paid"].'),
   shipping_statuses: choices(SHIPPING_STATUSES).optional().describe('e.g. ["Shipped"].'),
-  search: z.string().optional().describe(`Number, comment or meta; 1–${SALES_SEARCH_MAX} chars.`),
-  sort: choice(SORTS).optional().describe('Default newest; largest reads every page.'),
+  search: z.string().optional().describe(`1–${SALES_SEARCH_MAX} chars.`),
+  sort: choice(SORTS).optional().describe('Default newest.'),
   limit: wholeNumber(1, MAX_LIMIT).optional().describe('Rows; default 20.'),
   cursor: z.string().optional().describe('next_cursor of the last answer.'),
 });
@@ -108,8 +108,7 @@ export default defineTool({
   name: 'list_sales',
   title: 'LIFE POS sales list',
   description:
-    'Use for finding LIFE POS sales of a period — newest or largest, by status or search — and the deal_guid get_sale takes; ' +
-    'totals of the sales read. Example: {"period":"yesterday","sort":"largest","limit":5}',
+    'Use for finding LIFE POS sales (newest or largest, by status or search) and the deal_guid get_sale takes. Example: {"period":"yesterday","sort":"largest","limit":5}',
   input,
   output,
   annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: true },

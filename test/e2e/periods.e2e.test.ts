@@ -10,7 +10,7 @@ import { connectStdio, textOf, type StdioSession } from '../helpers/mcp.js';
  */
 
 const TZ = 'Europe/Moscow';
-interface Periods { from: string; to: string; label: string; previous_from: string; previous_to: string; previous_label: string; basis: string; compared: boolean }
+interface Periods { from: string; to: string; previous_from: string; previous_to: string; basis: string; compared: boolean }
 
 function lastMonth(): { from: string; to: string; prevFrom: string; prevTo: string } {
   const today = new Intl.DateTimeFormat('en-CA', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
@@ -39,8 +39,7 @@ function expectPeriodsStated(text: string, periods: Periods): void {
   const first = text.split('\n').slice(0, 3).join('\n');
   expect(first).toContain(`${month.from} – ${month.to}`);
   expect(first).toContain(`vs ${month.prevFrom} – ${month.prevTo}`);
-  expect(first).toContain(periods.label);
-  expect(first).toContain(periods.previous_label);
+  expect(first).toContain(periods.basis);
 }
 
 describe('periods read the same however they are named (demo simulators)', () => {
