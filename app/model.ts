@@ -227,8 +227,8 @@ function posifloraView(sc: Json): DashboardView {
 }
 
 // ---- await_market_report (Yandex Market) ----
-// Orders by day are drawn when the result carries `orders.by_day: [{ date: "2026-11-03", orders: 12,
-// amount: "34567.89" }]`; the tool does not produce it yet, so today a report shows headline and statuses.
+// Orders by day are drawn from `orders.by_day: [{ date: "2026-11-03", orders: 12, amount: "34567.89" }]`,
+// which united-orders results carry (revenue by the day the order was created).
 
 function marketView(sc: Json): DashboardView {
   const title = `Yandex Market · ${str(sc.report_type) || 'report'}`;

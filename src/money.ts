@@ -112,12 +112,21 @@ export function formatRub(d: Decimal): string {
   return `${formatNumber(d, 2)} ₽`;
 }
 
+/** "1 order", "2 orders": a count with its noun in the right number (English plurals in -s). */
+export function counted(n: number, noun: string): string {
+  return `${n} ${n === 1 ? noun : `${noun}s`}`;
+}
+
 /** "+12,4 %" / "−3,0 %" / "0,0 %". */
 export function formatPercent(d: Decimal | undefined, places = 1): string {
   if (d === undefined) return 'n/a';
-  const rounded = d.toDecimalPlaces(places, Decimal.ROUND_HALF_UP);
+  // A change that is not zero never reads "0,0 %": more places until a digit shows (at most 6).
+  let shown = places;
+  while (!d.isZero() && d.toDecimalPlaces(shown, Decimal.ROUND_HALF_UP).isZero() && shown < 6) shown++;
+  const rounded = d.toDecimalPlaces(shown, Decimal.ROUND_HALF_UP);
+  if (rounded.isZero() && !d.isZero()) return `${d.isPositive() ? '+' : '−'}<${formatNumber(new Decimal(1).div(10 ** shown), shown)} %`;
   const sign = rounded.isPositive() && !rounded.isZero() ? '+' : '';
-  return `${sign}${formatNumber(rounded, places)} %`;
+  return `${sign}${formatNumber(rounded, shown)} %`;
 }
 
 /** Signed amount: "+1 234,00 ₽" / "−56,70 ₽". */

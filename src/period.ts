@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { shownInput } from './tool.js';
 
 /**
@@ -297,9 +298,37 @@ export function periodDays(p: Period): number {
 
 const isWholeDays = (p: Period) => p.start.endsWith('T00:00:00') && p.end.endsWith('T23:59:59');
 
+/** Whole calendar units a whole-day period covers exactly: years, months or ISO weeks (Monday–Sunday). */
+export interface CalendarSpan {
+  unit: 'year' | 'month' | 'week';
+  count: number;
+}
+
+export function calendarSpan(p: Period): CalendarSpan | undefined {
+  if (!isWholeDays(p)) return undefined;
+  const from = p.start.slice(0, 10);
+  const to = p.end.slice(0, 10);
+  if (from.endsWith('-01') && to === monthEnd(to)) {
+    const months = (Number(to.slice(0, 4)) - Number(from.slice(0, 4))) * 12 + Number(to.slice(5, 7)) - Number(from.slice(5, 7)) + 1;
+    if (from.slice(5, 7) === '01' && months % 12 === 0) return { unit: 'year', count: months / 12 };
+    return { unit: 'month', count: months };
+  }
+  const days = daysInclusive(from, to);
+  if (isoWeekday(from) === 1 && days % 7 === 0) return { unit: 'week', count: days / 7 };
+  return undefined;
+}
+
 /**
- * The period to compare with: the calendar counterpart for named periods (last_week → the week before,
- * this_month → the same days of last month), otherwise the span of equal length just before.
+ * Periods compared by the calendar: whatever their name, dates that cover whole months or years compare
+ * with as many months or years before (October with September, however October was asked for). Rolling
+ * spans (last_7_days, last_30_days) keep their equal-length comparison even when they happen to match a month.
+ */
+const CALENDAR_NAMES: ReadonlySet<Period['name']> = new Set(['custom', 'last_week', 'last_month']);
+
+/**
+ * The period to compare with: periods so far with the same stretch before (this_month → the same days of
+ * last month); whole months and years with the months or years before; otherwise the span of equal length
+ * just before (whole ISO weeks included: the weeks before).
  */
 export function previousPeriod(p: Period): Period {
   const from = p.start.slice(0, 10);
@@ -315,12 +344,13 @@ export function previousPeriod(p: Period): Period {
       return shifted({ months: -1 });
     case 'this_year':
       return shifted({ months: -12 });
-    case 'last_month': {
-      const start = addMonths(from, -1);
-      return span('custom', start, monthEnd(start), p.tz);
-    }
     default:
       break;
+  }
+  const calendar = CALENDAR_NAMES.has(p.name) ? calendarSpan(p) : undefined;
+  if (calendar && calendar.unit !== 'week') {
+    const months = calendar.unit === 'year' ? calendar.count * 12 : calendar.count;
+    return span('custom', addMonths(from, -months), addDays(from, -1), p.tz);
   }
   if (isWholeDays(p)) {
     const days = daysInclusive(from, to);
@@ -332,6 +362,104 @@ export function previousPeriod(p: Period): Period {
   const length = endMs - startMs + 1000;
   const iso = (ms: number) => new Date(ms).toISOString().slice(0, 19);
   return { name: 'custom', start: iso(startMs - length), end: iso(startMs - 1000), tz: p.tz };
+}
+
+const plural = (n: number, one: string) => (n === 1 ? one : `${n} ${one}s`);
+
+/** Which previous period previousPeriod() chose, in words. */
+export function comparisonBasis(p: Period): string {
+  switch (p.name) {
+    case 'today':
+      return 'yesterday up to the same minute';
+    case 'this_week':
+      return 'last week up to the same day and minute';
+    case 'this_month':
+      return 'last month up to the same day and minute';
+    case 'this_year':
+      return 'last year up to the same day and minute';
+    case 'yesterday':
+      return 'the day before';
+    default:
+      break;
+  }
+  const calendar = CALENDAR_NAMES.has(p.name) ? calendarSpan(p) : undefined;
+  if (calendar?.unit === 'month') return calendar.count === 1 ? 'the previous calendar month' : `the ${plural(calendar.count, 'calendar month')} before`;
+  if (calendar?.unit === 'year') return calendar.count === 1 ? 'the previous calendar year' : `the ${plural(calendar.count, 'calendar year')} before`;
+  if (calendar?.unit === 'week') return calendar.count === 1 ? 'the week before' : `the ${plural(calendar.count, 'week')} before`;
+  if (isWholeDays(p)) {
+    const days = periodDays(p);
+    return days === 1 ? 'the day before' : `the ${days} days right before`;
+  }
+  return 'the stretch of equal length right before';
+}
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** "October 2026", "2026", "ISO week 44 of 2026": the calendar name of a period that is exactly one unit. */
+export function calendarName(p: Period): string | undefined {
+  const calendar = calendarSpan(p);
+  if (!calendar || calendar.count !== 1) return undefined;
+  const from = p.start.slice(0, 10);
+  if (calendar.unit === 'year') return from.slice(0, 4);
+  if (calendar.unit === 'month') return `${MONTHS[Number(from.slice(5, 7)) - 1]} ${from.slice(0, 4)}`;
+  const { week, year } = isoWeek(from);
+  return `ISO week ${week} of ${year}`;
+}
+
+/** ISO week number and its year (the year of the week's Thursday). */
+function isoWeek(ymd: string): { week: number; year: number } {
+  const thursday = addDays(ymd, 4 - isoWeekday(ymd));
+  const year = Number(thursday.slice(0, 4));
+  return { week: Math.floor((daysInclusive(`${year}-01-01`, thursday) - 1) / 7) + 1, year };
+}
+
+/** "2026-10-01 – 2026-10-31 (October 2026)": the dates always, the calendar name when there is one. */
+export function periodText(p: Period): string {
+  const name = calendarName(p);
+  return name ? `${formatPeriod(p)} (${name})` : formatPeriod(p);
+}
+
+/**
+ * The first-line statement of every result: the period and the period it is compared with; `note` says
+ * when that comparison was not made (e.g. "not fetched (…)"), so the reader still knows what it would be.
+ */
+export function comparisonText(p: Period, note?: string): string {
+  return `${periodText(p)} vs ${periodText(previousPeriod(p))} (${comparisonBasis(p)}${note ? `; ${note}` : ''})`;
+}
+
+/** The `periods` block of every result's structuredContent (one shape for every tool). */
+export interface PeriodsOut {
+  from: string;
+  to: string;
+  /** The comparison period; present even when a tool only names it (compared: false). */
+  previous_from: string;
+  previous_to: string;
+  basis: string;
+  compared: boolean;
+}
+
+/** The published shape of PeriodsOut (defined once, referenced by every tool's output schema). */
+export const periodsShape = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    previous_from: z.string(),
+    previous_to: z.string(),
+    basis: z.string(),
+    compared: z.boolean(),
+  })
+  .meta({ title: 'periods' });
+
+export function periodsOut(p: Period, compared: boolean): PeriodsOut {
+  const prev = previousPeriod(p);
+  return {
+    from: p.start,
+    to: p.end,
+    previous_from: prev.start,
+    previous_to: prev.end,
+    basis: comparisonBasis(p),
+    compared,
+  };
 }
 
 /**

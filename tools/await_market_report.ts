@@ -1,13 +1,13 @@
 import { ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { isRateLimitStatus, UpstreamError } from '../src/http/errors.js';
-import { Decimal, formatNumber, formatRub, toDecimalString } from '../src/money.js';
-import { PeriodError, resolvePeriod, toLocal } from '../src/period.js';
+import { counted, Decimal, formatNumber, formatRub, toDecimalString } from '../src/money.js';
+import { comparisonText, PeriodError, periodsOut, periodsShape, resolvePeriod, toLocal, type Period } from '../src/period.js';
 import type { Runtime } from '../src/runtime.js';
 import { defineTool, ToolInputError, type ToolContext } from '../src/tool.js';
 import { choice, choices, listOfItems, numberIn, periodFields, responseFormatField, type ResponseFormat } from './inputs.js';
 import { marketClient, type MarketClient } from '../src/sources/market/client.js';
-import { GeneratedReports, MAX_REPORTS, ReportCache, type CachedReport, type ReportMeta } from '../src/sources/market/report-cache.js';
+import { GeneratedReports, MAX_REPORTS, ReportCache, type CachedReport, type GeneratedMeta } from '../src/sources/market/report-cache.js';
 import { parseReportFile, ReportFileError } from '../src/sources/market/report-file.js';
 import { summariseReport, type SheetSummary } from '../src/sources/market/report-summary.js';
 import {
@@ -80,6 +80,8 @@ const output = z.object({
   resource_uri: z.string().optional(),
   cached_until: z.string().optional(),
   currency: z.literal('RUB'),
+  /** The period the report covers and the one it would be compared with (a report holds one period). */
+  periods: periodsShape.optional(),
   file: z.object({ format: z.string(), bytes: z.number(), sheets: z.number() }).optional(),
   orders: z
     .object({
@@ -90,6 +92,7 @@ const output = z.object({
       excluded_statuses: z.array(z.string()),
       rows_without_amount: z.number(),
       by_status: z.array(z.object({ status: z.string(), orders: z.number(), items: z.string().optional(), amount: money, in_revenue: z.boolean() })),
+      by_day: z.array(z.object({ date: z.string(), orders: z.number(), amount: money })),
       top_skus: z.array(z.object({ sku: z.string(), name: z.string().optional(), items: z.string().optional(), amount: money })),
     })
     .optional(),
@@ -128,6 +131,8 @@ interface GenerateRequest {
   format: ReportFormat;
   language: ReportLanguage;
   period: { from: string; to: string };
+  /** The period as resolved (whole days: Market takes dates). */
+  resolved: Period;
 }
 
 /** The generate call for `report` (exported for the contract test, which validates it against the spec). */
@@ -194,7 +199,7 @@ export function buildRequest(report: NonNullable<Input['report']>, runtime: Runt
     notFor('shop_sku', ['goods-movement']);
     body.shopSku = report.shop_sku.trim();
   }
-  return { type, body, format, language, period: { from, to } };
+  return { type, body, format, language, period: { from, to }, resolved: { name: p.name, start: `${from}T00:00:00`, end: `${to}T23:59:59`, tz: p.tz } };
 }
 
 // ---------------------------------------------------------------- errors with advice
@@ -264,6 +269,7 @@ function reportStructured(entry: CachedReport, detail: Detail): Part {
       excluded_statuses: o.excludedStatuses,
       rows_without_amount: o.rowsWithoutAmount,
       by_status: o.byStatus.map((s) => ({ status: s.status, orders: s.orders, items: s.items && qty(s.items), amount: dec(s.amount), in_revenue: s.inRevenue })),
+      by_day: o.byDay.map((d) => ({ date: d.date, orders: d.orders, amount: dec(d.amount) })),
       top_skus: o.topSkus.slice(0, detail === 'detailed' ? 10 : 5).map((s) => ({ sku: s.sku, name: s.name, items: s.items && qty(s.items), amount: dec(s.amount) })),
     },
     service_charges: sc && { total: dec(sc.total), by_sheet: sc.bySheet.map((x) => ({ sheet: x.sheet, column: x.column, amount: dec(x.amount) })) },
@@ -271,19 +277,28 @@ function reportStructured(entry: CachedReport, detail: Detail): Part {
   };
 }
 
+/** The report's period and its comparison period: a report holds one period, so the comparison is named, not fetched. */
+const ordersWord = (n: number) => counted(n, 'order');
+const periodLine = (p: Period) => comparisonText(p, 'not compared: generate the same report for that period to compare');
+
 const items = (d: Decimal | undefined) => (d ? `, ${formatNumber(d, 0)} items` : '');
 
 function reportText(entry: CachedReport, structured: Part, tz: string): string {
   const lines: string[] = [];
   const title = `**Yandex Market ${entry.type ? `${entry.type} (${REPORT_TYPE_INFO[entry.type as ReportType]?.title ?? 'report'})` : 'report'} ${entry.reportId}** — ready (${entry.format}, ${entry.sheets.length} sheet${entry.sheets.length === 1 ? '' : 's'})`;
   lines.push(title);
+  if (entry.period) lines.push(`Period: ${periodLine(entry.period)}.`);
+  else {
+    const range = structured.sheets?.find((x) => x.date_range)?.date_range;
+    lines.push(`Period: not known to this process (report generated elsewhere)${range ? `; dates in the report ${range.from} – ${range.to}` : ''}.`);
+  }
   const o = entry.summary.orders;
   if (o) {
     const excluded = o.excludedStatuses.length > 0 ? `excluding ${o.excludedStatuses.join(', ')}` : 'no cancelled or returned orders';
-    lines.push(`Revenue: **${formatRub(o.revenue.amount)}** — ${o.revenue.orders} orders${items(o.revenue.items)} (${excluded}).`);
-    lines.push(`All statuses incl. cancelled/returned (not revenue): ${formatRub(o.allStatuses.amount)} — ${o.allStatuses.orders} orders${items(o.allStatuses.items)}.`);
+    lines.push(`Revenue: **${formatRub(o.revenue.amount)}** — ${ordersWord(o.revenue.orders)}${items(o.revenue.items)} (${excluded}).`);
+    lines.push(`All statuses incl. cancelled/returned (not revenue): ${formatRub(o.allStatuses.amount)} — ${ordersWord(o.allStatuses.orders)}${items(o.allStatuses.items)}.`);
     lines.push(`Row amount = ${o.basis}${o.basis.includes('×') ? ' (Market\'s sale price per item × units)' : ''}.${o.rowsWithoutAmount > 0 ? ` ${o.rowsWithoutAmount} rows had no price or unit count and are left out (not counted as 0).` : ''}`);
-    if (o.byStatus.length > 0) lines.push(`By status: ${o.byStatus.map((s) => `${s.status} — ${s.orders} orders, ${formatRub(s.amount)}${s.inRevenue ? '' : ' (not revenue)'}`).join('; ')}`);
+    if (o.byStatus.length > 0) lines.push(`By status: ${o.byStatus.map((s) => `${s.status} — ${ordersWord(s.orders)}, ${formatRub(s.amount)}${s.inRevenue ? '' : ' (not revenue)'}`).join('; ')}`);
     if (structured.orders && structured.orders.top_skus.length > 0) {
       lines.push(`Top SKUs by revenue: ${o.topSkus.slice(0, structured.orders.top_skus.length).map((s) => `${s.sku}${s.name ? ` (${s.name})` : ''} ${formatRub(s.amount)}${s.items ? `, ${formatNumber(s.items, 0)} items` : ''}`).join('; ')}`);
     }
@@ -360,7 +375,7 @@ async function downloadAndParse(
   info: ReportInfo,
   ctx: ToolContext,
   wait: { deadlineAt: number; send(message: string): void },
-  meta?: ReportMeta,
+  meta?: GeneratedMeta,
 ): Promise<CachedReport> {
   const heartbeat = setInterval(() => wait.send(`Report ${reportId}: DONE, downloading the file`), runtime.config.market.progressIntervalMs);
   wait.send(`Report ${reportId}: DONE, downloading the file`);
@@ -381,7 +396,7 @@ async function downloadAndParse(
   }
 }
 
-async function downloadWithin(s: Shared, runtime: Runtime, reportId: string, info: ReportInfo, ctx: ToolContext, deadlineAt: number, meta?: ReportMeta): Promise<CachedReport> {
+async function downloadWithin(s: Shared, runtime: Runtime, reportId: string, info: ReportInfo, ctx: ToolContext, deadlineAt: number, meta?: GeneratedMeta): Promise<CachedReport> {
   const cap = runtime.config.http.maxResponseBytes;
   const within = () => ({ signal: ctx.signal, deadlineMs: Math.max(deadlineAt - Date.now(), 0) + OVERRUN_MS });
   let current = info;
@@ -450,7 +465,7 @@ async function run(args: Input, ctx: ToolContext) {
 
   let reportId: string;
   let firstPollMs = 0;
-  let meta: ReportMeta | undefined;
+  let meta: GeneratedMeta | undefined;
   if (args.report) {
     const req = buildRequest(args.report, runtime);
     const limitError = (until: number) => generateLimitError(req.type, until, s, runtime);
@@ -478,8 +493,8 @@ async function run(args: Input, ctx: ToolContext) {
       clearInterval(heartbeat);
     }
     reportId = generated.reportId;
-    meta = { type: req.type, format: req.format, period: req.period };
-    s.generated.remember(reportId, req.type, req.format, req.period);
+    meta = { type: req.type, format: req.format, period: req.resolved };
+    s.generated.remember(reportId, req.type, req.format, req.resolved);
     firstPollMs = generated.estimatedMs ?? 2_000;
     ctx.log('info', `Yandex Market: ${req.type} report ${reportId} requested for ${req.period.from} – ${req.period.to}; estimated ${Math.round(firstPollMs / 1000)} s`);
   } else {
@@ -512,7 +527,7 @@ async function run(args: Input, ctx: ToolContext) {
     throw cancelled(ctx, err instanceof UpstreamError ? explain(err, 'info', runtime, reportId) : err);
   }
 
-  const base = { report_id: reportId, report_type: meta?.type, currency: 'RUB' as const };
+  const base = { report_id: reportId, report_type: meta?.type, currency: 'RUB' as const, periods: meta?.period && periodsOut(meta.period, false) };
   if (outcome.kind !== 'finished') {
     const status = outcome.info?.status ?? 'PENDING';
     const left = outcome.info?.estimatedMs;
@@ -530,7 +545,7 @@ async function run(args: Input, ctx: ToolContext) {
       ? `Market's limit on status checks is reached until ${clockTime(until, tz)}`
       : `max_wait_seconds (${Math.round(maxWaitMs / 1000)} s) passed`;
     const text = [
-      `**Yandex Market report ${reportId}** is still ${status}${left ? ` (Market estimates about ${Math.ceil(left / 1000)} s more)` : ''}; ${why}.`,
+      `**Yandex Market report ${reportId}**${meta?.period ? ` for ${periodLine(meta.period)}` : ''} is still ${status}${left ? ` (Market estimates about ${Math.ceil(left / 1000)} s more)` : ''}; ${why}.`,
       `The report is not lost: call await_market_report again with report_id="${reportId}"${until ? ` after ${clockTime(until, tz)}` : ''}${maxWaitMs < 600_000 ? ' (a larger max_wait_seconds waits longer in one call, if your client resets its timeout on progress)' : ''}.`,
     ].join('\n');
     return { text, structured };
@@ -566,6 +581,7 @@ function done(entry: CachedReport, detail: Detail, tz: string, waitedSeconds: nu
     resource_uri: `${RESOURCE_SCHEME}${entry.reportId}`,
     cached_until: new Date(entry.expiresAt).toISOString(),
     currency: 'RUB',
+    periods: entry.period && periodsOut(entry.period, false),
     ...parts,
   };
   let text = reportText(entry, parts, tz);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { formatPercent, formatRub, formatRubDelta, percentChange, toDecimalString, type Decimal } from '../src/money.js';
-import { formatPeriod, previousPeriod, resolvePeriod, toLocal, type Period } from '../src/period.js';
+import { formatPeriod, periodsOut, periodsShape, periodText, previousPeriod, resolvePeriod, toLocal, type Period } from '../src/period.js';
 import { defineTool } from '../src/tool.js';
 import { LifeposClient, orgLabel } from '../src/sources/lifepos/client.js';
 import { guidField } from '../src/sources/lifepos/input.js';
@@ -56,7 +56,7 @@ const output = z.object({
   currency: z.string(),
   money_unit: z.enum(['minor', 'major']),
   tz: z.string(),
-  requested: z.object({ from: z.string(), to: z.string(), previous_from: z.string(), previous_to: z.string() }),
+  periods: periodsShape,
   period_confirmed: z.boolean(),
   current: summary,
   previous: summary,
@@ -90,7 +90,7 @@ function periodStatus(reported: RevenueSummary['period'], sent: Window): PeriodS
 
 /** How to name one side of the comparison: the period the figures are really for, as far as is known. */
 function periodLabel(status: PeriodStatus, requested: Period, reported: RevenueSummary['period'], tz: string): string {
-  if (status === 'confirmed') return formatPeriod(requested);
+  if (status === 'confirmed') return periodText(requested);
   if (status === 'other') return `${reportedText(reported, tz)} as reported by LIFE POS`;
   return `${formatPeriod(requested)} requested, period not echoed by LIFE POS`;
 }
@@ -138,6 +138,8 @@ function shareText(g: RevenueGroup): string {
 
 interface RenderContext {
   org: string;
+  /** The outlet by name when LIFE POS gives one, else its guid. */
+  outlet: string | undefined;
   labels: { current: string; previous: string };
   /** Warnings about the period, shown right under the title. */
   periodNotes: string[];
@@ -150,7 +152,7 @@ function render(w: RevenueWidget, o: Out, ctx: RenderContext): string {
   const c = w.current;
   const p = w.previous;
   const lines: string[] = [];
-  lines.push(`**LIFE POS revenue — ${ctx.org}${o.outlet_guid ? `, outlet ${o.outlet_guid}` : ''}: ${ctx.labels.current} vs ${ctx.labels.previous}** (${o.tz})`);
+  lines.push(`**LIFE POS revenue — ${ctx.org}${ctx.outlet ? `, outlet ${ctx.outlet}` : ''}: ${ctx.labels.current} vs ${ctx.labels.previous}${o.period_confirmed ? ` (${o.periods.basis})` : ''}** (${o.tz})`);
   for (const note of ctx.periodNotes) lines.push(`⚠ ${note}`);
   lines.push('');
   lines.push(o.verdict);
@@ -259,7 +261,7 @@ export default defineTool({
       currency: currencies[0] ?? 'RUB',
       money_unit: client.config.moneyUnit,
       tz,
-      requested: { from: current.start, to: current.end, previous_from: previous.start, previous_to: previous.end },
+      periods: periodsOut(current, true),
       period_confirmed: confirmed,
       current: summaryOut(w.current, tz, curStatus),
       previous: summaryOut(w.previous, tz, prevStatus),
@@ -275,7 +277,8 @@ export default defineTool({
       verdict: verdictOf(curNet, prevNet, confirmed ? undefined : `${labels.current} vs ${labels.previous}`),
       notes,
     };
-    const text = render(w, o, { org: orgLabel(org), labels, periodNotes, detailed: format === 'detailed', recomputed, scale });
+    const outletName = outlet ? (await client.outletNames(org, ctx.signal)).names.get(outlet) : undefined;
+    const text = render(w, o, { org: orgLabel(org), outlet: outlet && (outletName ? `${outletName} (${outlet})` : outlet), labels, periodNotes, detailed: format === 'detailed', recomputed, scale });
     return { text, structured: o };
   },
 });

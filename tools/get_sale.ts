@@ -52,6 +52,7 @@ const output = z.object({
   shipping_status: z.string().nullable(),
   status_text: z.string(),
   outlet_guid: z.string().nullable(),
+  outlet_name: z.string().nullable(),
   workplace_guid: z.string().nullable(),
   cashier_guid: z.string().nullable(),
   comment: z.string().nullable(),
@@ -138,7 +139,7 @@ function render(sale: Sale, o: Out, ctx: { org: string; detailed: boolean; tz: s
   const lines: string[] = [];
   lines.push(`**LIFE POS sale ${sale.number ? `№${sale.number}` : '(no number)'}** — ${o.deal_guid}, organization ${ctx.org}`);
   lines.push(`Opened ${local(sale.openedAt)} (${ctx.tz}) · ${o.status_text}`);
-  lines.push(`Outlet ${sale.outletGuid ?? '—'} · cashier (opened by) ${sale.cashierGuid ?? '—'}${ctx.detailed ? ` · workplace ${sale.workplaceGuid ?? '—'}` : ''}`);
+  lines.push(`Outlet ${o.outlet_name ? `${o.outlet_name} (${sale.outletGuid})` : (sale.outletGuid ?? '—')} · cashier (opened by) ${sale.cashierGuid ?? '—'}${ctx.detailed ? ` · workplace ${sale.workplaceGuid ?? '—'}` : ''}`);
   lines.push(`**Total: ${rub(sale.total)}**${o.currency !== 'RUB' ? ` (${o.currency})` : ''} — the sale's total_sum`);
   if (o.positions_match_total === false) {
     const diff = sale.total!.minus(new Decimal(o.positions_sum!));
@@ -239,6 +240,7 @@ export default defineTool({
       shipping_status: sale.shippingStatus ?? null,
       status_text: `${words(STATE_WORDS, sale.state, 'state')}, ${words(PAYMENT_WORDS, sale.paymentStatus, 'payment')}, ${words(SHIPPING_WORDS, sale.shippingStatus, 'shipping')}`,
       outlet_guid: sale.outletGuid ?? null,
+      outlet_name: (sale.outletGuid && (await client.outletNames(org, ctx.signal)).names.get(sale.outletGuid.toLowerCase())) || null,
       workplace_guid: sale.workplaceGuid ?? null,
       cashier_guid: sale.cashierGuid ?? null,
       comment: sale.comment ?? null,

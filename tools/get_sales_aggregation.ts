@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { formatRub } from '../src/money.js';
-import { addDays, daysInclusive, formatPeriod, isoWeekday, periodDays, previousPeriod, resolvePeriod, type Period } from '../src/period.js';
+import { addDays, comparisonBasis, comparisonText, daysInclusive, formatPeriod, isoWeekday, periodDays, periodsOut, periodsShape, previousPeriod, resolvePeriod, type Period } from '../src/period.js';
 import { defineTool, ToolInputError } from '../src/tool.js';
 import { canonical, choice, choices, flag, listOfItems, periodFields, responseFormatField } from './inputs.js';
 import { MAX_INTERVALS, OfdClient, type AggregationFilters, type AggregationQuery } from '../src/sources/ofd/client.js';
@@ -112,6 +112,7 @@ const output = z.object({
   requests: z.number().int(),
   currency: z.literal('RUB'),
   period: periodShape,
+  periods: periodsShape,
   interval: z.enum(INTERVALS),
   filters: z.object({
     company_ids: z.array(z.string()),
@@ -168,31 +169,6 @@ function calendarIntervals(from: string, to: string, interval: Interval): number
   const [fy, fm] = from.split('-').map(Number) as [number, number];
   const [ty, tm] = to.split('-').map(Number) as [number, number];
   return (ty - fy) * 12 + (tm - fm) + 1;
-}
-
-/** Which previous period previousPeriod() chose, in words (answers carry it as previous.basis). */
-function previousBasis(p: Period): string {
-  switch (p.name) {
-    case 'today':
-      return 'yesterday up to the same minute';
-    case 'this_week':
-      return 'last week up to the same day and minute';
-    case 'this_month':
-      return 'last month up to the same day and minute';
-    case 'this_year':
-      return 'last year up to the same day and minute';
-    case 'last_week':
-      return 'the week before';
-    case 'last_month':
-      return 'the previous calendar month';
-    case 'yesterday':
-      return 'the day before';
-    default: {
-      const days = periodDays(p);
-      const whole = p.start.endsWith('T00:00:00') && p.end.endsWith('T23:59:59');
-      return whole ? `the ${days} ${days === 1 ? 'day' : 'days'} right before` : 'the stretch of equal length right before';
-    }
-  }
 }
 
 const periodOut = (p: Period) => ({ name: p.name, date_from: p.start, date_to: p.end, time_zone: p.tz });
@@ -291,7 +267,7 @@ export default defineTool({
     }
     if (cur.partsGap) notes.push(`Gross sales differ from the sum of the payment forms by ${formatRub(cur.partsGap)}; the OFD's own total is used.`);
 
-    const basis = prev ? previousBasis(period) : '';
+    const basis = prev ? comparisonBasis(period) : '';
     const structured: Output = {
       source: 'Yandex OFD',
       api: runtime.config.ofd.api,
@@ -299,6 +275,7 @@ export default defineTool({
       requests,
       currency: 'RUB',
       period: periodOut(period),
+      periods: periodsOut(period, prevExact !== undefined),
       interval,
       filters: {
         company_ids: filters.company_ids ?? [],
@@ -323,7 +300,7 @@ export default defineTool({
     // ---- Markdown, headline first ----
     const lines: string[] = [];
     const approx = precision === 'shifts' ? ' — APPROXIMATE, from shift totals' : '';
-    lines.push(`**Yandex OFD sales, ${formatPeriod(period)}** (by ${one}, ${period.tz}${approx})`);
+    lines.push(`**Yandex OFD sales, ${comparisonText(period, compare ? undefined : 'not compared: compare_previous false')}** (by ${one}, ${period.tz}${approx})`);
     const label = (ids: string[] | undefined) => ids?.map((id) => labels[id] ?? id);
     const filterText = filtersLine({ ...filters, retail_point_ids: label(filters.retail_point_ids), cashbox_ids: label(filters.cashbox_ids) }, RECEIPT_DOCUMENT_TYPES);
     if (noDocuments) {

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { Decimal } from '../src/money.js';
 import { z } from 'zod';
-import { periodDays, resolvePeriod, toInstant } from '../src/period.js';
+import { periodDays, periodsShape, previousPeriod, resolvePeriod, toInstant } from '../src/period.js';
 import { newTally } from '../src/sources/posiflora/auth.js';
 import { PosifloraClient, type StoreInfo } from '../src/sources/posiflora/client.js';
-import { DATE_FIELDS, periodBuckets, runPlan, runRows, type DateField, type GroupBy, type OrderQuery, type RunOptions } from '../src/sources/posiflora/orders.js';
+import { DATE_FIELDS, periodBuckets, runPlan, runRows, totalsFor, type DateField, type GroupBy, type OrderQuery, type RunOptions } from '../src/sources/posiflora/orders.js';
 import { ORDER_STATUSES } from '../src/sources/posiflora/schemas.js';
 import { buildStructured, buildText } from '../src/sources/posiflora/summary.js';
 import { defineTool, shownInput, ToolInputError } from '../src/tool.js';
@@ -37,6 +37,7 @@ const input = z.strictObject({
     .union([z.boolean(), choice(['walk', 'true', 'false'])])
     .optional()
     .describe('true (default): cheapest plan; false: orders only; "walk": sum all pages.'),
+  compare_previous: flag().optional().describe('true: +1 request for the period before.'),
   response_format: responseFormatField('all day rows, plan notes'),
 });
 
@@ -69,6 +70,8 @@ const output = z.object({
   source: z.literal('posiflora'),
   currency: z.literal('RUB'),
   period: z.object({ from: z.string(), to: z.string(), tz: z.string(), date_field: z.string() }),
+  periods: periodsShape,
+  previous: sums.extend({ orders_change_percent: money.nullable(), total_change_percent: money.nullable() }).nullable(),
   filters: z.object({
     statuses: z.array(z.string()).nullable(),
     stores: z.array(z.object({ id: z.string(), name: z.string() })).nullable(),
@@ -95,7 +98,7 @@ const output = z.object({
       unit: z.enum(['day', 'week']),
       grouped_by: z.string(),
       switched_from_day: z.boolean(),
-      rows: z.array(z.object({ date: z.string(), partial: z.boolean() }).and(sums)),
+      rows: z.array(z.object({ date: z.string(), label: z.string(), partial: z.boolean() }).and(sums)),
     })
     .nullable(),
   delivery: z.object({ orders: z.number().int(), total_amount: money.nullable(), share_percent: z.string().nullable() }).nullable(),
@@ -179,7 +182,7 @@ export default defineTool({
   title: 'Posiflora orders',
   description:
     'Use for Posiflora (flower shop) orders: counts and sums by status, store, day or week, unpaid, delivery, recent or ' +
-    'largest orders; the default costs one request. Example: {"period":"last_week","group_by":["status"]}',
+    'largest orders; the default costs one request (compare_previous: +1). Example: {"period":"last_week","group_by":["status"]}',
   input,
   output,
   annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: true },
@@ -263,12 +266,17 @@ export default defineTool({
     };
     // Continuing a "recent" listing: the figures were in the first answer, so only the rows are fetched.
     const continuing = args.cursor !== undefined && sort === 'recent';
-    const report =
+    // The same query over the comparison period: one request, Posiflora's own count and sums.
+    const compared = aggregate !== false && !continuing && args.compare_previous === true;
+    const prev = previousPeriod(period);
+    const [report, previous] = await Promise.all([
       aggregate === false
-        ? await runRows(options)
+        ? runRows(options)
         : continuing
-          ? await runRows(options, 'Continuing the listing: only these orders were fetched; the figures are in the first answer (call without cursor to recompute them).')
-          : await runPlan(options);
+          ? runRows(options, 'Continuing the listing: only these orders were fetched; the figures are in the first answer (call without cursor to recompute them).')
+          : runPlan(options),
+      compared ? totalsFor(options, { from: formatInstant(prev.start, tz), to: formatInstant(prev.end, tz) }) : undefined,
+    ]);
     for (const s of storeList ?? []) if (!report.storeNames.has(s.id)) report.storeNames.set(s.id, s.title);
     for (const s of stores ?? []) if (s.name && !report.storeNames.has(s.id)) report.storeNames.set(s.id, s.name);
 
@@ -287,6 +295,8 @@ export default defineTool({
       tally,
       detailed,
       periodDefaulted,
+      previous,
+      notCompared: compared ? undefined : continuing ? 'not compared in a continuation' : aggregate === false ? 'not compared with aggregate: false' : 'not fetched: compare_previous true adds it for one request',
     };
     const structured = buildStructured(summaryInput);
     return { text: buildText(summaryInput, structured), structured };

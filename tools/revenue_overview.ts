@@ -8,7 +8,7 @@ import { addDays, formatPeriod, periodDays, previousPeriod, resolvePeriod, toIns
 import type { Runtime } from '../src/runtime.js';
 import { LifeposClient, type Org } from '../src/sources/lifepos/client.js';
 import { PeriodsShapeError, type DayRevenue } from '../src/sources/lifepos/revenue-periods.js';
-import type { Window } from '../src/sources/lifepos/widget-query.js';
+import { windowOf } from '../src/sources/lifepos/widget-query.js';
 import { ReportCache, type CachedReport } from '../src/sources/market/report-cache.js';
 import { OfdClient, type AggregationQuery } from '../src/sources/ofd/client.js';
 import { RECEIPT_DOCUMENT_TYPES } from '../src/sources/ofd/schemas.js';
@@ -124,7 +124,6 @@ function row(source: SourceName, f: { gross?: Decimal; refunds?: Decimal; net?: 
 }
 
 /** The period's bounds as instants, the end second inclusive to its last millisecond. */
-const windowOf = (p: Period): Window => ({ from: toInstant(p.start, p.tz), to: new Date(toInstant(p.end, p.tz).getTime() + 999) });
 
 /** The local days of a period, each clipped to it. */
 function daysOf(p: Period): Period[] {
@@ -259,13 +258,16 @@ async function posiflora(runtime: Runtime, cur: Period, prev: Period, perDay: bo
   };
 }
 
+/** A report's whole days (Market takes dates). */
+const datesOf = (p: Period) => ({ from: p.start.slice(0, 10), to: p.end.slice(0, 10) });
+
 /** The most recent cached united-orders report whose dates cover `p`. */
 function marketReport(cache: ReportCache, p: Period): CachedReport | undefined {
   const from = p.start.slice(0, 10);
   const to = p.end.slice(0, 10);
   return cache
     .list()
-    .filter((r) => r.summary.orders && r.period && r.period.from <= from && r.period.to >= to)
+    .filter((r) => r.summary.orders && r.period && datesOf(r.period).from <= from && datesOf(r.period).to >= to)
     .sort((a, b) => b.storedAt - a.storedAt)[0];
 }
 
@@ -281,14 +283,15 @@ function market(runtime: Runtime, cur: Period, prev: Period): Fetched {
   }
   const orders = report.summary.orders!;
   const earlier = marketReport(cache, prev)?.summary.orders;
-  const wider = report.period!.from !== from || report.period!.to !== to;
+  const dates = datesOf(report.period!);
+  const wider = dates.from !== from || dates.to !== to;
   return {
     row: row('market', {
       net: orders.revenue.amount,
       prevNet: earlier?.revenue.amount,
       count: orders.revenue.orders,
       label: 'orders',
-      note: `report ${report.reportId} for ${report.period!.from} – ${report.period!.to}${wider ? ' (wider than the period: figures are the whole report)' : ''}; revenue leaves out cancelled and returned orders`,
+      note: `report ${report.reportId} for ${dates.from} – ${dates.to}${wider ? ' (wider than the period: figures are the whole report)' : ''}; revenue leaves out cancelled and returned orders`,
     }),
   };
 }

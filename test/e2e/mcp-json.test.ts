@@ -27,6 +27,7 @@ const ARGS: Record<string, Record<string, unknown>> = {
   get_sales_aggregation: { period: 'yesterday' },
   await_market_report: { report: { type: 'united-orders', period: 'last_month' } },
   list_posiflora_orders: { period: 'yesterday' },
+  list_sales: { period: 'yesterday' },
 };
 
 async function connect(command: string, args: string[], env: Record<string, string> = {}) {

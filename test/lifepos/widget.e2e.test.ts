@@ -103,7 +103,7 @@ describe.each(['minor', 'major'] as const)('get_revenue_widget e2e, money unit %
     expect(text).toContain(`${rubText(cur.net)} vs ${rubText(prev.net)}`);
     expect(text).toContain(rubText(cur.payments.sum));
     expect(text).toContain('Periods reported by LIFE POS: current 2026-11-16 00:00 – 2026-11-22 23:59');
-    expect(text.split('\n')[0]).toContain(': 2026-11-16 – 2026-11-22 vs 2026-11-09 – 2026-11-15**');
+    expect(text.split('\n')[0]).toContain(': 2026-11-16 – 2026-11-22 (ISO week 47 of 2026) vs 2026-11-09 – 2026-11-15 (ISO week 46 of 2026) (the week before)**');
     expect(text).not.toContain('⚠');
   });
 
@@ -153,15 +153,15 @@ describe.each(['minor', 'major'] as const)('get_revenue_widget e2e, money unit %
     });
     expect(res.isError, textOf(res)).toBeFalsy();
     const out = res.structuredContent as WidgetOut;
-    // October has 31 days: the previous period is the 31 days before it.
+    // October as dates is a calendar month: it is compared with September, as last_month would be.
     const cur = expectedSummary(sim.data, org.guid, moscowDays('2026-10-01', '2026-10-31'), outlet);
-    const prev = expectedSummary(sim.data, org.guid, moscowDays('2026-08-31', '2026-09-30'), outlet);
+    const prev = expectedSummary(sim.data, org.guid, moscowDays('2026-09-01', '2026-09-30'), outlet);
     expect(groupOf(out.current.total)).toEqual(cur.total);
     expect(groupOf(out.previous.payments)).toEqual(prev.payments);
     const call = sim.server.requests.find((r) => r.path.endsWith('/widgets/revenue'))!;
     expect(call.query.get('processed_at_from')).toBe('2026-09-30T21:00:00.000Z');
     expect(call.query.get('processed_at_to')).toBe('2026-10-31T20:59:59.999Z');
-    expect(call.query.get('comparison_processed_at_from')).toBe('2026-08-30T21:00:00.000Z');
+    expect(call.query.get('comparison_processed_at_from')).toBe('2026-08-31T21:00:00.000Z');
     expect(call.query.get('outlet_guid')).toBe(outlet);
     expect(call.query.get('presentation')).toBe('full');
     expect(textOf(res)).toContain('Median refund');
@@ -206,7 +206,7 @@ describe('get_revenue_widget e2e: the reported period and share scale', () => {
       expect(lines[0]).toContain('2026-11-25 00:00 – 2026-11-25 12:00 as reported by LIFE POS vs 2026-11-24 11:59 – 2026-11-24 23:59 as reported by LIFE POS**');
       expect(lines[0]).not.toContain('2026-10-01');
       expect(lines[1]).toMatch(/^⚠ LIFE POS reported the current period as 2026-11-25 00:00 – 2026-11-25 12:00, not the requested 2026-10-01 – 2026-10-31/);
-      expect(lines[2]).toMatch(/^⚠ LIFE POS compared with 2026-11-24 11:59 – 2026-11-24 23:59, not the requested 2026-08-31 – 2026-09-30/);
+      expect(lines[2]).toMatch(/^⚠ LIFE POS compared with 2026-11-24 11:59 – 2026-11-24 23:59, not the requested 2026-09-01 – 2026-09-30/);
       expect(out.verdict).toContain(`${rubText(cur.net)} vs ${rubText(prev.net)}`);
       expect(out.verdict).toContain('— 2026-11-25 00:00 – 2026-11-25 12:00 as reported by LIFE POS vs 2026-11-24 11:59 – 2026-11-24 23:59 as reported by LIFE POS.');
       expect(lines).toContain(out.verdict);

@@ -273,7 +273,9 @@ describe('get_sales_aggregation e2e: figures equal an independent computation to
     expect(result.isError, text).toBeFalsy();
     const lines = text.split('\n');
     expect(lines[1]).toMatch(/^\*\*No fiscal documents in this period, nor in the previous period \(2024-05-25 – 2024-05-31\)\.\*\*/);
-    expect(text).not.toContain('vs ');
+    // The first line names the comparison period; no comparison of zeros with zeros follows.
+    expect(lines[0]).toContain('vs 2024-05-25 – 2024-05-31 (the 7 days right before)');
+    expect(lines.slice(1).join('\n')).not.toContain('vs ');
     expect(text).not.toContain('had no documents');
     expect(text).not.toContain('Payments:');
     expect(sc.totals).toMatchObject({ gross_sales: '0.00', refunds: '0.00', receipts: 0, documents: 0, average_receipt: null });

@@ -59,6 +59,11 @@ describe('money', () => {
   it('computes percent change and shares, with no base meaning no figure', () => {
     expect(formatPercent(percentChange(new Decimal(112.4), new Decimal(100)))).toBe('+12,4 %');
     expect(formatPercent(percentChange(new Decimal(97), new Decimal(100)))).toBe('−3,0 %');
+    // A change that is not zero never prints as zero: enough digits to show it.
+    expect(formatPercent(percentChange(new Decimal('100000.01'), new Decimal(100000)))).toBe('+0,00001 %');
+    expect(formatPercent(new Decimal('-0.04'))).toBe('−0,04 %');
+    expect(formatPercent(new Decimal('1e-9'))).toBe('+<0,000001 %');
+    expect(formatPercent(new Decimal(0))).toBe('0,0 %');
     expect(percentChange(new Decimal(5), new Decimal(0))).toBeUndefined();
     expect(formatPercent(undefined)).toBe('n/a');
     expect(formatPercent(share(new Decimal(1), new Decimal(3)), 2)).toBe('+33,33 %');

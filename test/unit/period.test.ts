@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   NAMED_PERIODS,
+  calendarName,
+  comparisonBasis,
+  comparisonText,
   PeriodError,
   formatPeriod,
   namedPeriod,
@@ -132,5 +135,44 @@ describe('time zone conversion', () => {
     // Berlin leaves summer time on 2026-10-25 at 03:00 local.
     expect(toInstant('2026-10-25T12:00:00', 'Europe/Berlin').toISOString()).toBe('2026-10-25T11:00:00.000Z');
     expect(toInstant('2026-10-24T12:00:00', 'Europe/Berlin').toISOString()).toBe('2026-10-24T10:00:00.000Z');
+  });
+});
+
+describe('periods compared by the calendar (issue 12)', () => {
+  const tz = 'Europe/Moscow';
+  const dates = (from: string, to: string) => resolvePeriod({ date_from: from, date_to: to }, tz, new Date('2026-11-30T09:00:00Z'));
+  const prev = (from: string, to: string) => {
+    const p = previousPeriod(dates(from, to));
+    return `${p.start.slice(0, 10)}..${p.end.slice(0, 10)}`;
+  };
+
+  it('a month given as dates compares with the previous calendar month, as last_month does', () => {
+    expect(prev('2026-10-01', '2026-10-31')).toBe('2026-09-01..2026-09-30');
+    const named = namedPeriod('last_month', tz, new Date('2026-11-30T09:00:00Z'));
+    expect(previousPeriod(named)).toEqual(previousPeriod(dates('2026-10-01', '2026-10-31')));
+    expect(comparisonBasis(dates('2026-10-01', '2026-10-31'))).toBe('the previous calendar month');
+    expect(prev('2026-03-01', '2026-03-31')).toBe('2026-02-01..2026-02-28');
+    expect(prev('2026-08-01', '2026-10-31')).toBe('2026-05-01..2026-07-31');
+  });
+
+  it('whole years compare with the years before, ISO weeks with the weeks before', () => {
+    expect(prev('2025-01-01', '2025-12-31')).toBe('2024-01-01..2024-12-31');
+    expect(comparisonBasis(dates('2025-01-01', '2025-12-31'))).toBe('the previous calendar year');
+    expect(prev('2026-11-16', '2026-11-22')).toBe('2026-11-09..2026-11-15');
+    expect(comparisonBasis(dates('2026-11-09', '2026-11-22'))).toBe('the 2 weeks before');
+    expect(calendarName(dates('2026-11-16', '2026-11-22'))).toBe('ISO week 47 of 2026');
+    expect(calendarName(dates('2025-12-29', '2026-01-04'))).toBe('ISO week 1 of 2026');
+  });
+
+  it('other spans keep the equal-length comparison; last_30_days stays rolling even when it is a month', () => {
+    expect(prev('2026-10-05', '2026-10-11')).toBe('2026-09-28..2026-10-04');
+    const rolling = namedPeriod('last_30_days', tz, new Date('2026-12-01T09:00:00Z'));
+    expect(`${rolling.start.slice(0, 10)}..${rolling.end.slice(0, 10)}`).toBe('2026-11-01..2026-11-30');
+    expect(previousPeriod(rolling).start.slice(0, 10)).toBe('2026-10-02');
+  });
+
+  it('states the period and the comparison in one line', () => {
+    expect(comparisonText(dates('2026-10-01', '2026-10-31'))).toBe('2026-10-01 – 2026-10-31 (October 2026) vs 2026-09-01 – 2026-09-30 (September 2026) (the previous calendar month)');
+    expect(comparisonText(dates('2026-10-05', '2026-10-05'), 'not fetched')).toBe('2026-10-05 vs 2026-10-04 (the day before; not fetched)');
   });
 });

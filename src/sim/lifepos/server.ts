@@ -4,13 +4,15 @@ import type { SimData, SimOrg } from './data.js';
 import { errorBody, orgJson, saleJson, type MoneyUnit, type SaleStyle } from './wire.js';
 import { instantOf, revenueWidget, type Window, type WidgetStyle } from './widget.js';
 import { PERIOD_TYPES, revenuePeriods, type PeriodType } from './periods.js';
+import { listSales } from './sales.js';
 
 /**
  * LIFE POS v6 on the other side of the wire (api-facts §1): phone sign-in issuing bearer tokens, a static
  * API token, the required X-LP-* headers (422 RequestIsNotValid without them), a per-second limit
  * (429 TooManyRequests), `{code, message, info}` error bodies, `/orgs` with cursor paging, the revenue
- * widget computed from the seeded ledger for any window, revenue split by period (periods.ts), and sales by
- * guid in the documented shape.
+ * widget computed from the seeded ledger for any window, revenue split by period (periods.ts), sales by guid in
+ * the documented shape, the sales list (ListSale: filters, ordering and cursor paging, `sales.ts`) and the
+ * outlets with their names.
  */
 
 export interface LifeposServerOptions {
@@ -216,6 +218,35 @@ export function createLifeposServer(options: LifeposServerOptions, state = new L
     return { status: 200, body: saleJson(found, options.moneyUnit, declared, full, options.sale) };
   };
 
+  const sales = (req: SimRequest): SimReply => {
+    const org = orgOf(req);
+    if (isReply(org)) return org;
+    const listed = listSales(data, org.guid, req.query);
+    if (!listed.ok) return reply(422, 'RequestIsNotValid', 'Request is not valid', listed.info);
+    const { page } = listed;
+    const full = req.query.get('presentation') === 'full';
+    return {
+      status: 200,
+      body: {
+        items: page.items.map((s) => saleJson(s, options.moneyUnit, new Set(), full, options.sale)),
+        ...(page.next ? { next_page_token: page.next } : {}),
+        page_number: page.pageNumber,
+        pages_total: page.pagesTotal,
+        items_per_page: page.size,
+        ...(page.total !== undefined ? { items_total: page.total } : {}),
+        type_of: 'SaleList',
+      },
+    };
+  };
+
+  /** Outlets with their names (ListOutlet; the path follows the v6 pattern [I]). */
+  const outlets = (req: SimRequest): SimReply => {
+    const org = orgOf(req);
+    if (isReply(org)) return org;
+    const items = org.outlets.map((o) => ({ name: o.name, guid: o.guid, type_of: 'Outlet' }));
+    return { status: 200, body: { items, page_number: 1, pages_total: 1, items_per_page: items.length, items_total: items.length, type_of: 'OutletList' } };
+  };
+
   return new SimServer({
     name: 'lifepos',
     before,
@@ -224,7 +255,9 @@ export function createLifeposServer(options: LifeposServerOptions, state = new L
       { method: 'GET', pattern: '/orgs', handler: listOrgs },
       { method: 'GET', pattern: '/orgs/:org/widgets/revenue', handler: widget },
       { method: 'GET', pattern: '/orgs/:org/reports/revenue/periods', handler: periods },
+      { method: 'GET', pattern: '/orgs/:org/deals/sales', handler: sales },
       { method: 'GET', pattern: '/orgs/:org/deals/sales/:deal', handler: sale },
+      { method: 'GET', pattern: '/orgs/:org/outlets', handler: outlets },
     ],
     notFound: (req) => reply(404, 'NotFound', 'Not found', `${req.method} ${req.path}`),
   });

@@ -7,7 +7,8 @@ import { ToolInputError } from '../../tool.js';
 import { LifeposAuth } from './auth.js';
 import { explain, parseLifeposError, type ErrorContext } from './errors.js';
 import { toSale, type Sale } from './sale.js';
-import { OrgListSchema, RevenueWidgetSchema, SaleSchema } from './schemas.js';
+import { OrgListSchema, OutletListSchema, RevenueWidgetSchema, SaleListSchema, SaleSchema } from './schemas.js';
+import { salesQuery, type SalesFilter } from './sales-query.js';
 import { toRevenueWidget, type RevenueWidget } from './widget.js';
 import { widgetQuery, type Window } from './widget-query.js';
 import { daysOf, MAX_PERIOD_PAGES, periodsQuery, PeriodsShapeError, RevenuePeriodsSchema, type DayRevenue } from './revenue-periods.js';
@@ -22,6 +23,16 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SALE_EXTENSIONS = 'discounts,payment_methods,payment_recipients';
 const ORGS_TTL_MS = 10 * 60_000;
 const MAX_ORG_PAGES = 20;
+const OUTLETS_TTL_MS = 60 * 60_000;
+
+/** One page of ListSale: sales that did not parse are counted, not dropped silently. */
+export interface SalesPage {
+  sales: Sale[];
+  unreadable: number;
+  next: string | undefined;
+  /** items_total, when asked for and sent. */
+  total: number | undefined;
+}
 
 export interface Org {
   guid: string;
@@ -42,6 +53,7 @@ export class LifeposClient {
   readonly auth: LifeposAuth;
   readonly #upstream: Upstream;
   #orgs: { at: number; list: Org[] } | undefined;
+  readonly #outlets = new Map<string, { at: number; names: Map<string, string> }>();
 
   constructor(runtime: Runtime) {
     this.config = runtime.config.lifepos;
@@ -195,6 +207,47 @@ export class LifeposClient {
       pageToken = String(next);
     }
     throw new PeriodsShapeError(`more than ${MAX_PERIOD_PAGES} pages`);
+  }
+
+  /** One page of sales in a window, newest first (ListSale). */
+  async salesPage(org: Org, filter: SalesFilter, page: { token?: string; size: number; withTotal?: boolean }, signal: AbortSignal): Promise<SalesPage> {
+    const what = 'the list of sales';
+    const body = await this.#get(`/orgs/${org.guid}/deals/sales`, salesQuery(filter, page), signal, {
+      what,
+      org: orgLabel(org),
+      notFound: `LIFE POS found no organization ${orgLabel(org)}; check org_guid`,
+    });
+    const parsed = SaleListSchema.safeParse(body);
+    if (!parsed.success) throw badResponse(what);
+    const sales: Sale[] = [];
+    let unreadable = 0;
+    for (const item of parsed.data.items ?? []) {
+      const sale = SaleSchema.safeParse(item);
+      if (sale.success) sales.push(toSale(sale.data, this.config.moneyUnit));
+      else unreadable++;
+    }
+    const next = parsed.data.next_page_token;
+    return { sales, unreadable, next: next === undefined || next === null || next === '' ? undefined : String(next), total: parsed.data.items_total ?? undefined };
+  }
+
+  /**
+   * Outlet names by guid (ListOutlet, path by the v6 pattern [I]), kept for an hour. Names are a courtesy:
+   * when the list cannot be read the answer shows guids (an empty map, not cached).
+   */
+  async outletNames(org: Org, signal: AbortSignal): Promise<{ names: Map<string, string>; requests: number }> {
+    const cached = this.#outlets.get(org.guid);
+    if (cached && Date.now() - cached.at < OUTLETS_TTL_MS) return { names: cached.names, requests: 0 };
+    const names = new Map<string, string>();
+    try {
+      const body = await this.#get(`/orgs/${org.guid}/outlets`, { presentation: 'compact' }, signal, { what: 'the list of outlets', org: orgLabel(org) });
+      const parsed = OutletListSchema.safeParse(body);
+      for (const item of parsed.success ? (parsed.data.items ?? []) : []) if (item.name) names.set(item.guid.toLowerCase(), item.name);
+      this.#outlets.set(org.guid, { at: Date.now(), names });
+    } catch (e) {
+      if (signal.aborted) throw e;
+      log('info', `LIFE POS: outlet names unavailable (${e instanceof Error ? e.message : String(e)}); showing guids`);
+    }
+    return { names, requests: 1 };
   }
 
   async sale(org: Org, dealGuid: string, signal: AbortSignal): Promise<Sale> {

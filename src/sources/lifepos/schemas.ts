@@ -158,6 +158,18 @@ export const OrgListSchema = loose({
   next_page_token: z.union([z.string(), z.number()]).nullish(),
 });
 
+/** ListSale and ListOutlet share the documented list envelope (api-facts §1.6). */
+export const SaleListSchema = loose({
+  items: z.array(z.unknown()).nullish(),
+  next_page_token: z.union([z.string(), z.number()]).nullish(),
+  items_total: z.number().nullish(),
+});
+
+export const OutletListSchema = loose({
+  items: z.array(loose({ guid: z.string(), name: z.string().nullish() })).nullish(),
+  next_page_token: z.union([z.string(), z.number()]).nullish(),
+});
+
 export const SignInSchema = loose({ token: z.string().nullish() });
 
 export const ErrorBodySchema = loose({

@@ -1,5 +1,6 @@
 import type { ReportSummary } from './report-summary.js';
 import type { Sheet } from './report-file.js';
+import type { Period } from '../../period.js';
 
 /**
  * Parsed reports kept in memory for up to an hour (the 20 most recent; older ones leave earlier), so a client can read every row (MCP resource
@@ -16,8 +17,8 @@ export interface CachedReport {
   summary: ReportSummary;
   generationFinishedAt?: string;
   subStatus?: string;
-  /** The dates asked for (YYYY-MM-DD, inclusive), when this process generated the report. */
-  period?: { from: string; to: string };
+  /** The period the report was generated for, when this process generated it. */
+  period?: Period;
   storedAt: number;
   expiresAt: number;
 }
@@ -60,23 +61,22 @@ export class ReportCache {
   }
 }
 
-/** What this process asked a report for. */
-export interface ReportMeta {
+/** Report types this process generated, so a resumed report_id still knows what it is. */
+export interface GeneratedMeta {
   type: string;
   format: string;
-  period?: { from: string; to: string };
+  period?: Period;
 }
 
-/** Report types this process generated, so a resumed report_id still knows what it is. */
 export class GeneratedReports {
-  readonly #types = new Map<string, ReportMeta>();
+  readonly #types = new Map<string, GeneratedMeta>();
   readonly #latest = new Map<string, string>();
-  remember(reportId: string, type: string, format: string, period?: { from: string; to: string }): void {
+  remember(reportId: string, type: string, format: string, period?: Period): void {
     this.#types.set(reportId, { type, format, period });
     this.#latest.set(type, reportId);
     if (this.#types.size > 500) this.#types.delete(this.#types.keys().next().value!);
   }
-  get(reportId: string): ReportMeta | undefined {
+  get(reportId: string): GeneratedMeta | undefined {
     return this.#types.get(reportId);
   }
   /** The most recent report of `type` this process generated. */

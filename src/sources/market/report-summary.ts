@@ -98,6 +98,8 @@ export interface OrdersHeadline {
   /** Rows without a price or a unit count: absent, not counted as 0. */
   rowsWithoutAmount: number;
   byStatus: StatusRevenue[];
+  /** Revenue by the day the order was created (cancelled / returned left out), when the sheet has that date. */
+  byDay: Array<{ date: string; orders: number; amount: Decimal }>;
   /** By revenue (cancelled / returned left out). */
   topSkus: Array<{ sku: string; name?: string; items?: Decimal; amount: Decimal }>;
 }
@@ -343,6 +345,8 @@ function ordersHeadline(sheet: Sheet): OrdersHeadline | undefined {
   const statusColumn = find(sheet, ['offerstatus', 'orderstatus', 'status']);
   const skuColumn = find(sheet, ['shopsku', 'offerid', 'sku']);
   const nameColumn = find(sheet, ['offername', 'skuname', 'name']);
+  const dateColumn = find(sheet, ['creationdate', 'orderdate', 'date']);
+  const byDay = new Map<string, Tally>();
   const all = tally(itemsColumn !== undefined);
   const revenue = tally(itemsColumn !== undefined);
   const byStatus = new Map<string, Tally>();
@@ -366,6 +370,12 @@ function ordersHeadline(sheet: Sheet): OrdersHeadline | undefined {
     }
     if (!sold) continue;
     add(revenue, id, items, line);
+    const day = dateColumn ? dateOf(row[dateColumn] ?? null) : undefined;
+    if (day) {
+      const d = byDay.get(day) ?? tally(false);
+      add(d, id, undefined, line);
+      byDay.set(day, d);
+    }
     if (skuColumn && !isEmpty(row[skuColumn] ?? null)) {
       const key = String(row[skuColumn]).trim();
       const s = bySku.get(key) ?? { ...tally(itemsColumn !== undefined), name: nameColumn && !isEmpty(row[nameColumn] ?? null) ? String(row[nameColumn]) : undefined };
@@ -385,6 +395,9 @@ function ordersHeadline(sheet: Sheet): OrdersHeadline | undefined {
     byStatus: [...byStatus]
       .map(([status, s]) => ({ status, ...total(s), inRevenue: !isNotSoldStatus(status) }))
       .sort((a, b) => b.amount.cmp(a.amount) || a.status.localeCompare(b.status)),
+    byDay: [...byDay]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([date, t]) => ({ date, orders: t.orders.size, amount: t.amount })),
     topSkus: [...bySku]
       .map(([sku, s]) => ({ sku, name: s.name, items: s.items, amount: s.amount }))
       .sort((a, b) => b.amount.cmp(a.amount) || a.sku.localeCompare(b.sku))

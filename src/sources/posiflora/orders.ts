@@ -262,6 +262,12 @@ async function firstRequests(o: RunOptions, asWalkPage: boolean): Promise<First>
 }
 
 /** Rows only (aggregate false, or a cursor continuing a "recent" listing): the figures are not recomputed. */
+/** Count and sums of the same query over another window (the comparison period): one request, Posiflora's meta. */
+export async function totalsFor(o: RunOptions, window: { from: string; to: string }): Promise<Sums> {
+  const page = await o.client.ordersPage(filterParams(o.query, window), 1, 1, attribute(o.query), o.tally, o.signal);
+  return Sums.fromMeta(page.meta);
+}
+
 export async function runRows(o: RunOptions, note?: string): Promise<Report> {
   const { meta, rows, storeNames } = await firstRequests(o, false);
   return {

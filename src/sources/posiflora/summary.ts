@@ -1,5 +1,5 @@
-import { Decimal, formatNumber, formatRub, share, toDecimalString } from '../../money.js';
-import { formatPeriod, toLocal, type Period } from '../../period.js';
+import { counted, Decimal, formatNumber, formatPercent, formatRub, percentChange, share, toDecimalString } from '../../money.js';
+import { addDays, comparisonText, periodsOut, toLocal, type Period } from '../../period.js';
 import type { Tally } from './auth.js';
 import { CLOSED, paymentState, type DateField, type Report, type Sums } from './orders.js';
 
@@ -26,6 +26,23 @@ export interface SummaryInput {
   detailed: boolean;
   periodDefaulted: boolean;
   switchedToWeeks: boolean;
+  /** The same query over the comparison period (one request); undefined when not compared. */
+  previous?: Sums;
+  /** Why there is no comparison, when there is none. */
+  notCompared?: string;
+}
+
+const ordersWord = (n: number) => counted(n, 'order');
+
+/** A day or week row (`date`: its first day, a week's Monday) and how it reads: a week cut by the period is named by its days inside it. */
+function rowLabel(key: string, unit: 'day' | 'week', period: Period): { date: string; label: string } {
+  if (unit === 'day') return { date: key, label: key };
+  const first = period.start.slice(0, 10);
+  const last = period.end.slice(0, 10);
+  const from = key < first ? first : key;
+  const end = addDays(key, 6);
+  const to = end > last ? last : end;
+  return { date: key, label: from === key && to === end ? from : from === to ? from : `${from} – ${to}` };
 }
 
 const money = (d: Decimal | undefined) => (d === undefined ? null : toDecimalString(d));
@@ -102,6 +119,14 @@ export function buildStructured(input: SummaryInput) {
     source: 'posiflora' as const,
     currency: 'RUB' as const,
     period: { from: period.start, to: period.end, tz: period.tz, date_field: input.dateField },
+    periods: periodsOut(period, input.previous !== undefined),
+    previous: input.previous
+      ? {
+          ...sumsOut(input.previous),
+          orders_change_percent: money(percentChange(new Decimal(report.overall.orders), new Decimal(input.previous.orders))),
+          total_change_percent: input.previous.amountsKnown && report.overall.amountsKnown ? money(percentChange(report.overall.total, input.previous.total)) : null,
+        }
+      : null,
     filters: {
       statuses: filters.statuses ?? null,
       stores: filters.stores?.map((s) => ({ id: s.id, name: storeName(report, s.id, filters) })) ?? null,
@@ -131,7 +156,7 @@ export function buildStructured(input: SummaryInput) {
           switched_from_day: input.switchedToWeeks,
           rows: [...report.byDay.sums]
             .sort(([a], [b]) => a.localeCompare(b))
-            .map(([date, s]) => ({ date, partial: report.byDay!.partial.has(date), ...sumsOut(s) })),
+            .map(([key, s]) => ({ ...rowLabel(key, report.byDay!.unit, period), partial: report.byDay!.partial.has(key), ...sumsOut(s) })),
         }
       : null,
     delivery: report.delivery
@@ -176,7 +201,7 @@ function planNotes(input: SummaryInput): string[] {
   const { report } = input;
   const notes = [...report.notes];
   if (input.switchedToWeeks) notes.push(`Days were switched to weeks: the period covers ${report.byDay ? 'more than 92 days' : 'over 92 days'}. Ask for a period of 92 days or fewer for per-day rows.`);
-  if (report.byDay && report.byDay.partial.size > 0) notes.push(`${report.byDay.unit === 'week' ? 'Weeks' : 'Days'} cut short by the period are marked partial: ${[...report.byDay.partial].sort().join(', ')}.`);
+  if (report.byDay && report.byDay.partial.size > 0) notes.push(`${report.byDay.unit === 'week' ? 'Weeks' : 'Days'} cut short by the period are marked partial: ${[...report.byDay.partial].sort().map((k) => rowLabel(k, report.byDay!.unit, input.period).label).join(', ')}.`);
   if (report.byDay && input.dateField === 'payment_posted' && report.byDay.grouped === 'createdAt') {
     notes.push('Orders carry no payment date, so this walk groups the rows by creation date (the filter still uses the payment date).');
   }
@@ -198,18 +223,23 @@ export function buildText(input: SummaryInput, s: Structured): string {
     f.amount_max !== null ? `total ≤ ${f.amount_max}` : undefined,
     f.customer ? `customer ${f.customer}` : undefined,
   ].filter(Boolean);
-  out.push(`**Posiflora orders, ${formatPeriod(input.period)}**${input.periodDefaulted ? ' (default period; pass period or date_from/date_to)' : ''} — ${scope.join('; ')}`);
+  out.push(`**Posiflora orders, ${comparisonText(input.period, input.notCompared)}**${input.periodDefaulted ? ' (default period; pass period or date_from/date_to)' : ''} — ${scope.join('; ')}`);
   const t = s.totals;
   if (t.total_amount === null) {
-    out.push(`**${t.orders} orders** · sums unknown (Posiflora sent no amounts; see notes below)`);
+    out.push(`**${ordersWord(t.orders)}** · sums unknown (Posiflora sent no amounts; see notes below)`);
   } else {
     const owed = t.outstanding_open_amount !== null ? `${rub(t.outstanding_open_amount)} outstanding on open/done orders` : `${rub(t.outstanding_amount)} unpaid incl. canceled/not accepted/returned (group_by ["status"] for open orders only)`;
-    out.push(`**${t.orders} orders · ${rub(t.total_amount)} total · ${rub(t.payments_amount)} paid · ${owed}**`);
+    out.push(`**${ordersWord(t.orders)} · ${rub(t.total_amount)} total · ${rub(t.payments_amount)} paid · ${owed}**`);
+  }
+  if (s.previous) {
+    const p = s.previous;
+    const pct = (v: string | null) => (v === null ? 'n/a' : formatPercent(new Decimal(v)));
+    out.push(`vs previous: ${ordersWord(p.orders)} (${pct(s.previous.orders_change_percent)})${p.total_amount === null ? '' : ` · ${rub(p.total_amount)} total (${pct(s.previous.total_change_percent)})`}`);
   }
   if (t.closed_orders === null) out.push('The total covers every status in scope, canceled/not accepted/returned included.');
-  else if (t.closed_orders > 0) out.push(`The total includes ${t.closed_orders} canceled/not accepted/returned orders; filter statuses (e.g. ["done","new"]) to leave them out.`);
-  if (t.orders_without_amount > 0 && s.plan === 'walk') out.push(`${t.orders_without_amount} orders came without an amount; they are counted but not summed.`);
-  if (s.delivery) out.push(`Delivery: ${s.delivery.orders} orders (${s.delivery.share_percent === null ? 'n/a' : `${formatNumber(new Decimal(s.delivery.share_percent), 1)} %`} of orders), ${rub(s.delivery.total_amount)}.`);
+  else if (t.closed_orders > 0) out.push(`The total includes ${t.closed_orders} canceled/not accepted/returned ${t.closed_orders === 1 ? 'order' : 'orders'}; filter statuses (e.g. ["done","new"]) to leave them out.`);
+  if (t.orders_without_amount > 0 && s.plan === 'walk') out.push(`${ordersWord(t.orders_without_amount)} came without an amount; ${t.orders_without_amount === 1 ? 'it is' : 'they are'} counted but not summed.`);
+  if (s.delivery) out.push(`Delivery: ${ordersWord(s.delivery.orders)} (${s.delivery.share_percent === null ? 'n/a' : `${formatNumber(new Decimal(s.delivery.share_percent), 1)} %`} of orders), ${rub(s.delivery.total_amount)}.`);
   if (s.payment_issues && (s.payment_issues.unpaid_orders > 0 || s.payment_issues.partially_paid_orders > 0)) {
     out.push(`⚠ Not fully paid (open or done orders): ${s.payment_issues.unpaid_orders} unpaid, ${s.payment_issues.partially_paid_orders} partially paid — ${rub(s.payment_issues.outstanding_amount)} outstanding.`);
   }
@@ -229,7 +259,7 @@ export function buildText(input: SummaryInput, s: Structured): string {
     const shown = input.detailed ? rows : rows.slice(-14);
     out.push('', `By ${s.by_day.unit} of ${DATE_WORDS[s.by_day.grouped_by] ?? s.by_day.grouped_by}${s.by_day.switched_from_day ? ' (weeks: the period is over 92 days)' : ''}:`);
     out.push(`| ${s.by_day.unit === 'week' ? 'week of' : 'day'} | orders | total | paid |\n|---|---:|---:|---:|`);
-    for (const r of shown) out.push(`| ${r.date}${r.partial ? ' (partial)' : ''} | ${r.orders} | ${rub(r.total_amount)} | ${rub(r.payments_amount)} |`);
+    for (const r of shown) out.push(`| ${r.label}${r.partial ? ' (partial)' : ''} | ${r.orders} | ${rub(r.total_amount)} | ${rub(r.payments_amount)} |`);
     if (shown.length < rows.length) out.push(`(last ${shown.length} of ${rows.length} ${s.by_day.unit}s; all are in structuredContent.by_day, or use response_format "detailed")`);
   }
 
