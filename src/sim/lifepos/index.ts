@@ -26,6 +26,8 @@ export interface LifeposSimOptions extends SeedOptions {
   orgsPageSize?: number;
   ignorePeriodParams?: boolean;
   extraRequiredHeaders?: string[];
+  /** Credentials the simulator accepts instead of the demo ones. */
+  credentials?: Partial<typeof DEMO_CREDENTIALS>;
 }
 
 export interface LifeposSim {
@@ -54,6 +56,7 @@ export const DEMO_CREDENTIALS = {
 /** Start the LIFE POS simulator on 127.0.0.1 with seeded data. */
 export async function startLifeposSim(options: LifeposSimOptions = {}): Promise<LifeposSim> {
   const data = seedData(options);
+  const credentials = { ...DEMO_CREDENTIALS, ...options.credentials };
   const moneyUnit = options.moneyUnit ?? 'minor';
   const state = new LifeposSimState();
   const startedAt = Date.now();
@@ -70,8 +73,8 @@ export async function startLifeposSim(options: LifeposSimOptions = {}): Promise<
       widget: { shareScale: options.shareScale ?? 'fraction', growthScale: options.growthScale ?? 'percent', echoPeriod: options.echoPeriod ?? true },
       sale: { uomNames: options.uomNames ?? false },
       clock,
-      ...DEMO_CREDENTIALS,
-      apiToken: DEMO_CREDENTIALS.token,
+      ...credentials,
+      apiToken: credentials.token,
       tokenTtlMs: options.tokenTtlMs ?? 30 * 24 * 3_600_000,
       rps: options.rps ?? 20,
       orgsPageSize: options.orgsPageSize ?? 2,
@@ -84,7 +87,7 @@ export async function startLifeposSim(options: LifeposSimOptions = {}): Promise<
   return {
     server,
     url,
-    credentials: { ...DEMO_CREDENTIALS },
+    credentials,
     data,
     orgs: data.orgs,
     sales: data.sales,
@@ -95,7 +98,7 @@ export async function startLifeposSim(options: LifeposSimOptions = {}): Promise<
       return {
         LIFEPOS_BASE_URL: url,
         LIFEPOS_MONEY_UNIT: moneyUnit,
-        ...(auth === 'phone' ? { LIFEPOS_PHONE: DEMO_CREDENTIALS.phone, LIFEPOS_PASSWORD: DEMO_CREDENTIALS.password } : { LIFEPOS_TOKEN: DEMO_CREDENTIALS.token }),
+        ...(auth === 'phone' ? { LIFEPOS_PHONE: credentials.phone, LIFEPOS_PASSWORD: credentials.password } : { LIFEPOS_TOKEN: credentials.token }),
       };
     },
     close: () => server.close(),
