@@ -8,7 +8,7 @@ import { CallToolResultSchema, LoggingMessageNotificationSchema } from '@modelco
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimServer, type SimReply, type SimRequest } from '../../src/sim/framework.js';
 import { connectStdio, runCli, startHttpServer, textOf, type StdioSession } from '../helpers/mcp.js';
-import { CREDENTIAL_VARIABLES, DISTINCTIVE_SECRETS, SecretSweep } from '../helpers/secrets.js';
+import { CREDENTIAL_VARIABLES, DISTINCTIVE_SECRETS, SecretSweep, scanForSecrets } from '../helpers/secrets.js';
 import { FAULT_HTTP_ENV, MARKET_FROM, MARKET_TO, startSims, type Sims } from '../reliability/fault-rigs.js';
 
 /**
@@ -83,9 +83,18 @@ async function session(name: string, sessionEnv: Record<string, string>): Promis
 }
 
 describe('secrets sweep: no credential in anything the server produces', () => {
-  it('every credential the server reads has a distinctive value', () => {
+  it('every credential the server reads has a distinctive value, and the scanner finds each in every form', () => {
     expect(CREDENTIAL_VARIABLES.length).toBeGreaterThanOrEqual(10);
     for (const name of CREDENTIAL_VARIABLES) expect(DISTINCTIVE_SECRETS, name).toHaveProperty(name);
+    for (const [name, value] of Object.entries(DISTINCTIVE_SECRETS)) {
+      const planted = [
+        JSON.stringify({ message: `echo ${value}` }),
+        JSON.stringify(JSON.stringify({ key: value })),
+        `GET /x?key=${encodeURIComponent(value)}`,
+        `Authorization: Basic ${Buffer.from(value).toString('base64')}`,
+      ];
+      for (const text of planted) expect(scanForSecrets([{ where: 'planted', text }]).map((h) => h.secret), `${name} in ${text}`).toContain(name);
+    }
   });
 
   it('every tool, resource and prompt over stdio, with every source configured', async () => {
@@ -189,6 +198,8 @@ describe('secrets sweep: no credential in anything the server produces', () => {
       expect(cli.code).toBe(1);
       sweep.add('cli stdout', cli.stdout);
       sweep.add('cli stderr', cli.stderr);
+      // What the upstream echoed did reach the output, scrubbed.
+      expect(sweep.texts.filter((t) => t.where.startsWith('echo') && t.text.includes('***')).length).toBeGreaterThan(0);
     } finally {
       await echo.close();
     }

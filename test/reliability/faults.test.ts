@@ -27,6 +27,8 @@ interface FaultCase {
   only?: string;
   /** What else must hold afterwards. */
   verify?: () => string[];
+  /** What an error must say about this fault. */
+  says?: RegExp;
 }
 
 const httpDate = (ms: number) => new Date(ms).toUTCString();
@@ -55,25 +57,27 @@ const FAULTS: FaultCase[] = [
   { name: '500', expect: () => 'figures', apply: (rig) => inject(rig, { kind: 'status', status: 500, body: { message: 'Internal error' } }) },
   { name: '502', expect: () => 'figures', apply: (rig) => inject(rig, { kind: 'status', status: 502, body: 'Bad Gateway', headers: { 'content-type': 'text/plain' } }) },
   { name: '503', expect: () => 'figures', apply: (rig) => inject(rig, { kind: 'status', status: 503, headers: { 'retry-after': '1' }, body: { message: 'Service unavailable' } }) },
-  { name: 'connect timeout', expect: () => 'error', reaches: false, apply: (rig) => rig.sim.blackhole() },
+  { name: 'connect timeout', expect: () => 'error', reaches: false, says: /could not be connected to in time/, apply: (rig) => rig.sim.blackhole() },
   { name: 'headers timeout', expect: () => 'figures', apply: (rig) => inject(rig, { kind: 'hang' }) },
   { name: 'body stall', expect: () => 'figures', apply: (rig) => inject(rig, { kind: 'stall' }) },
   { name: 'connection reset', expect: () => 'figures', apply: (rig) => inject(rig, { kind: 'reset' }) },
   { name: 'malformed JSON', expect: () => 'figures', apply: (rig) => inject(rig, { kind: 'malformed' }) },
   { name: 'truncated body', expect: () => 'figures', apply: (rig) => inject(rig, { kind: 'truncated' }) },
-  { name: 'HTML error page', expect: () => 'error', apply: (rig) => inject(rig, { kind: 'status', status: 502, headers: { 'content-type': 'text/html' }, body: ERROR_PAGE }, PERSISTENT) },
+  { name: 'HTML error page', expect: () => 'error', says: /502/, apply: (rig) => inject(rig, { kind: 'status', status: 502, headers: { 'content-type': 'text/html' }, body: ERROR_PAGE }, PERSISTENT) },
   {
     name: '401 expired token',
     // Sessions are renewed; a static key that expired can only be replaced by the user.
     expect: (rig) => (rig.expireSessions ? 'figures' : 'error'),
+    says: /401/,
     apply: (rig) => (rig.expireSessions ? rig.expireSessions() : inject(rig, { kind: 'status', ...rig.refused! }, PERSISTENT)),
   },
-  { name: '403', expect: () => 'error', apply: (rig) => inject(rig, { kind: 'status', status: 403, body: { message: 'Forbidden' } }, PERSISTENT) },
-  { name: '404', expect: () => 'error', apply: (rig) => inject(rig, { kind: 'status', status: 404, body: { message: 'Not found' } }, PERSISTENT) },
+  { name: '403', expect: () => 'error', says: /403/, apply: (rig) => inject(rig, { kind: 'status', status: 403, body: { message: 'Forbidden' } }, PERSISTENT) },
+  { name: '404', expect: () => 'error', says: /404/, apply: (rig) => inject(rig, { kind: 'status', status: 404, body: { message: 'Not found' } }, PERSISTENT) },
   { name: 'empty 200', expect: () => 'figures', apply: (rig) => inject(rig, { kind: 'status', status: 200, headers: { 'content-type': 'application/json' }, body: '' }) },
   {
     name: 'redirect to another host',
     expect: () => 'error',
+    says: /does not follow redirects/,
     apply: (rig, { foreign }) => inject(rig, { kind: 'status', status: 302, headers: { location: `${foreign}/moved?next=1` }, body: '' }, PERSISTENT),
   },
   {
@@ -96,6 +100,7 @@ const FAULTS: FaultCase[] = [
     name: 'report file redirected',
     only: 'Yandex Market',
     expect: () => 'error',
+    says: /does not follow redirects/,
     apply: (rig, { foreign }) => {
       rig.sim.inject({ kind: 'status', status: 302, headers: { location: `${foreign}/files/elsewhere.zip` }, body: '' }, { times: PERSISTENT, match: (req) => req.path.startsWith('/files/') });
     },
@@ -140,7 +145,7 @@ afterAll(async () => {
 
 function printMatrix() {
   const names = FAULTS.map((f) => f.name);
-  const lines = ['fault matrix (passed/run):', ['fault'.padEnd(26), ...RIGS.map(([n]) => n.padEnd(22))].join('')];
+  const lines = ['fault matrix (passed/run):', ['fault'.padEnd(30), ...RIGS.map(([n]) => n.padEnd(22))].join('')];
   let run = 0;
   let passed = 0;
   for (const fault of names) {
@@ -151,7 +156,7 @@ function printMatrix() {
       passed += ok ? 1 : 0;
       return (ok ? '1/1' : '0/1 FAILED').padEnd(22);
     });
-    lines.push([fault.padEnd(26), ...cells].join(''));
+    lines.push([fault.padEnd(30), ...cells].join(''));
   }
   lines.push(`cases run ${run}, passed ${passed}`);
   console.log(lines.join('\n'));
@@ -187,7 +192,10 @@ async function runCase(rig: Rig, fault: FaultCase): Promise<string[]> {
         problems.push(`wrong or no figures: ${(err as Error).message.split('\n')[0]}: ${text.slice(0, 300)}`);
       }
     } else if (!result.isError) problems.push(`expected a clear error, got a result: ${text.slice(0, 200)}`);
-    else problems.push(...unclear(text, rig).map((p) => `error text ${p}: ${text.slice(0, 300)}`));
+    else {
+      problems.push(...unclear(text, rig).map((p) => `error text ${p}: ${text.slice(0, 300)}`));
+      if (fault.says && !fault.says.test(text)) problems.push(`error text does not say ${fault.says}: ${text.slice(0, 300)}`);
+    }
   }
   // The process survives, and the next call succeeds.
   try {
