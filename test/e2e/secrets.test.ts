@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimServer, type SimReply, type SimRequest } from '../../src/sim/framework.js';
 import { connectStdio, runCli, startHttpServer, textOf, type StdioSession } from '../helpers/mcp.js';
 import { CREDENTIAL_VARIABLES, DISTINCTIVE_SECRETS, SecretSweep, scanForSecrets } from '../helpers/secrets.js';
-import { FAULT_HTTP_ENV, MARKET_FROM, MARKET_TO, startSims, type Sims } from '../reliability/fault-rigs.js';
+import { allSourcesEnv, MARKET_FROM, MARKET_TO, startSims, type Sims } from '../reliability/fault-rigs.js';
 
 /**
  * The secrets sweep: a distinctive value for every credential the server reads (CONFIG_VARIABLES), every
@@ -29,30 +29,16 @@ const sweep = new SecretSweep();
 let sims: Sims;
 let cacheDir: string;
 
-/** Every source configured against its simulator with the distinctive credentials. */
+/** Every source configured against its simulator with the distinctive credentials, the disk cache on. */
 function env(omit: readonly string[] = [], extra: Record<string, string> = {}): Record<string, string> {
-  const credentials = Object.fromEntries(Object.entries(DISTINCTIVE_SECRETS).filter(([k]) => !omit.includes(k)));
-  return {
-    ...FAULT_HTTP_ENV,
+  return allSourcesEnv(sims, omit, {
     HTTP_HEADERS_TIMEOUT_MS: '10000',
     HTTP_BODY_TIMEOUT_MS: '10000',
-    ...credentials,
+    MCP_HTTP_TOKEN: DISTINCTIVE_SECRETS.MCP_HTTP_TOKEN!,
     REVENUE_CACHE_DIR: cacheDir,
     OFD_CACHE_SETTLE_DAYS: '0',
-    LIFEPOS_BASE_URL: sims.lifepos.url,
-    LIFEPOS_ORG_GUID: sims.lifepos.orgs[0]!.guid,
-    OFD_BASE_URL: sims.ofd.url,
-    OFD_PUBLIC_BASE_URL: sims.ofdPublic.env.OFD_PUBLIC_BASE_URL!,
-    OFD_RPS: '100',
-    MARKET_BASE_URL: sims.market.url,
-    MARKET_BUSINESS_ID: String(sims.market.businessId),
-    MARKET_CAMPAIGN_ID: String(sims.market.campaignId),
-    MARKET_PROGRESS_INTERVAL_MS: '300',
-    MARKET_GENERATE_ORDERS_INTERVAL_MS: '10',
-    POSIFLORA_URL: sims.posiflora.env.POSIFLORA_URL!,
-    POSIFLORA_RPS: '100',
     ...extra,
-  };
+  });
 }
 
 beforeAll(async () => {

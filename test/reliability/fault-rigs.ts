@@ -115,7 +115,7 @@ export async function startSims(): Promise<Sims> {
 }
 
 /** Every source configured (each pointing at its own simulator), so a credential could leak to any of them. */
-function allSourcesEnv(sims: Sims, omit: readonly string[] = []): Record<string, string> {
+export function allSourcesEnv(sims: Sims, omit: readonly string[] = [], extra: Record<string, string> = {}): Record<string, string> {
   return {
     ...FAULT_HTTP_ENV,
     ...allCredentials(omit),
@@ -131,6 +131,7 @@ function allSourcesEnv(sims: Sims, omit: readonly string[] = []): Record<string,
     MARKET_GENERATE_ORDERS_INTERVAL_MS: '10',
     POSIFLORA_URL: sims.posiflora.env.POSIFLORA_URL!,
     POSIFLORA_RPS: '100',
+    ...extra,
   };
 }
 
