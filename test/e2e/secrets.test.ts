@@ -196,7 +196,9 @@ describe('secrets sweep: no credential in anything the server produces', () => {
     try {
       const token = DISTINCTIVE_SECRETS.MCP_HTTP_TOKEN;
       const wrong = await fetch(`${server.url}/mcp`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}x` } });
-      sweep.add('http: wrong token', `${wrong.status} ${JSON.stringify([...wrong.headers])} ${await wrong.text()}`);
+      const headers: string[] = [];
+      wrong.headers.forEach((value, name) => headers.push(`${name}: ${value}`));
+      sweep.add('http: wrong token', `${wrong.status} ${headers.join('\n')} ${await wrong.text()}`);
       expect(wrong.status).toBe(401);
       const client = new Client({ name: 'secrets-sweep', version: '1.0.0' });
       await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
