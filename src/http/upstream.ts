@@ -120,6 +120,12 @@ const NETWORK_CODES = new Set([
   'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
 ]);
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+/** Which wait ran out, in words (HTTP_CONNECT_TIMEOUT_MS, HTTP_HEADERS_TIMEOUT_MS, HTTP_BODY_TIMEOUT_MS). */
+const TIMEOUT_STAGE: Record<string, string> = {
+  UND_ERR_CONNECT_TIMEOUT: 'could not be connected to in time',
+  UND_ERR_HEADERS_TIMEOUT: 'did not start answering in time',
+  UND_ERR_BODY_TIMEOUT: 'stopped sending its answer midway',
+};
 
 /** An error page as words: markup, scripts and styles dropped, so no upstream HTML reaches an error text. */
 function plainText(body: string): string {
@@ -205,7 +211,11 @@ export class Upstream {
     const sent = { count: 0 };
     try {
       const res = await pRetry(
-        async () => this.#scheduled(req, what, signal, deadlineAt, sent),
+        // Decoded inside the attempt, so a garbled or empty 2xx body of a repeatable request is tried again.
+        async () => {
+          const raw = await this.#scheduled(req, what, signal, deadlineAt, sent);
+          return { ...raw, body: this.#decode<T>(raw, req, what) };
+        },
         {
           retries: http.retries,
           minTimeout: http.backoffMs,
@@ -225,7 +235,7 @@ export class Upstream {
           },
         },
       );
-      return { status: res.status, headers: res.headers, body: this.#decode<T>(res, req, what), attempts: sent.count };
+      return { status: res.status, headers: res.headers, body: res.body, attempts: sent.count };
     } catch (err) {
       const failure = liftsAfter(err, deadlineAt) ? this.#limitedPastDeadline(err as UpstreamError, what) : this.#final(err, req, what);
       failure.attempts = sent.count;
@@ -350,19 +360,24 @@ export class Upstream {
     if (type === 'buffer') return raw as T;
     if (type === 'text') return raw.toString('utf8') as T;
     const json = raw.toString('utf8').replace(/^\uFEFF/, '');
-    if (json.trim() === '') return undefined as T;
-    // A status the caller asked to see (e.g. 401 before a re-login) may carry any body.
-    if (res.status < 200 || res.status >= 300) return jsonOrText(raw) as T;
-    try {
-      return JSON.parse(json) as T;
-    } catch {
-      throw new UpstreamError({
+    // A status the caller asked to see (e.g. 401 before a re-login) may carry any body, or none.
+    if (res.status < 200 || res.status >= 300) return json.trim() === '' ? (undefined as T) : (jsonOrText(raw) as T);
+    // No content is an answer; an empty 2xx where JSON was due is a glitch (a proxy, a restart), as is a
+    // body that does not parse: both are tried again when the request is safe to repeat.
+    if (res.status === 204) return undefined as T;
+    const garbled = (problem: string) =>
+      new UpstreamError({
         source: this.source,
         status: res.status,
         code: 'bad_response',
-        retryable: false,
-        message: `${this.label} sent a reply to ${what} that is not valid JSON (${raw.length} bytes). The upstream may be having trouble; try again later.`,
+        retryable: true,
+        message: `${this.label} sent ${problem} to ${what}. The upstream may be having trouble; try again later.`,
       });
+    if (json.trim() === '') throw garbled(`an empty reply (HTTP ${res.status})`);
+    try {
+      return JSON.parse(json) as T;
+    } catch {
+      throw garbled(`a reply that is not valid JSON (${raw.length} bytes)`);
     }
   }
 
@@ -423,6 +438,7 @@ export class Upstream {
       const capped = applied < until ? ` (it asked until ${momentText(until)}; pauses are capped by HTTP_MAX_PAUSE_SECONDS, then the source is tried again)` : '';
       log('warning', `${this.label}: HTTP ${status} on ${what}; ${gate === this.#gate ? 'source' : req.limitKey} paused until ${momentText(applied)}${capped}`);
     }
+    const answer = `${this.label} answered ${what} with HTTP ${status}${parsed?.code ? ` ${parsed.code}` : ''}${detail ? `: ${detail}` : ''}`;
     return new UpstreamError({
       source: this.source,
       status,
@@ -430,20 +446,46 @@ export class Upstream {
       retryable: isRetryableStatus(status),
       resetAt,
       body,
-      message: `${this.label} answered ${what} with HTTP ${status}${parsed?.code ? ` ${parsed.code}` : ''}${detail ? `: ${detail}` : ''}`,
+      message: status >= 300 && status < 400 ? this.#redirected(status, headers.location, what) : `${answer.replace(/[.\s]+$/, '')}. ${this.#advice(status)}`,
     });
+  }
+
+  /**
+   * Redirects are never followed: the request carries the source's credentials, which must reach no host
+   * but the configured one. Only the other host's name is shown (a Location may carry a signed query).
+   */
+  #redirected(status: number, location: string | undefined, what: string): string {
+    let elsewhere = 'another address';
+    try {
+      if (location) elsewhere = new URL(location, this.baseUrl).host;
+    } catch {
+      // an unreadable Location stays "another address"
+    }
+    return `${this.label} redirected ${what} to ${elsewhere} (HTTP ${status}); revenue-mcp does not follow redirects, so that credentials go to the configured address only. Check the ${this.label} base URL (now ${new URL(this.baseUrl).host}) in the server's environment.`;
+  }
+
+  /** What to do about a status that no source client explained in its own words. */
+  #advice(status: number): string {
+    if (status === 401 || status === 403) return `Check the ${this.label} credentials and their permissions in the server's environment.`;
+    if (status === 404 || status === 405 || status === 410) return `Check the ${this.label} base URL (now ${new URL(this.baseUrl).host}) and the ids asked for.`;
+    if (isRateLimitStatus(status)) return 'Wait a little and try again.';
+    if (status >= 500) return `${this.label} is having trouble; try again later.`;
+    return 'Check the arguments; if they are right, try again later.';
   }
 
   #transportError(err: unknown, what: string, signal: AbortSignal): unknown {
     if (signal.aborted) return signal.reason;
     const code = (err as { code?: string })?.code ?? '';
+    const host = new URL(this.baseUrl).host;
+    const advice = `Check the network and that ${host} is reachable (the ${this.label} base URL), then try again later.`;
     if (TIMEOUT_CODES.has(code) || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
-      return new UpstreamError({ source: this.source, code: 'timeout', retryable: true, message: `${this.label} timed out on ${what} (${code}).` });
+      const stage = TIMEOUT_STAGE[code] ?? 'timed out';
+      return new UpstreamError({ source: this.source, code: 'timeout', retryable: true, message: `${this.label} ${stage} on ${what} (${code}). ${advice}` });
     }
     if (NETWORK_CODES.has(code) || err instanceof undiciErrors.SocketError) {
-      return new UpstreamError({ source: this.source, code: 'network', retryable: true, message: `${this.label}: connection problem on ${what} (${code || 'socket closed'}).` });
+      return new UpstreamError({ source: this.source, code: 'network', retryable: true, message: `${this.label}: connection problem on ${what} (${code || 'socket closed'}). ${advice}` });
     }
     const message = err instanceof Error ? err.message : String(err);
-    return new UpstreamError({ source: this.source, code: 'network', retryable: true, message: `${this.label}: ${what} failed: ${message}` });
+    return new UpstreamError({ source: this.source, code: 'network', retryable: true, message: `${this.label}: ${what} failed: ${message}. ${advice}` });
   }
 }

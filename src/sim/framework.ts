@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 
 /**
  * A small framework for loopback simulators of the upstream APIs. Simulators are the other side of the
@@ -8,7 +9,8 @@ import type { AddressInfo, Socket } from 'node:net';
  * - routes with `:params`, JSON bodies, request recording;
  * - a `before` hook per simulator for auth and rate limits, answering with that API's own error bodies;
  * - fault injection per test: latency, status sequences (with Retry-After and friends), connection reset,
- *   malformed or truncated JSON, slow bodies.
+ *   malformed or truncated JSON, slow or stalled bodies, requests never answered, and a blackholed port
+ *   (connections never accepted).
  */
 
 export interface SimRequest {
@@ -45,7 +47,11 @@ export type Fault =
   | { kind: 'reset' }
   | { kind: 'malformed' }
   | { kind: 'truncated' }
-  | { kind: 'slowBody'; chunkDelayMs: number; chunks?: number };
+  | { kind: 'slowBody'; chunkDelayMs: number; chunks?: number }
+  /** The request is read and never answered: no status line, no headers (the client's headers timeout). */
+  | { kind: 'hang' }
+  /** Status, headers and the first part of the body, then silence on an open connection (body timeout). */
+  | { kind: 'stall' };
 
 interface FaultRule {
   fault: Fault;
@@ -191,6 +197,21 @@ export class SimServer {
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 
+  /**
+   * Blackhole this simulator's port until the returned function is called: the port is handed to a listener
+   * that never accepts and whose accept queue is full, so the kernel drops every new connection attempt
+   * and clients see a connect timeout (not a refusal). Open connections are cut first.
+   */
+  async blackhole(): Promise<() => Promise<void>> {
+    const port = Number(new URL(this.#url).port);
+    await this.close();
+    const hole = await Blackhole.open(port);
+    return async () => {
+      await hole.close();
+      await this.start(port);
+    };
+  }
+
   #takeFault(req: SimRequest): Fault | undefined {
     const index = this.#faults.findIndex((f) => !f.match || f.match(req));
     if (index < 0) return undefined;
@@ -237,6 +258,8 @@ export class SimServer {
       raw.socket.destroy();
       return;
     }
+    // The socket stays open until the client gives up or the simulator closes.
+    if (fault?.kind === 'hang') return;
     if (fault?.kind === 'status') {
       return this.#send(res, { status: fault.status, headers: fault.headers, body: fault.body });
     }
@@ -251,6 +274,12 @@ export class SimServer {
       res.write(payload.subarray(0, Math.floor(payload.length / 2)));
       await sleep(10);
       res.destroy();
+      return;
+    }
+    if (fault?.kind === 'stall') {
+      const { headers, payload } = serialise(reply);
+      res.writeHead(reply.status, { ...headers, 'content-length': String(payload.length) });
+      res.write(payload.subarray(0, Math.floor(payload.length / 3)));
       return;
     }
     if (fault?.kind === 'slowBody') {
@@ -343,4 +372,56 @@ export function seededRandom(seed: number): () => number {
 export function header(req: SimRequest, name: string): string | undefined {
   const v = req.headers[name.toLowerCase()];
   return Array.isArray(v) ? v.join(', ') : v;
+}
+
+/**
+ * A port whose connection attempts go unanswered: a child process listens with a backlog of 1 and blocks
+ * its event loop so it never accepts; a few connections of our own fill the accept queue, after which
+ * Linux drops further SYNs. (A JavaScript server in this process would accept everything at once.)
+ */
+class Blackhole {
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly fillers: Socket[],
+  ) {}
+
+  static async open(port: number): Promise<Blackhole> {
+    const script = `const s = require('node:net').createServer();
+s.listen({ port: ${port}, host: '127.0.0.1', backlog: 1 }, () => {
+  process.stdout.write('ready\\n');
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+});`;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.once('data', () => resolve());
+      child.once('exit', (code) => reject(new Error(`blackhole listener on port ${port} exited with ${code}`)));
+    });
+    const fillers: Socket[] = [];
+    // Connect until one attempt hangs: from then on the queue is full.
+    for (let i = 0; i < 16; i++) {
+      const socket = connect(port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      fillers.push(socket);
+      const connected = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), 300);
+        socket.once('connect', () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
+      if (!connected) return new Blackhole(child, fillers);
+    }
+    child.kill('SIGKILL');
+    for (const s of fillers) s.destroy();
+    throw new Error(`could not fill the accept queue of port ${port}`);
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.fillers) s.destroy();
+    if (this.child.exitCode === null) {
+      const exited = new Promise((resolve) => this.child.once('exit', resolve));
+      this.child.kill('SIGKILL');
+      await exited;
+    }
+  }
 }

@@ -143,17 +143,38 @@ describe('retries', () => {
     expect(sim.requests).toHaveLength(1);
   });
 
-  it('a truncated body is retried; malformed JSON is reported, not retried', async () => {
+  it('a truncated body is retried; so are malformed JSON and an empty 200 of a GET, and reported when they persist', async () => {
     sim.inject({ kind: 'truncated' });
     const res = await upstream().request<{ n: string }>({ method: 'GET', path: '/ok/6' });
     expect(res.body.n).toBe('6');
     expect(res.attempts).toBe(2);
 
-    sim.clearRequests();
     sim.inject({ kind: 'malformed' });
+    sim.inject({ kind: 'status', status: 200, body: '' });
+    const again = await upstream().request<{ n: string }>({ method: 'GET', path: '/ok/7' });
+    expect([again.body.n, again.attempts]).toEqual(['7', 3]);
+
+    sim.clearRequests();
+    sim.inject({ kind: 'malformed' }, { times: 10 });
     const err = await failure(upstream().request({ method: 'GET', path: '/ok/7' }));
     expect(err.code).toBe('bad_response');
-    expect(err.message).toMatch(/not valid JSON/);
+    expect(err.message).toMatch(/not valid JSON.*try again later/);
+    expect(sim.requests).toHaveLength(http.retries + 1);
+
+    // A POST is never sent twice: its garbled answer is reported at once.
+    sim.clearFaults();
+    sim.clearRequests();
+    sim.inject({ kind: 'status', status: 201, body: '' });
+    const post = await failure(upstream().request({ method: 'POST', path: '/write', json: {} }));
+    expect(post.message).toMatch(/an empty reply \(HTTP 201\)/);
+    expect(sim.requests).toHaveLength(1);
+  });
+
+  it('a redirect is not followed, and its error names the other host only', async () => {
+    sim.inject({ kind: 'status', status: 302, headers: { location: 'http://elsewhere.example:8080/login?sig=abc' }, body: '' });
+    const err = await failure(upstream().request({ method: 'GET', path: '/ok/9', headers: { 'x-ofd-key': 'k' } }));
+    expect(err.message).toMatch(/redirected GET \/ok\/9 to elsewhere\.example:8080 \(HTTP 302\); revenue-mcp does not follow redirects/);
+    expect(err.message).not.toContain('sig=abc');
     expect(sim.requests).toHaveLength(1);
   });
 

@@ -32,6 +32,8 @@ export interface LifeposSimOptions extends SeedOptions {
   periodsPageSize?: number;
   ignorePeriodParams?: boolean;
   extraRequiredHeaders?: string[];
+  /** Credentials the simulator accepts instead of the demo ones. */
+  credentials?: Partial<typeof DEMO_CREDENTIALS>;
 }
 
 export interface LifeposSim {
@@ -60,6 +62,7 @@ export const DEMO_CREDENTIALS = {
 /** Start the LIFE POS simulator on 127.0.0.1 with seeded data. */
 export async function startLifeposSim(options: LifeposSimOptions = {}): Promise<LifeposSim> {
   const data = options.story ? lifeposDataFromStory(options.story) : seedData(options);
+  const credentials = { ...DEMO_CREDENTIALS, ...options.credentials };
   const moneyUnit = options.moneyUnit ?? 'minor';
   const state = new LifeposSimState();
   const startedAt = Date.now();
@@ -76,8 +79,8 @@ export async function startLifeposSim(options: LifeposSimOptions = {}): Promise<
       widget: { shareScale: options.shareScale ?? 'fraction', growthScale: options.growthScale ?? 'percent', echoPeriod: options.echoPeriod ?? true },
       sale: { uomNames: options.uomNames ?? false },
       clock,
-      ...DEMO_CREDENTIALS,
-      apiToken: DEMO_CREDENTIALS.token,
+      ...credentials,
+      apiToken: credentials.token,
       tokenTtlMs: options.tokenTtlMs ?? 30 * 24 * 3_600_000,
       rps: options.rps ?? 20,
       orgsPageSize: options.orgsPageSize ?? 2,
@@ -91,7 +94,7 @@ export async function startLifeposSim(options: LifeposSimOptions = {}): Promise<
   return {
     server,
     url,
-    credentials: { ...DEMO_CREDENTIALS },
+    credentials,
     data,
     orgs: data.orgs,
     get sales() {
@@ -106,7 +109,7 @@ export async function startLifeposSim(options: LifeposSimOptions = {}): Promise<
       return {
         LIFEPOS_BASE_URL: url,
         LIFEPOS_MONEY_UNIT: moneyUnit,
-        ...(auth === 'phone' ? { LIFEPOS_PHONE: DEMO_CREDENTIALS.phone, LIFEPOS_PASSWORD: DEMO_CREDENTIALS.password } : { LIFEPOS_TOKEN: DEMO_CREDENTIALS.token }),
+        ...(auth === 'phone' ? { LIFEPOS_PHONE: credentials.phone, LIFEPOS_PASSWORD: credentials.password } : { LIFEPOS_TOKEN: credentials.token }),
       };
     },
     close: () => server.close(),
