@@ -113,6 +113,14 @@ export interface OverviewSettings {
   deadlineMs: number;
 }
 
+/** Limits shared by several instances (src/http/cluster.ts). */
+export interface SharingSettings {
+  /** REDIS_URL: every upstream limit and pause is kept there; unset, this process keeps its own. */
+  redisUrl?: Secret;
+  /** REVENUE_INSTANCES: while Redis is unreachable each instance keeps 1/instances of every limit. */
+  instances: number;
+}
+
 /** The on-disk cache of closed periods (src/cache/). */
 export interface CacheSettings {
   enabled: boolean;
@@ -132,6 +140,7 @@ export interface Config {
   serving: ServingLimits;
   http: HttpSettings;
   overview: OverviewSettings;
+  sharing: SharingSettings;
   /** Which tools to list: `only` names tools or sources (REVENUE_TOOLS / --tools); `all` lists unconfigured ones too. */
   tools: { only?: string[]; all: boolean };
   /** Variables left empty or as a `<…>` placeholder, treated as unset. */
@@ -166,7 +175,7 @@ class Vars {
 
   /** Records a bad value; secrets are never shown. */
   problem(name: string, value: string, words: string, example: unknown): void {
-    const shown = /KEY|TOKEN|PASSWORD|PHONE|USERNAME|SECRET/.test(name) ? '(hidden)' : JSON.stringify(value);
+    const shown = /KEY|TOKEN|PASSWORD|PHONE|USERNAME|SECRET|REDIS_URL/.test(name) ? '(hidden)' : JSON.stringify(value);
     this.problems.push(`${name}=${shown} is invalid: ${words}${example === undefined ? '' : `; e.g. ${name}=${String(example)}`}`);
   }
 }
@@ -269,6 +278,13 @@ function derivedClientId(): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+/** The Redis URL as a secret, and its password on its own too, so that neither is ever printed. */
+function redisSecret(value: string): Secret {
+  const password = new URL(value).password;
+  if (password) new Secret(decodeURIComponent(password));
+  return new Secret(value);
+}
+
 /** Reads the whole configuration; `problems` lists every bad value (empty when all is well). */
 export function readConfig(rawEnv: Env = process.env): { config: Config; problems: string[]; variables: string[] } {
   const env = new Vars(rawEnv);
@@ -362,6 +378,37 @@ export function readConfig(rawEnv: Env = process.env): { config: Config; problem
     ],
   };
 
+  const redisUrl = read(
+    env,
+    'REDIS_URL',
+    z.string().refine((v) => {
+      try {
+        return ['redis:', 'rediss:'].includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    }, 'must be a redis:// or rediss:// URL'),
+    undefined,
+    'redis://127.0.0.1:6379',
+  );
+  const sharing: SharingSettings = {
+    redisUrl: redisUrl === undefined ? undefined : redisSecret(redisUrl),
+    instances: read(
+      env,
+      'REVENUE_INSTANCES',
+      // The number of instances sharing the limits: in a Redis outage each keeps 1/N of every limit.
+      number.pipe(
+        z
+          .number()
+          .int('must be the whole number of instances that share the limits')
+          .min(1, 'must be 1 or more (the number of instances that share the limits)')
+          .max(1000, 'must be at most 1000'),
+      ),
+      1,
+      3,
+    )!,
+  };
+
   const only = list(env, 'REVENUE_TOOLS').map((n) => n.toLowerCase());
   const config: Config = {
     tz: read(env, 'REVENUE_TZ', timeZone, 'Europe/Moscow')!,
@@ -386,6 +433,7 @@ export function readConfig(rawEnv: Env = process.env): { config: Config; problem
       reconcile: read(env, 'REVENUE_RECONCILE_THRESHOLD', reconcileThreshold, { percent: '1', roubles: '500' }, '1%,500')!,
       deadlineMs: Math.round(read(env, 'REVENUE_OVERVIEW_DEADLINE_SECONDS', positiveNumber, 30)! * 1000),
     },
+    sharing,
     tools: { only: only.length > 0 ? only : undefined, all: false },
     unset: env.unset,
     lifepos,

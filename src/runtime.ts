@@ -1,6 +1,8 @@
 import { SOURCE_LABEL, type Config, type SourceName } from './config.js';
 import { Upstream, type UpstreamOptions } from './http/upstream.js';
 import { closeAllPools } from './http/pools.js';
+import { credentialFingerprint, SharedLimits, type LimitsState } from './http/cluster.js';
+import { Secret } from './secret.js';
 
 /**
  * What lives as long as the process: config, one Upstream per source (so every session and every tool
@@ -9,6 +11,7 @@ import { closeAllPools } from './http/pools.js';
 export class Runtime {
   readonly #shared = new Map<string, unknown>();
   readonly #stopping = new AbortController();
+  #sharedLimits?: SharedLimits;
 
   constructor(
     readonly config: Config,
@@ -32,9 +35,28 @@ export class Runtime {
         http: this.config.http,
         limit: sc.limit,
         methodLimits: 'methodLimits' in sc ? sc.methodLimits : undefined,
+        shared: this.#limitsHub()?.scope(source, credentialFingerprint([sc.baseUrl, ...Object.values(sc).filter((v) => v instanceof Secret)])),
         ...extra,
       });
     });
+  }
+
+  /** With REDIS_URL, the connection that shares limits between instances; opened with the first Upstream. */
+  #limitsHub(): SharedLimits | undefined {
+    const { redisUrl, instances } = this.config.sharing;
+    if (!redisUrl) return undefined;
+    this.#sharedLimits ??= new SharedLimits(redisUrl, { instances, marginMs: this.config.http.rateMarginMs, deadlineMs: this.config.http.deadlineMs });
+    return this.#sharedLimits;
+  }
+
+  /**
+   * Whether upstream limits are shared over Redis, or this instance runs on its share of them (what /readyz
+   * and check_sources show). Read-only.
+   */
+  limitsState(): LimitsState {
+    const { redisUrl, instances } = this.config.sharing;
+    if (!redisUrl) return { mode: 'local', redis: null, instances, since: null, error: null };
+    return this.#limitsHub()!.state();
   }
 
   /** Aborted when the server shuts down: every tool call still running ends with an error it can report. */
@@ -62,6 +84,7 @@ export class Runtime {
   async close(): Promise<void> {
     this.stop();
     await closeAllPools();
+    await this.#sharedLimits?.close();
   }
 }
 

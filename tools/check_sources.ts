@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ConfigError, SOURCE_LABEL, type SourceName } from '../src/config.js';
 import { momentText } from '../src/http/gate.js';
 import type { LimiterState } from '../src/http/upstream.js';
+import type { LimitsState } from '../src/http/cluster.js';
 import type { AccessCheck } from '../src/probe.js';
 import type { Runtime } from '../src/runtime.js';
 import { redact } from '../src/secret.js';
@@ -89,16 +90,24 @@ async function withDeadline<T>(ms: number, outer: AbortSignal, fn: (signal: Abor
   }
 }
 
-function limiterOut(state: LimiterState | undefined): SourceOut['limiter'] {
+/** Where every source's limits live: this process only, shared over Redis, or this instance's share without it. */
+function sharedOut(l: LimitsState): SourceOut['limiter']['shared'] {
+  if (l.mode === 'local') return { mode: 'local', note: 'limits kept in this process' };
+  if (l.mode === 'shared') return { mode: 'shared', note: `shared with the other instances over Redis at ${l.redis}` };
+  return { mode: 'fallback', note: `Redis at ${l.redis} unreachable since ${l.since}${l.error ? ` (${l.error})` : ''}: this instance keeps 1/${l.instances} of every limit until it returns` };
+}
+
+function limiterOut(state: LimiterState | undefined, limits: LimitsState): SourceOut['limiter'] {
   const now = Date.now();
   const at = (ms: number) => (ms > now ? new Date(ms).toISOString() : null);
-  if (!state) return { queued: 0, running: 0, paused_until: null, method_pauses: {}, shared: { mode: 'local', note: 'no request made yet' } };
+  const shared = sharedOut(limits);
+  if (!state) return { queued: 0, running: 0, paused_until: null, method_pauses: {}, shared };
   return {
     queued: state.queued,
     running: state.running,
     paused_until: at(state.pausedUntil),
     method_pauses: Object.fromEntries(Object.entries(state.methodPauses).map(([k, v]) => [k, new Date(v).toISOString()])),
-    shared: state.shared,
+    shared,
   };
 }
 
@@ -129,7 +138,7 @@ async function checkOne(runtime: Runtime, source: SourceName, deep: boolean, out
   const base = { source, name: SOURCE_LABEL[source], missing, configured: missing.length === 0 };
   const upstreamState = () => runtime.upstreams().find((u) => u.source === source)?.state();
   if (missing.length > 0) {
-    return { ...base, api: null, credentials: 'not_configured', message: runtime.missing(source)!, latency_ms: null, limiter: limiterOut(upstreamState()), cache: await cacheState(runtime, source) };
+    return { ...base, api: null, credentials: 'not_configured', message: runtime.missing(source)!, latency_ms: null, limiter: limiterOut(upstreamState(), runtime.limitsState()), cache: await cacheState(runtime, source) };
   }
   const seconds = Math.round(CHECK_DEADLINE_MS / 1000);
   const started = Date.now();
@@ -155,7 +164,7 @@ async function checkOne(runtime: Runtime, source: SourceName, deep: boolean, out
     credentials: check.credentials,
     message: check.message,
     latency_ms: check.credentials === 'unknown' && !check.api ? null : latency,
-    limiter: limiterOut(upstreamState()),
+    limiter: limiterOut(upstreamState(), runtime.limitsState()),
     cache: await cacheState(runtime, source),
     ...(probe ? { probe } : {}),
   };

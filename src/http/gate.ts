@@ -21,8 +21,19 @@ export class PauseGate {
     return this.#until;
   }
 
+  /** Told of every pause this process applies (cluster.ts passes it on to the other instances). */
+  onPause?: (until: number) => void;
+
   /** Pause until `when`, or for the longest pause allowed; returns the moment actually applied. */
   pauseUntil(when: number): number {
+    const before = this.#until;
+    const capped = this.adopt(when);
+    if (this.#until > before) this.onPause?.(this.#until);
+    return capped;
+  }
+
+  /** Apply a pause without passing it on (one another instance applied); returns the moment applied. */
+  adopt(when: number): number {
     const capped = Math.min(when, Date.now() + this.maxPauseMs);
     if (capped > this.#until) this.#until = capped;
     return capped;

@@ -14,7 +14,27 @@ import type { LimitSpec } from '../config.js';
  * also keeps its timer hops and a loaded event loop out of the guarantee. For windows of a second or less
  * `minTime` spreads requests evenly instead of bursting the window at once.
  */
-export class Quota {
+/** A rate-limit slot held by one request, told whether the request went out. */
+export interface Slot {
+  sent(): void;
+  unsent(): Promise<void>;
+}
+
+/** When a queued job stops waiting: the call's abort signal and overall deadline. */
+export interface Waiting {
+  signal: AbortSignal;
+  deadlineAt: number;
+}
+
+/** A limit the HTTP layer queues behind: this process's own `Quota`, or one shared over Redis (cluster.ts). */
+export interface Limit {
+  /** Run `job` once a slot is free; the job reports through the slot whether its request went out. */
+  schedule<T>(job: (slot: Slot) => Promise<T>, waiting: Waiting): Promise<T>;
+  /** Requests waiting and running behind this limit in this process. */
+  counts(): { queued: number; running: number };
+}
+
+export class Quota implements Limit, Slot {
   readonly limiter: Bottleneck;
   readonly #windowMs: number | undefined;
 
@@ -26,6 +46,15 @@ export class Quota {
     const windowed = count && intervalMs ? { reservoir: count, minTime: intervalMs <= 1000 ? intervalMs / count : 0 } : {};
     this.limiter = new Bottleneck({ maxConcurrent: spec.maxConcurrent ?? null, ...windowed });
     this.#windowMs = count && intervalMs ? intervalMs + marginMs : undefined;
+  }
+
+  schedule<T>(job: (slot: Slot) => Promise<T>): Promise<T> {
+    return this.limiter.schedule(() => job(this));
+  }
+
+  counts(): { queued: number; running: number } {
+    const c = this.limiter.counts();
+    return { queued: c.RECEIVED + c.QUEUED, running: c.RUNNING + c.EXECUTING };
   }
 
   /** The job holding a slot sent its request now: the slot is free again one window later. */

@@ -5,7 +5,8 @@ import { SOURCE_LABEL, type HttpSettings, type LimitSpec, type SourceName } from
 import { log } from '../log.js';
 import { UpstreamError, isRateLimitStatus, isRetryableStatus } from './errors.js';
 import { momentText, PauseGate, untilAborted } from './gate.js';
-import { Quota, parseHttpDate, parseRetryAfter } from './limits.js';
+import type { LimitScope } from './cluster.js';
+import { Quota, parseHttpDate, parseRetryAfter, type Limit, type Slot } from './limits.js';
 import { poolFor, type WrittenRequestOptions } from './pools.js';
 
 /**
@@ -53,12 +54,6 @@ interface RawResponse {
   raw: Buffer;
 }
 
-/** Where a source's limits live: this process only, shared over Redis, or this process's share after losing Redis. */
-export interface SharedLimits {
-  mode: 'local' | 'redis' | 'fallback';
-  note: string;
-}
-
 export interface LimiterState {
   queued: number;
   running: number;
@@ -66,7 +61,6 @@ export interface LimiterState {
   pausedUntil: number;
   /** Per-method pauses still running (e.g. `generate.united-orders`), epoch ms. */
   methodPauses: Record<string, number>;
-  shared: SharedLimits;
 }
 
 export interface UpstreamOptions {
@@ -75,6 +69,8 @@ export interface UpstreamOptions {
   http: HttpSettings;
   limit: LimitSpec;
   methodLimits?: Record<string, LimitSpec>;
+  /** Limits and pauses shared with other instances over Redis (REDIS_URL); without it, this process's own. */
+  shared?: LimitScope;
   /** Pull the API's own code and message out of an error body. */
   parseError?: (status: number, body: unknown) => { code?: string; message?: string } | undefined;
 }
@@ -147,8 +143,8 @@ export class Upstream {
   readonly source: SourceName;
   readonly baseUrl: string;
   readonly #options: UpstreamOptions;
-  readonly #quota: Quota;
-  readonly #methodQuotas = new Map<string, Quota>();
+  readonly #quota: Limit;
+  readonly #methodQuotas = new Map<string, Limit>();
   readonly #gate: PauseGate;
   readonly #methodGates = new Map<string, PauseGate>();
 
@@ -156,11 +152,18 @@ export class Upstream {
     this.source = options.source;
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#options = options;
-    this.#quota = new Quota(options.limit, options.http.rateMarginMs);
-    this.#gate = new PauseGate(options.source, SOURCE_LABEL[options.source], options.http.maxPauseMs);
+    const { shared } = options;
+    const limit = (key: string | undefined, spec: LimitSpec) => shared?.limit(key, spec) ?? new Quota(spec, options.http.rateMarginMs);
+    const gate = (key: string | undefined, what: string) => {
+      const g = new PauseGate(options.source, what, options.http.maxPauseMs);
+      shared?.shareGate(key, g);
+      return g;
+    };
+    this.#quota = limit(undefined, options.limit);
+    this.#gate = gate(undefined, SOURCE_LABEL[options.source]);
     for (const [key, spec] of Object.entries(options.methodLimits ?? {})) {
-      this.#methodQuotas.set(key, new Quota(spec, options.http.rateMarginMs));
-      this.#methodGates.set(key, new PauseGate(options.source, `${SOURCE_LABEL[options.source]} ${key}`, options.http.maxPauseMs));
+      this.#methodQuotas.set(key, limit(key, spec));
+      this.#methodGates.set(key, gate(key, `${SOURCE_LABEL[options.source]} ${key}`));
     }
   }
 
@@ -173,19 +176,12 @@ export class Upstream {
     return (limitKey ? this.#methodGates.get(limitKey) : this.#gate)?.pausedUntil ?? 0;
   }
 
-  /**
-   * Where this source's limits are kept. A limiter shared between instances (Redis) replaces this to say
-   * so, and whether it fell back to this process's share; /readyz and check_sources show it.
-   */
-  sharedLimits: () => SharedLimits = () => ({ mode: 'local', note: 'limits kept in this process' });
-
   /** What /readyz and check_sources show: requests waiting and running behind this source's limiters, pauses. */
   state(): LimiterState {
-    const main = this.#quota.limiter.counts();
-    const queued = [this.#quota, ...this.#methodQuotas.values()].reduce((n, q) => n + q.limiter.counts().RECEIVED + q.limiter.counts().QUEUED, 0);
+    const queued = [this.#quota, ...this.#methodQuotas.values()].reduce((n, q) => n + q.counts().queued, 0);
     const pauses = [this.#gate, ...this.#methodGates.values()].map((g) => g.pausedUntil);
     const methodPauses = Object.fromEntries([...this.#methodGates].filter(([, g]) => g.pausedUntil > Date.now()).map(([key, g]) => [key, g.pausedUntil]));
-    return { queued, running: main.RUNNING + main.EXECUTING, pausedUntil: Math.max(...pauses), methodPauses, shared: this.sharedLimits() };
+    return { queued, running: this.#quota.counts().running, pausedUntil: Math.max(...pauses), methodPauses };
   }
 
   async request<T = unknown>(req: UpstreamRequest): Promise<UpstreamResponse<T>> {
@@ -276,8 +272,7 @@ export class Upstream {
   /** Queue behind the method and source limiters, wait out any pause, then send. */
   #scheduled(req: UpstreamRequest, what: string, signal: AbortSignal, deadlineAt: number, counter: { count: number }): Promise<RawResponse> {
     const methodQuota = req.limitKey ? this.#methodQuotas.get(req.limitKey) : undefined;
-    const quotas = methodQuota ? [this.#quota, methodQuota] : [this.#quota];
-    const run = async (): Promise<RawResponse> => {
+    const run = async (quotas: Slot[]): Promise<RawResponse> => {
       let written = false;
       try {
         signal.throwIfAborted();
@@ -300,7 +295,10 @@ export class Upstream {
         if (!written) await Promise.all(quotas.map((quota) => quota.unsent()));
       }
     };
-    const job = methodQuota ? methodQuota.limiter.schedule(() => this.#quota.limiter.schedule(run)) : this.#quota.limiter.schedule(run);
+    const waiting = { signal, deadlineAt };
+    const job = methodQuota
+      ? methodQuota.schedule((method) => this.#quota.schedule((source) => run([source, method]), waiting), waiting)
+      : this.#quota.schedule((source) => run([source]), waiting);
     // A queued job cannot be pulled out of bottleneck: release the caller at once, and let the job itself
     // see the aborted signal and end without sending.
     return untilAborted(job, signal);

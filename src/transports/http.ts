@@ -208,7 +208,8 @@ export async function serveHttp(runtime: Runtime, options: HttpOptions): Promise
       status: draining ? 'shutting_down' : 'ready',
       // The configuration was validated at start (the server does not start with a bad one).
       config: 'valid',
-      // Shared limits over Redis report their connection state here once they exist.
+      // Upstream limits: local (no REDIS_URL), shared over Redis, or this instance's share while Redis is away.
+      limits: runtime.limitsState(),
       sessions: { streamable: sessions.size, sse: sseSessions.size, max: limits.maxSessions },
       sources,
     });

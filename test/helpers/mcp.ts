@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 export const MAIN = fileURLToPath(new URL('../../dist/src/main.js', import.meta.url));
 
 /** Every variable the server reads is cleared, so tests see only what they set. */
-const SERVER_VARS = /^(LIFEPOS_|OFD_|MARKET_|POSIFLORA_|MCP_|REVENUE_|HTTP_|LOG_LEVEL)/;
+const SERVER_VARS = /^(LIFEPOS_|OFD_|MARKET_|POSIFLORA_|MCP_|REVENUE_|HTTP_|REDIS_URL|LOG_LEVEL)/;
 
 /** The on-disk cache stays off unless a test gives its own temp REVENUE_CACHE_DIR: never the user's. */
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {

@@ -55,6 +55,8 @@ const PARAMS = {
 
 export class LifeposSimState {
   readonly sessions = new Map<string, number>();
+  /** Requests answered 429 because they came over the per-second limit. */
+  throttled = 0;
   /** When set, signed-in tokens are refused at once (a broken session service). */
   rejectSessions = false;
 
@@ -78,7 +80,10 @@ export function createLifeposServer(options: LifeposServerOptions, state = new L
   };
 
   const before = (req: SimRequest): SimReply | undefined => {
-    if (!limiter.take().ok) return reply(429, 'TooManyRequests', 'Превышен лимит запросов в секунду', 'per-second request limit exceeded');
+    if (!limiter.take().ok) {
+      state.throttled += 1;
+      return reply(429, 'TooManyRequests', 'Превышен лимит запросов в секунду', 'per-second request limit exceeded');
+    }
 
     const id = header(req, 'x-lp-client-identifier');
     if (!id || !UUID.test(id)) return reply(422, 'RequestIsNotValid', 'Request is not valid', 'Header X-LP-Client-Identifier is required and must be a UUID');
