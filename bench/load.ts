@@ -36,8 +36,8 @@ export interface LoadResult {
   rssBeforeMb: number;
   rssPeakMb: number;
   rssAfterMb: number;
-  /** Calls per tool name. */
-  perTool: Record<string, number>;
+  /** Calls and median latency (ms) per tool name. */
+  perTool: Record<string, { calls: number; p50Ms: number }>;
 }
 
 /** Resident set of a process in MB (Linux /proc, else `ps`). */
@@ -151,7 +151,7 @@ export async function runLoad(options: { clients: number; calls: number; main?: 
 
     const latencies: number[] = [];
     const failureSamples: string[] = [];
-    const perTool: Record<string, number> = {};
+    const byTool: Record<string, number[]> = {};
     let failures = 0;
     let next = 0;
     const one = async (client: Client, i: number, record: boolean) => {
@@ -166,7 +166,7 @@ export async function runLoad(options: { clients: number; calls: number; main?: 
       }
       if (record) {
         latencies.push(performance.now() - t0);
-        perTool[call.name] = (perTool[call.name] ?? 0) + 1;
+        (byTool[call.name] ??= []).push(performance.now() - t0);
       }
     };
 
@@ -198,6 +198,7 @@ export async function runLoad(options: { clients: number; calls: number; main?: 
       rssAfterMb = rssMb(pid);
     }
     latencies.sort((a, b) => a - b);
+    const perTool = Object.fromEntries(Object.entries(byTool).map(([name, ms]) => [name, { calls: ms.length, p50Ms: percentile(ms.sort((a, b) => a - b), 50) }]));
     return { calls: latencies.length, clients, failures, failureSamples, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), seconds, rssBeforeMb, rssPeakMb, rssAfterMb, perTool };
   } finally {
     await Promise.all(sessions.map(({ client }) => client.close().catch(() => undefined)));
@@ -217,6 +218,7 @@ const bench: Bench = {
       row('load', `${r.calls} calls from ${r.clients} clients: failures`, r.failures, '0', r.failures === 0),
       row('load', 'latency p50 / p99 (ms)', `${r.p50Ms.toFixed(0)} / ${r.p99Ms.toFixed(0)}`),
       row('load', 'throughput (calls/s)', (r.calls / r.seconds).toFixed(0)),
+      row('load', 'latency p50 per tool (ms)', Object.entries(r.perTool).map(([name, t]) => `${name} ${t.p50Ms.toFixed(0)}`).join(', ')),
       row('load', 'server RSS before / peak / after (MB)', `${r.rssBeforeMb.toFixed(0)} / ${r.rssPeakMb.toFixed(0)} / ${r.rssAfterMb.toFixed(0)}`),
       row('load', 'server RSS after − before (MB)', growth.toFixed(1), '≤ 30', growth <= 30),
     ];
