@@ -212,7 +212,7 @@ const bench: Bench = {
   id: 'load',
   about: '50 concurrent MCP clients over Streamable HTTP, tool calls against the simulators',
   async run({ smoke }) {
-    const r = await runLoad({ clients: 50, calls: smoke ? 500 : 10_000 });
+    const r = await runLoad({ clients: 50, calls: smoke ? 100 : 10_000 });
     const growth = r.rssAfterMb - r.rssBeforeMb;
     return [
       row('load', `${r.calls} calls from ${r.clients} clients: failures`, r.failures, '0', r.failures === 0),
