@@ -1,11 +1,12 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildSheets, encodeReport, rowCount } from '../src/sim/market/reports.js';
 import { seedOrders, startMarketSim, type MarketSim, type SimOrder } from '../src/sim/market/index.js';
 import { serverArgs } from './profile.js';
+import { cpuMs, procKb } from './proc.js';
 import { row, type Bench, type Row } from './types.js';
 
 /**
@@ -20,17 +21,7 @@ const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const FROM = '2026-10-01';
 const TO = '2026-10-31';
 
-function procKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!m) throw new Error(`no ${field} in /proc/${pid}/status`);
-  return Number(m[1]);
-}
 
-/** utime + stime of a process in ms (clock ticks of 10 ms on Linux). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
 
 async function connect(sim: MarketSim): Promise<{ client: Client; pid: number }> {
   const transport = new StdioClientTransport({
