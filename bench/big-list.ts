@@ -1,8 +1,9 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startPosifloraSim } from '../src/sim/posiflora/index.js';
+import { procKb } from './proc.js';
 import { row, type Bench, type Row } from './types.js';
 
 /**
@@ -17,11 +18,6 @@ import { row, type Bench, type Row } from './types.js';
 const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const RPS = 50;
 
-function procKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!m) throw new Error(`no ${field} in /proc/${pid}/status`);
-  return Number(m[1]);
-}
 
 async function walk(count: number): Promise<{ orders: number; expected: number; requests: number; seconds: number; growthMb: number; peakMb: number; matches: boolean }> {
   const pf = await startPosifloraSim({ count, endDate: '2026-06-30', days: 365, rps: 10_000 });

@@ -25,11 +25,17 @@ async function initializeMs(script: string): Promise<number> {
   return ms;
 }
 
-function runMs(args: string[]): number {
+function runMs(args: string[], logLevel = 'error'): { ms: number; stderr: string } {
   const t0 = performance.now();
-  const res = spawnSync(process.execPath, args, { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'error' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const res = spawnSync(process.execPath, args, { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: logLevel }, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   if (res.status !== 0) throw new Error(`node ${args.join(' ')} exited ${res.status}: ${res.stderr}`);
-  return performance.now() - t0;
+  return { ms: performance.now() - t0, stderr: res.stderr };
+}
+
+/** The phases `call` logs at debug level (src/main.ts): modules, config and simulators, the call. */
+function phasesOf(stderr: string): number[] {
+  const m = /phases \(ms\): modules (\d+), config and simulators (\d+), server, client and the call (\d+)/.exec(stderr);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [NaN, NaN, NaN];
 }
 
 const bench: Bench = {
@@ -42,20 +48,22 @@ const bench: Bench = {
     const tools: number[] = [];
     const bare: number[] = [];
     const call: number[] = [];
+    const phases: number[][] = [[], [], []];
     // Outside smoke runs, a first round warms the disk cache and is not counted.
     const skip = smoke ? 0 : 1;
     for (let i = 0; i < rounds + skip; i++) {
       const m = await initializeMs(MINIMAL);
       const o = await initializeMs(MAIN);
-      const b = runMs(['-e', '0']);
-      const t = runMs([MAIN, 'tools']);
-      const c = runMs([MAIN, 'call', 'get_revenue_widget', '--demo']);
+      const b = runMs(['-e', '0']).ms;
+      const t = runMs([MAIN, 'tools']).ms;
+      const c = runMs([MAIN, 'call', 'get_revenue_widget', '--demo'], 'debug');
       if (i >= skip) {
         minimal.push(m);
         ours.push(o);
         bare.push(b);
         tools.push(t);
-        call.push(c);
+        call.push(c.ms);
+        phasesOf(c.stderr).forEach((ms, p) => phases[p]!.push(ms));
       }
     }
     const init = median(ours) / median(minimal);
@@ -67,7 +75,8 @@ const bench: Bench = {
       row('cold-start', '`node -e 0` (ms)', median(bare).toFixed(0)),
       row('cold-start', '`revenue-mcp tools` (ms)', median(tools).toFixed(0)),
       row('cold-start', 'tools ratio (revenue-mcp tools / node -e 0)', list.toFixed(2), '≤ 5', list <= 5),
-      row('cold-start', '`revenue-mcp call get_revenue_widget --demo` (ms, phases not yet instrumented)', median(call).toFixed(0)),
+      row('cold-start', '`revenue-mcp call get_revenue_widget --demo` to exit (ms)', median(call).toFixed(0)),
+      row('cold-start', '`call --demo` phases: modules loaded / config and LIFE POS simulator / server, client and the call (ms)', phases.map((p) => median(p).toFixed(0)).join(' / ')),
     ];
   },
 };

@@ -1,12 +1,17 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startOfdPublicSim } from '../src/sim/ofd-public/index.js';
 import { startPosifloraSim } from '../src/sim/posiflora/index.js';
-import { row, type Bench } from './types.js';
+import { row, type Bench, type Row } from './types.js';
 
 /**
  * Upstream requests one question costs, against walking every page: Posiflora totals by status and by
- * store for a month of 100 k orders, counted in the simulator's request log.
+ * store for a month of 100 k orders; Yandex OFD through the new token API for a 30-day month at ~300
+ * receipts a day, cold (empty on-disk cache) and asked again (warm). Counted in the simulators' logs.
  */
 
 const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
@@ -16,35 +21,77 @@ const bench: Bench = {
   id: 'requests',
   about: 'requests per question vs walking every page',
   async run({ smoke }) {
-    const count = smoke ? 5_000 : 100_000;
-    const pf = await startPosifloraSim({ count, endDate: '2026-06-30', days: 30, rps: 10_000 });
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [MAIN],
-      env: { PATH: process.env.PATH ?? '', ...pf.env, POSIFLORA_RPS: '50', REVENUE_TZ: 'Europe/Moscow', LOG_LEVEL: 'error' },
-      stderr: 'ignore',
-    });
-    const client = new Client({ name: 'bench', version: '1.0.0' });
-    await client.connect(transport);
-    try {
-      pf.server.clearRequests();
-      const res = (await client.callTool({
-        name: 'list_posiflora_orders',
-        arguments: { date_from: '2026-06-01', date_to: '2026-06-30', group_by: ['status', 'store'], aggregate: true, limit: 0 },
-      })) as { isError?: boolean; structuredContent?: any; content: Array<{ text?: string }> };
-      if (res.isError) throw new Error(res.content[0]?.text ?? 'tool failed');
-      const data = pf.server.requests.filter((r) => r.path === '/v1/orders').length;
-      const orders = Number(res.structuredContent?.totals?.orders);
-      const stores = pf.stores.length;
-      return [
-        row('requests', `Posiflora totals by status and store, a month of ${orders} orders: data requests (walking every page: ${Math.ceil(orders / PAGE)})`, data, `≤ ${1 + stores} (1 + stores)`, data <= 1 + stores),
-        row('requests', 'OFD month at 300 receipts/day with a new token, cold and warm', 'not yet available: the OFD token API is merged, this measurement is not written yet', '≤ 15 cold, 0 warm', null),
-      ];
-    } finally {
-      await client.close();
-      await pf.close();
-    }
+    return [...(await posiflora(smoke)), ...(await ofd())];
   },
 };
+
+async function posiflora(smoke: boolean): Promise<Row[]> {
+  const count = smoke ? 5_000 : 100_000;
+  const pf = await startPosifloraSim({ count, endDate: '2026-06-30', days: 30, rps: 10_000 });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [MAIN],
+    env: { PATH: process.env.PATH ?? '', ...pf.env, POSIFLORA_RPS: '50', REVENUE_TZ: 'Europe/Moscow', LOG_LEVEL: 'error' },
+    stderr: 'ignore',
+  });
+  const client = new Client({ name: 'bench', version: '1.0.0' });
+  await client.connect(transport);
+  try {
+    pf.server.clearRequests();
+    const res = (await client.callTool({
+      name: 'list_posiflora_orders',
+      arguments: { date_from: '2026-06-01', date_to: '2026-06-30', group_by: ['status', 'store'], aggregate: true, limit: 0 },
+    })) as { isError?: boolean; structuredContent?: any; content: Array<{ text?: string }> };
+    if (res.isError) throw new Error(res.content[0]?.text ?? 'tool failed');
+    const data = pf.server.requests.filter((r) => r.path === '/v1/orders').length;
+    const orders = Number(res.structuredContent?.totals?.orders);
+    const stores = pf.stores.length;
+    return [
+      row('requests', `Posiflora totals by status and store, a month of ${orders} orders: data requests (walking every page: ${Math.ceil(orders / PAGE)})`, data, `≤ ${1 + stores} (1 + stores)`, data <= 1 + stores),
+    ];
+  } finally {
+    await client.close();
+    await pf.close();
+  }
+}
+
+/** The OFD token API, a 30-day month of settled days at ~300 receipts a day, the cache in a temp directory. */
+async function ofd(): Promise<Row[]> {
+  const sim = await startOfdPublicSim({ now: new Date('2026-05-20T12:00:00Z'), days: 60, traffic: 3.3, rps: 10_000 });
+  const cacheDir = mkdtempSync(join(tmpdir(), 'revenue-mcp-bench-'));
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [MAIN],
+    env: { PATH: process.env.PATH ?? '', ...sim.env, OFD_RPS: '100', REVENUE_CACHE_DIR: cacheDir, REVENUE_TZ: 'Europe/Moscow', LOG_LEVEL: 'error' },
+    stderr: 'ignore',
+  });
+  const client = new Client({ name: 'bench', version: '1.0.0' });
+  await client.connect(transport);
+  try {
+    const from = '2026-04-01';
+    const to = '2026-04-30';
+    const ask = async () => {
+      const before = sim.server.requests.length;
+      const res = (await client.callTool({ name: 'get_sales_aggregation', arguments: { date_from: from, date_to: to, compare_previous: false } }, undefined, { timeout: 300_000 })) as {
+        isError?: boolean;
+        structuredContent?: any;
+        content: Array<{ text?: string }>;
+      };
+      if (res.isError) throw new Error(res.content[0]?.text ?? 'tool failed');
+      return { requests: sim.server.requests.length - before, receipts: Number(res.structuredContent?.totals?.receipts) };
+    };
+    const cold = await ask();
+    const warm = await ask();
+    const perDay = (cold.receipts / 30).toFixed(0);
+    return [
+      row('requests', `OFD token API, April (30 days, ${perDay} receipts/day): requests, cold cache`, cold.requests, '≤ 15', cold.requests <= 15),
+      row('requests', 'OFD token API, the same month asked again: requests, warm cache', warm.requests, '0', warm.requests === 0),
+    ];
+  } finally {
+    await client.close();
+    await sim.close();
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+}
 
 export default bench;

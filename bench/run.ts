@@ -14,7 +14,10 @@ const BENCHES: Array<() => Promise<{ default: Bench }>> = [
   () => import('./cold-start.js'),
   () => import('./requests.js'),
   () => import('./big-list.js'),
+  () => import('./report.js'),
+  () => import('./tokens.js'),
   () => import('./tools-list.js'),
+  () => import('./load.js'),
   () => import('./dashboard-render.js'),
 ];
 

@@ -249,6 +249,8 @@ async function listTools(runtime: Runtime): Promise<{ tools: Array<{ name: strin
 }
 
 async function main(argv: string[]): Promise<number> {
+  // Start-up phases in ms since the process started (performance.now()), logged at debug level for `call`.
+  const loaded = performance.now();
   const cli = parseCli(argv);
   if (cli.command === 'help') {
     process.stdout.write(HELP);
@@ -265,6 +267,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const { runtime, close } = await prepare(cli);
+  const prepared = performance.now();
   try {
     if (cli.command === 'tools') {
       const list = await listTools(runtime);
@@ -301,6 +304,8 @@ async function main(argv: string[]): Promise<number> {
         }),
       );
       const text = (result.content as Array<{ type: string; text?: string }>).map((c) => c.text ?? '').join('\n');
+      const answered = performance.now();
+      log('debug', `phases (ms): modules ${loaded.toFixed(0)}, config and simulators ${(prepared - loaded).toFixed(0)}, server, client and the call ${(answered - prepared).toFixed(0)}`);
       if (result.isError) {
         process.stderr.write(`${text}\n`);
         return 1;

@@ -10,10 +10,10 @@ const RUN = fileURLToPath(new URL('../../dist/bench/run.js', import.meta.url));
 
 describe('bench --smoke', () => {
   it('runs every benchmark and prints one row per figure', () => {
-    const res = spawnSync(process.execPath, ['--expose-gc', RUN, '--smoke'], { encoding: 'utf8', timeout: 280_000 });
+    const res = spawnSync(process.execPath, ['--expose-gc', RUN, '--smoke'], { encoding: 'utf8', timeout: 580_000 });
     expect(res.status, res.stderr).toBe(0);
-    for (const id of ['limit-use', 'overhead', 'cold-start', 'requests', 'big-list', 'tools-list']) {
+    for (const id of ['limit-use', 'overhead', 'cold-start', 'requests', 'big-list', 'report', 'tokens', 'tools-list', 'load', 'dashboard-render']) {
       expect(res.stdout, `a row of ${id}`).toMatch(new RegExp(`^\\| ${id} \\| .+ \\| .* \\|`, 'm'));
     }
-  }, 300_000);
+  }, 600_000);
 });

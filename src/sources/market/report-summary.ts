@@ -1,4 +1,4 @@
-import { Decimal, sum } from '../../money.js';
+import { Decimal } from '../../money.js';
 import type { Cell, Row, Sheet } from './report-file.js';
 
 /**
@@ -136,6 +136,8 @@ const DECIMAL_RE = /^[+-]?\d+(\.\d+)?$/;
 export function decimalOf(v: Cell): Decimal | undefined {
   if (typeof v === 'number') return Number.isFinite(v) ? new Decimal(String(v)) : undefined;
   if (typeof v !== 'string') return undefined;
+  // Most cells are plain decimals already: skip the clean-up below for them.
+  if (DECIMAL_RE.test(v)) return new Decimal(v);
   let s = v.trim().replace(/[\s\u00a0\u202f]/g, '').replace(/₽$/, '').replace(/^−/, '-');
   if (s === '') return undefined;
   if (!s.includes('.') && (s.match(/,/g) ?? []).length === 1) s = s.replace(',', '.');
@@ -153,17 +155,34 @@ function kindOf(column: string): ColumnKind | undefined {
 
 const isEmpty = (v: Cell) => v === null || (typeof v === 'string' && v.trim() === '');
 
-/** Every non-empty value of a column as a decimal; undefined when any of them is not a number. */
-function numericColumn(sheet: Sheet, column: string): Decimal[] | undefined {
-  const out: Decimal[] = [];
+interface ColumnStats {
+  total: Decimal;
+  min: Decimal;
+  max: Decimal;
+  /** Non-empty cells, every one a number. */
+  values: number;
+}
+
+/**
+ * Sum, min and max of a column's non-empty values in one pass, keeping none of them (a 50,000-row report
+ * would hold a Decimal per cell); undefined when any of them is not a number or none is there.
+ */
+function columnStats(sheet: Sheet, column: string): ColumnStats | undefined {
+  let total = new Decimal(0);
+  let min: Decimal | undefined;
+  let max: Decimal | undefined;
+  let values = 0;
   for (const row of sheet.rows) {
     const v = row[column] ?? null;
     if (isEmpty(v)) continue;
     const d = decimalOf(v);
     if (!d) return undefined;
-    out.push(d);
+    total = total.plus(d);
+    if (!min || d.lt(min)) min = d;
+    if (!max || d.gt(max)) max = d;
+    values += 1;
   }
-  return out;
+  return min && max ? { total, min, max, values } : undefined;
 }
 
 function columnSums(sheet: Sheet): ColumnSum[] {
@@ -171,8 +190,8 @@ function columnSums(sheet: Sheet): ColumnSum[] {
   for (const column of sheet.columns) {
     const kind = kindOf(column);
     if (!kind) continue;
-    const values = numericColumn(sheet, column);
-    if (values && values.length > 0) sums.push({ column, kind, total: sum(values), values: values.length });
+    const stats = columnStats(sheet, column);
+    if (stats) sums.push({ column, kind, total: stats.total, values: stats.values });
   }
   const order: Record<ColumnKind, number> = { money: 0, quantity: 1, number: 2 };
   return sums.sort((a, b) => order[a.kind] - order[b.kind]);
@@ -187,12 +206,9 @@ const MAIN_AMOUNT_PREFERENCE = [
 function unitPrices(sheet: Sheet): UnitPriceStats[] {
   const out: UnitPriceStats[] = [];
   for (const column of sheet.columns.filter(isUnitPriceColumn)) {
-    const values = numericColumn(sheet, column);
-    if (!values || values.length === 0) continue;
-    // Reduce rather than spread: a report can hold more rows than a call can take arguments.
-    const min = values.reduce((a, b) => (b.lt(a) ? b : a));
-    const max = values.reduce((a, b) => (b.gt(a) ? b : a));
-    out.push({ column, min, max, mean: sum(values).div(values.length).toDecimalPlaces(2), values: values.length });
+    const stats = columnStats(sheet, column);
+    if (!stats) continue;
+    out.push({ column, min: stats.min, max: stats.max, mean: stats.total.div(stats.values).toDecimalPlaces(2), values: stats.values });
   }
   return out;
 }
@@ -259,25 +275,40 @@ function dateRange(sheet: Sheet): SheetSummary['dateRange'] {
 
 const LABEL_PREFERENCE = [['orderid', 'movementnumber'], ['shopsku', 'offerid', 'sku'], ['offername', 'skuname', 'servicename', 'categoryname', 'name'], ['day', 'date']];
 
-function labelOf(sheet: Sheet, row: Row): string {
+/** The columns a row's label is made of, one per group of LABEL_PREFERENCE the sheet has. */
+function labelColumns(sheet: Sheet): string[] {
+  const byName = new Map<string, string>();
+  for (const c of sheet.columns) if (!byName.has(norm(c))) byName.set(norm(c), c);
+  // The group's order is the preference (offerName before categoryName), not the sheet's column order.
+  return LABEL_PREFERENCE.map((group) => group.map((name) => byName.get(name)).find((c) => c !== undefined)).filter((c): c is string => c !== undefined);
+}
+
+function labelOf(columns: readonly string[], row: Row): string {
   const parts: string[] = [];
-  for (const group of LABEL_PREFERENCE) {
-    // The group's order is the preference (offerName before categoryName), not the sheet's column order.
-    const column = group.map((name) => sheet.columns.find((c) => norm(c) === name)).find((c) => c !== undefined);
-    const v = column ? row[column] : undefined;
+  for (const column of columns) {
+    const v = row[column];
     if (v !== undefined && !isEmpty(v)) parts.push(String(v).trim());
   }
   return parts.join(' · ') || '(row)';
 }
 
+/**
+ * The `limit` rows with the largest amounts (ties: earlier row first). A bounded list kept sorted, so a
+ * 50,000-row sheet costs one comparison for most rows, and only the kept rows are labelled.
+ */
 function topRows(sheet: Sheet, amount: ColumnSum | undefined, limit: number): TopRow[] {
-  if (!amount) return [];
-  const rows: TopRow[] = [];
-  sheet.rows.forEach((row, i) => {
+  if (!amount || limit <= 0) return [];
+  const kept: Array<{ index: number; amount: Decimal }> = [];
+  sheet.rows.forEach((row, index) => {
     const d = decimalOf(row[amount.column] ?? null);
-    if (d) rows.push({ row: i + 1, label: labelOf(sheet, row), amount: d });
+    if (!d || (kept.length === limit && !d.gt(kept[kept.length - 1]!.amount))) return;
+    let at = kept.length;
+    while (at > 0 && d.gt(kept[at - 1]!.amount)) at--;
+    kept.splice(at, 0, { index, amount: d });
+    if (kept.length > limit) kept.pop();
   });
-  return rows.sort((a, b) => b.amount.cmp(a.amount) || a.row - b.row).slice(0, limit);
+  const columns = labelColumns(sheet);
+  return kept.map(({ index, amount: d }) => ({ row: index + 1, label: labelOf(columns, sheet.rows[index]!), amount: d }));
 }
 
 export function summariseSheet(sheet: Sheet, topLimit = 10): SheetSummary {

@@ -1,0 +1,175 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { unzipSync } from 'fflate';
+import { fileURLToPath } from 'node:url';
+import type { RecordedRequest, SimServer } from '../src/sim/framework.js';
+import { startLifeposSim } from '../src/sim/lifepos/index.js';
+import { seedOrders, startMarketSim } from '../src/sim/market/index.js';
+import { startOfdPublicSim } from '../src/sim/ofd-public/index.js';
+import { startPosifloraSim } from '../src/sim/posiflora/index.js';
+import { row, type Bench, type Row } from './types.js';
+
+/**
+ * Tokens a model reads per answer: each tool's concise result against the raw upstream JSON of the same
+ * question, i.e. what an agent calling the API itself would read. Raw bodies are got by replaying, against
+ * the simulator, the data requests the server sent for that question (for a listing whose default answer
+ * needs one request, the requests of walking every page); a report's raw JSON is its unzipped file.
+ * Tokens are estimated as chars/4 and, since Cyrillic takes two UTF-8 bytes a letter, as bytes/4 too;
+ * the result counted is everything the model may be given: the text content and the structuredContent.
+ */
+
+const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
+const NOW = new Date('2026-05-20T09:00:00Z');
+
+type Kind = 'listing' | 'report' | 'single object';
+const TARGET: Record<Kind, string> = { listing: '≥ 200×', report: '≥ 50×', 'single object': '≤ raw and ≤ 300 tokens' };
+
+interface Measured {
+  tool: string;
+  kind: Kind;
+  size: string;
+  /** The concise result: its text content, and its structuredContent as JSON. */
+  result: { text: string; structured: string };
+  raw: string;
+}
+
+const tokens = (s: string) => ({ chars: s.length / 4, bytes: Buffer.byteLength(s, 'utf8') / 4 });
+
+/** Replay recorded requests against the simulator that received them: the bodies it answers, as text. */
+async function replay(server: SimServer, requests: RecordedRequest[]): Promise<string> {
+  const bodies: string[] = [];
+  for (const r of requests) {
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(r.headers)) if (v !== undefined && !['host', 'content-length', 'connection'].includes(k)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    const query = r.query.toString();
+    const res = await fetch(`${server.url}${r.path}${query ? `?${query}` : ''}`, { method: r.method, headers, body: r.method === 'GET' ? undefined : r.text });
+    if (!res.ok) throw new Error(`replay ${r.method} ${r.path}: HTTP ${res.status}`);
+    if ((res.headers.get('content-type') ?? '').includes('zip')) {
+      for (const file of Object.values(unzipSync(new Uint8Array(await res.arrayBuffer())))) bodies.push(Buffer.from(file).toString('utf8'));
+    } else bodies.push(await res.text());
+  }
+  return bodies.join('\n');
+}
+
+const bench: Bench = {
+  id: 'tokens',
+  about: 'concise result vs the raw upstream JSON of the same question, per tool',
+  async run({ smoke }) {
+    const size = smoke ? 200 : 1_000;
+    const lifepos = await startLifeposSim({ now: NOW, rps: 10_000 });
+    // ~300 receipts a day (traffic 4 × ~75); the question covers enough closed days for `size` receipts.
+    const ofd = await startOfdPublicSim({ now: NOW, days: 40, traffic: 4, rps: 10_000 });
+    const posiflora = await startPosifloraSim({ count: size, endDate: '2026-05-10', days: 30, rps: 10_000 });
+    const marketOrders = seedOrders({ from: '2026-04-01', days: 30, ordersPerDay: Math.ceil(size / 30), campaignIds: [21_000_101] });
+    const market = await startMarketSim({ orders: marketOrders, campaignIds: [21_000_101], generationMs: 50, clock: Date.now });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [MAIN],
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...lifepos.env('phone'),
+        ...ofd.env,
+        ...posiflora.env,
+        MARKET_BASE_URL: market.url,
+        MARKET_API_KEY: market.apiKey,
+        MARKET_BUSINESS_ID: String(market.businessId),
+        MARKET_CAMPAIGN_ID: String(market.campaignId),
+        LIFEPOS_RPS: '1000',
+        OFD_RPS: '1000',
+        POSIFLORA_RPS: '1000',
+        REVENUE_CACHE: 'off',
+        REVENUE_TZ: 'Europe/Moscow',
+        LOG_LEVEL: 'error',
+      },
+      stderr: 'ignore',
+    });
+    const client = new Client({ name: 'bench', version: '1.0.0' });
+    await client.connect(transport);
+    try {
+      const call = async (name: string, args: Record<string, unknown>) => {
+        const res = await client.callTool({ name, arguments: args }, CallToolResultSchema, { timeout: 300_000 });
+        const text = (res.content as Array<{ text?: string }>).map((c) => c.text ?? '').join('\n');
+        if (res.isError) throw new Error(`${name}: ${text}`);
+        return { text, structured: JSON.stringify(res.structuredContent ?? {}) };
+      };
+      /** The requests `server` received while `fn` ran, those matching `data` only. */
+      const during = async <T>(server: SimServer, data: RegExp, fn: () => Promise<T>): Promise<{ value: T; requests: RecordedRequest[] }> => {
+        const from = server.requests.length;
+        const value = await fn();
+        return { value, requests: server.requests.slice(from).filter((r) => data.test(r.path)) };
+      };
+
+      // Closed days with about `size` receipts between them.
+      const perDay = ofd.receipts.length / 40;
+      const ofdDays = Math.max(1, Math.round(size / perDay));
+      const ofdTo = '2026-05-10';
+      const ofdFrom = new Date(Date.parse(`${ofdTo}T00:00:00Z`) - (ofdDays - 1) * 86_400_000).toISOString().slice(0, 10);
+      // A typical sale: the median number of positions.
+      const live = lifepos.sales.filter((s) => !s.deleted_at).sort((a, b) => a.positions.length - b.positions.length);
+      const sale = live[Math.floor(live.length / 2)]!;
+
+      const questions: Record<string, () => Promise<Measured>> = {
+        get_revenue_widget: async () => {
+          const { value, requests } = await during(lifepos.server, /\/widgets\/revenue$/, () => call('get_revenue_widget', { period: 'last_week' }));
+          return { tool: 'get_revenue_widget', kind: 'single object', size: 'a week vs the week before', result: value, raw: await replay(lifepos.server, requests) };
+        },
+        get_sale: async () => {
+          const { value, requests } = await during(lifepos.server, /\/deals\/sales\//, () => call('get_sale', { deal_guid: sale.guid }));
+          return { tool: 'get_sale', kind: 'single object', size: `a sale of ${sale.positions.length} positions`, result: value, raw: await replay(lifepos.server, requests) };
+        },
+        get_sales_aggregation: async () => {
+          const args = { date_from: ofdFrom, date_to: ofdTo, compare_previous: false };
+          const { value, requests } = await during(ofd.server, /\/reports\/receipts$/, () => call('get_sales_aggregation', args));
+          const receipts = JSON.parse(value.structured).totals?.receipts;
+          return { tool: 'get_sales_aggregation', kind: 'listing', size: `${receipts} receipts over ${ofdDays} days`, result: value, raw: await replay(ofd.server, requests) };
+        },
+        await_market_report: async () => {
+          const report = { type: 'united-orders', date_from: '2026-04-01', date_to: '2026-04-30' };
+          const { value, requests } = await during(market.server, /^\/files\//, () => call('await_market_report', { report, max_wait_seconds: 60 }));
+          return { tool: 'await_market_report', kind: 'report', size: `united-orders, ${marketOrders.length} orders`, result: value, raw: await replay(market.server, requests) };
+        },
+        list_posiflora_orders: async () => {
+          const question = { date_from: '2026-04-11', date_to: '2026-05-10', group_by: ['status'] };
+          const result = await call('list_posiflora_orders', question);
+          // The raw listing of the same question: every page of its orders.
+          const { requests } = await during(posiflora.server, /^\/v1\/orders$/, () => call('list_posiflora_orders', { ...question, aggregate: 'walk' }));
+          return { tool: 'list_posiflora_orders', kind: 'listing', size: `${size} orders`, result, raw: await replay(posiflora.server, requests) };
+        },
+      };
+
+      const { tools } = await client.listTools();
+      const rows: Row[] = [];
+      for (const { name } of tools) {
+        const question = questions[name];
+        if (!question) {
+          rows.push(row('tokens', `${name}: no question defined in bench/tokens.ts`, 'not measured', 'measured', false));
+          continue;
+        }
+        const m = await question();
+        const raw = tokens(m.raw);
+        for (const [part, text] of [
+          ['text', m.result.text],
+          ['text + structuredContent', `${m.result.text}\n${m.result.structured}`],
+        ] as const) {
+          const res = tokens(text);
+          const ratio = { chars: raw.chars / res.chars, bytes: raw.bytes / res.bytes };
+          const pass =
+            m.kind === 'listing' ? ratio.chars >= 200 && ratio.bytes >= 200 : m.kind === 'report' ? ratio.chars >= 50 && ratio.bytes >= 50 : res.chars <= raw.chars && res.bytes <= raw.bytes && Math.max(res.chars, res.bytes) <= 300;
+          const value =
+            m.kind === 'single object'
+              ? `${res.chars.toFixed(0)} / ${raw.chars.toFixed(0)} (bytes/4: ${res.bytes.toFixed(0)} / ${raw.bytes.toFixed(0)})`
+              : `${ratio.chars.toFixed(0)}× (bytes/4: ${ratio.bytes.toFixed(0)}×): ${res.chars.toFixed(0)} vs ${raw.chars.toFixed(0)}`;
+          const what = m.kind === 'single object' ? 'result / raw tokens' : 'raw / result';
+          rows.push(row('tokens', `${m.tool} (${m.kind}: ${m.size}), ${part}: ${what}, chars/4`, value, TARGET[m.kind], pass));
+        }
+      }
+      return rows;
+    } finally {
+      await client.close();
+      await Promise.all([lifepos.close(), ofd.close(), posiflora.close(), market.close()]);
+    }
+  },
+};
+
+export default bench;
