@@ -160,7 +160,11 @@ async function prepare(cli: Cli): Promise<{ runtime: Runtime; close(): Promise<v
     // `call` starts only the simulator its tool reads (a tool without a declared source gets them all).
     const source = cli.command === 'call' ? TOOLS.find((t) => t.name === cli.tool)?.source : undefined;
     // REVENUE_DEMO_OFD=legacy: the legacy-key simulator answers for Yandex OFD (no token in the demo env).
-    const legacyOfd = process.env.REVENUE_DEMO_OFD?.trim().toLowerCase() === 'legacy';
+    const demoOfd = process.env.REVENUE_DEMO_OFD?.trim().toLowerCase() || 'token';
+    if (demoOfd !== 'token' && demoOfd !== 'legacy') {
+      throw new ConfigError([`REVENUE_DEMO_OFD is "${process.env.REVENUE_DEMO_OFD!.trim().slice(0, 40)}"; it chooses the demo's Yandex OFD API: "token" (the default) or "legacy", e.g. REVENUE_DEMO_OFD=legacy`]);
+    }
+    const legacyOfd = demoOfd === 'legacy';
     const demo = await startDemoSims(source ? [legacyOfd && source === 'ofd' ? 'ofd-legacy' : source] : undefined);
     // Demo data is made up afresh each run: its cache lives and dies with the process.
     const demoCache = await mkdtemp(join(tmpdir(), 'revenue-mcp-demo-'));

@@ -119,6 +119,11 @@ export async function openHost(browser: Chromium, html: string, options: HostOpt
     requests.push(route.request().url());
     return route.abort();
   });
+  // WebSockets bypass page.route: record and refuse them too (test/browser/no-network.test.ts proves both).
+  await page.routeWebSocket(/.*/, (ws) => {
+    requests.push(ws.url());
+    return ws.close({ code: 1008, reason: 'no network in the dashboard' });
+  });
   page.on('console', (m) => {
     if (m.type() === 'error') consoleErrors.push(m.text());
   });

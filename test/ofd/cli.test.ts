@@ -87,6 +87,15 @@ describe('CLI --demo: get_sales_aggregation last_week', () => {
     expect(text.stdout).toContain('_Answered by the legacy Yandex OFD API (aggregation endpoint)');
   });
 
+  it('an unknown REVENUE_DEMO_OFD value is a usage error naming the two choices, not silently the token API', async () => {
+    const err = await run(process.execPath, [MAIN, 'call', 'get_sales_aggregation', '{}', '--demo'], {
+      env: cleanEnv({ REVENUE_DEMO_OFD: 'legacyy' }),
+      timeout: 20_000,
+    }).catch((e: { code: number; stderr: string }) => e);
+    expect((err as { code: number }).code).toBe(2);
+    expect((err as { stderr: string }).stderr).toContain('REVENUE_DEMO_OFD is "legacyy"; it chooses the demo\'s Yandex OFD API: "token" (the default) or "legacy"');
+  });
+
   it('exits 1 with the error on stderr for bad input', async () => {
     const err = await cli(['call', 'get_sales_aggregation', '{"interval":"hour"}', '--demo']).catch((e: { code: number; stderr: string }) => e);
     expect((err as { code: number }).code).toBe(1);
