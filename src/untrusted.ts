@@ -24,15 +24,13 @@ export const ID_MAX = 64;
 
 /** The text cleaned and capped (no quotes): for structuredContent, where JSON already quotes it. */
 export function cleanText(raw: unknown, max = NAME_MAX): string {
-  const s = (typeof raw === 'string' ? raw : String(raw ?? '')).replace(INVISIBLE, ' ').replace(/\s+/g, ' ').trim();
-  if (s.length <= max) return s;
-  const points = Array.from(s);
-  return points.length <= max ? s : `${points.slice(0, max - 1).join('')}…`;
-}
-
-/** Like cleanText, keeping undefined and null as they are (optional fields). */
-export function cleanOptional<T extends null | undefined>(raw: string | T, max = NAME_MAX): string | T {
-  return raw === null || raw === undefined ? raw : cleanText(raw, max);
+  const whole = typeof raw === 'string' ? raw : String(raw ?? '');
+  // Only a bounded prefix is cleaned: a megabyte of upstream text costs no more than a long name.
+  const cut = whole.length > max * 8 ? whole.slice(0, max * 8) : whole;
+  const s = cut.replace(INVISIBLE, ' ').replace(/\s+/g, ' ').trim();
+  const points = s.length <= max ? undefined : Array.from(s);
+  if (points === undefined || points.length <= max) return cut === whole ? s : `${s}…`;
+  return `${points.slice(0, max - 1).join('')}…`;
 }
 
 /** The value for text output: cleaned, capped and JSON-quoted ("Roses \"red\""). */
