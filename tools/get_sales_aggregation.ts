@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { UNTRUSTED_NOTE } from '../src/untrusted.js';
 import { formatRub } from '../src/money.js';
 import { addDays, daysInclusive, formatPeriod, isoWeekday, periodDays, previousPeriod, resolvePeriod, type Period } from '../src/period.js';
 import { defineTool, ToolInputError } from '../src/tool.js';
@@ -369,7 +368,6 @@ export default defineTool({
         lines.push(`_Showing the ${which} of ${result.intervals.length} ${many}; ${more}._`);
       }
     }
-    if (Object.keys(labels).length > 0) lines.push(UNTRUSTED_NOTE);
     return { text: lines.join('\n'), structured };
   },
 });

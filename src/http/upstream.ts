@@ -3,7 +3,6 @@ import { errors as undiciErrors } from 'undici';
 import type { Dispatcher } from 'undici';
 import { SOURCE_LABEL, type HttpSettings, type LimitSpec, type SourceName } from '../config.js';
 import { log } from '../log.js';
-import { cleanText, ID_MAX, quoted, shownId } from '../untrusted.js';
 import { UpstreamError, isRateLimitStatus, isRetryableStatus } from './errors.js';
 import { momentText, PauseGate, untilAborted } from './gate.js';
 import { Quota, parseHttpDate, parseRetryAfter } from './limits.js';
@@ -386,10 +385,8 @@ export class Upstream {
   #httpError(status: number, headers: Record<string, string>, raw: Buffer, req: UpstreamRequest, what: string): UpstreamError {
     const body = jsonOrText(raw);
     const parsed = this.#options.parseError?.(status, body);
-    const code = parsed?.code === undefined ? `http_${status}` : cleanText(parsed.code, ID_MAX);
-    // The upstream's words are data, quoted and cleaned (src/untrusted.ts), never instructions.
-    const said = parsed?.message ?? (typeof body === 'string' && body.length > 0 ? plainText(body.slice(0, 100_000)) : undefined);
-    const detail = said === undefined || said.trim() === '' ? undefined : quoted(said, 300);
+    const code = parsed?.code ?? `http_${status}`;
+    const detail = parsed?.message ?? (typeof body === 'string' && body.length > 0 ? plainText(body).slice(0, 300) : undefined);
 
     let resetAt: Date | undefined;
     if (isRateLimitStatus(status)) {
@@ -410,7 +407,7 @@ export class Upstream {
       retryable: isRetryableStatus(status),
       resetAt,
       body,
-      message: `${this.label} answered ${what} with HTTP ${status}${parsed?.code ? ` ${shownId(code)}` : ''}${detail ? `: ${detail}` : ''}`,
+      message: `${this.label} answered ${what} with HTTP ${status}${parsed?.code ? ` ${parsed.code}` : ''}${detail ? `: ${detail}` : ''}`,
     });
   }
 

@@ -1,5 +1,4 @@
 import { UpstreamError } from '../../http/errors.js';
-import { quoted, shownId } from '../../untrusted.js';
 import { ErrorBodySchema } from './schemas.js';
 
 /**
@@ -19,8 +18,7 @@ export function parseLifeposError(_status: number, body: unknown): { code?: stri
 export function apiWords(err: UpstreamError): string {
   const parsed = parseLifeposError(err.status ?? 0, err.body);
   if (!parsed) return err.status ? `HTTP ${err.status}` : err.code;
-  // The message is upstream text: quoted data in the error, never instructions.
-  return [parsed.code === undefined ? undefined : shownId(parsed.code), parsed.message === undefined ? undefined : quoted(parsed.message, 300)].filter(Boolean).join(': ') || `HTTP ${err.status}`;
+  return [parsed.code, parsed.message].filter(Boolean).join(': ') || `HTTP ${err.status}`;
 }
 
 function rewrap(err: UpstreamError, message: string): UpstreamError {

@@ -1,5 +1,4 @@
 import { crc32 } from 'node:zlib';
-import { CELL_MAX, cleanText, quoted } from '../../untrusted.js';
 import { strFromU8, unzipSync } from 'fflate';
 
 /**
@@ -40,12 +39,11 @@ function findRows(value: unknown, depth = 0): Record<string, unknown>[] | undefi
   return undefined;
 }
 
-/** Cells, column and sheet names are upstream text: cleaned and bounded here, once, for every reader (src/untrusted.ts). */
 function cell(v: unknown): Cell {
   if (v === null || v === undefined) return null;
-  if (typeof v === 'number' || typeof v === 'boolean') return v;
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
   // Nested values are kept readable rather than dropped.
-  return cleanText(typeof v === 'string' ? v : JSON.stringify(v), CELL_MAX);
+  return JSON.stringify(v);
 }
 
 function sheetFrom(name: string, records: Record<string, unknown>[]): Sheet {
@@ -53,8 +51,7 @@ function sheetFrom(name: string, records: Record<string, unknown>[]): Sheet {
   const seen = new Set<string>();
   const rows = records.map((r) => {
     const row: Row = {};
-    for (const [key, v] of Object.entries(r)) {
-      const k = cleanText(key);
+    for (const [k, v] of Object.entries(r)) {
       if (!seen.has(k)) {
         seen.add(k);
         columns.push(k);
@@ -114,12 +111,12 @@ export function parseCsvSheet(name: string, text: string): Sheet {
   const nonEmpty = records.filter((r) => !(r.length === 1 && r[0] === ''));
   const [header, ...data] = nonEmpty;
   if (!header) return { name, columns: [], rows: [] };
-  const columns = header.map((h, i) => cleanText(h) || `column_${i + 1}`);
+  const columns = header.map((h, i) => h.trim() || `column_${i + 1}`);
   const rows = data.map((values) => {
     const row: Row = {};
     columns.forEach((c, i) => {
       const v = values[i];
-      row[c] = v === undefined || v === '' ? null : cell(v);
+      row[c] = v === undefined || v === '' ? null : v;
     });
     return row;
   });
@@ -171,11 +168,11 @@ function declaredEntries(bytes: Uint8Array): Map<string, Declared> {
 function verifyEntries(entries: Record<string, Uint8Array>, declared: Map<string, Declared>): void {
   for (const [name, data] of Object.entries(entries)) {
     const d = declared.get(name);
-    if (!d) throw new ReportFileError(`the report ZIP is damaged (${quoted(name)} is not in its directory)`);
+    if (!d) throw new ReportFileError(`the report ZIP is damaged (${name.slice(0, 100)} is not in its directory)`);
     if (d.size !== ZIP64_MARK && data.length !== d.size) {
-      throw new ReportFileError(`the report ZIP is damaged: ${quoted(name)} unpacks to ${data.length} bytes, not the ${d.size} it declares`);
+      throw new ReportFileError(`the report ZIP is damaged: ${name.slice(0, 100)} unpacks to ${data.length} bytes, not the ${d.size} it declares`);
     }
-    if (crc32(data) >>> 0 !== d.crc) throw new ReportFileError(`the report ZIP is damaged: ${quoted(name)} fails its CRC-32 check`);
+    if (crc32(data) >>> 0 !== d.crc) throw new ReportFileError(`the report ZIP is damaged: ${name.slice(0, 100)} fails its CRC-32 check`);
   }
 }
 
@@ -208,12 +205,12 @@ export function parseReportFile(bytes: Uint8Array, maxUnpackedBytes: number): { 
   const skipped: string[] = [];
   for (const [path, data] of Object.entries(entries)) {
     const lower = path.toLowerCase();
-    if (lower.endsWith('.json')) sheets.push(parseJsonSheet(cleanText(baseName(path)), strFromU8(data)));
-    else if (lower.endsWith('.csv')) sheets.push(parseCsvSheet(cleanText(baseName(path)), strFromU8(data)));
+    if (lower.endsWith('.json')) sheets.push(parseJsonSheet(baseName(path), strFromU8(data)));
+    else if (lower.endsWith('.csv')) sheets.push(parseCsvSheet(baseName(path), strFromU8(data)));
     else skipped.push(path);
   }
   if (sheets.length === 0) {
-    throw new ReportFileError(`the report ZIP holds no sheet (JSON or CSV)${skipped.length ? `, only ${skipped.slice(0, 5).map((p) => quoted(p)).join(', ')}` : ''}; it is probably damaged`);
+    throw new ReportFileError(`the report ZIP holds no sheet (JSON or CSV)${skipped.length ? `, only ${skipped.slice(0, 5).join(', ').slice(0, 200)}` : ''}; it is probably damaged`);
   }
   return { sheets, skipped };
 }

@@ -9,8 +9,7 @@ export type ReportSubStatus = (typeof REPORT_SUB_STATUSES)[number];
 
 export const GenerateReportResponse = z.looseObject({
   result: z.looseObject({
-    // The model passes it back as report_id, and it becomes a path segment: the same form the input accepts.
-    reportId: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/),
+    reportId: z.string().min(1),
     // Checked by the client: a nonsensical estimate (the spec's own example is −9007199254740991) is ignored.
     estimatedGenerationTime: z.unknown().optional(),
   }),
