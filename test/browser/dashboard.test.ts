@@ -192,11 +192,16 @@ describe.skipIf(!browser)('revenue dashboard in headless Chromium', () => {
 
       const mkArgs = { report: { type: 'united-orders', period: 'last_month' } };
       const mk = await call('await_market_report', mkArgs);
-      const mkSc = mk.structuredContent as { orders: { revenue: { amount: string }; by_status: unknown[] } };
+      const mkSc = mk.structuredContent as { orders: { revenue: { amount: string }; by_status: unknown[]; by_day: Array<{ date: string; amount: string }> } };
       await h.show(mkArgs, mk);
       await app.waitForSelector('.sources table');
       expect(await app.locator('.figure .value').first().innerText()).toBe(rubText(new Decimal(mkSc.orders.revenue.amount)));
       expect(await app.locator('.sources tbody tr').count()).toBe(mkSc.orders.by_status.length);
+      // Orders by day as bars (the report has dates), each with its exact revenue in the tooltip.
+      expect(mkSc.orders.by_day.length).toBeGreaterThan(1);
+      expect(await app.locator('rect.bar').count()).toBe(mkSc.orders.by_day.length);
+      await app.locator('rect.bar').last().hover();
+      expect(await app.locator('#tooltip').innerText()).toContain(rubText(new Decimal(mkSc.orders.by_day.at(-1)!.amount)));
       expectClean(h);
     } finally {
       await h.close();
