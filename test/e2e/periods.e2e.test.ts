@@ -65,6 +65,31 @@ describe('periods read the same however they are named (demo simulators)', () =>
   }, 240_000);
 });
 
+describe('revenue_overview states both periods and compares last month the same however it is named', () => {
+  let session: StdioSession;
+  beforeAll(async () => {
+    session = await connectStdio({ args: ['--demo'], env: { REVENUE_TZ: TZ } });
+  });
+  afterAll(async () => session?.close());
+
+  it('dates and last_month: the same periods in the first line and structuredContent, the same change per source', async () => {
+    type Overview = { period: { date_from: string; date_to: string }; previous_period: { date_from: string; date_to: string }; sources: Array<{ source: string; change: unknown }> };
+    const [byDates, byName] = await Promise.all(
+      [DATES, { period: 'last_month' }].map((args) => session.client.callTool({ name: 'revenue_overview', arguments: args }, CallToolResultSchema, { timeout: 120_000 })),
+    );
+    for (const res of [byDates!, byName!]) {
+      expect(res.isError, textOf(res)).toBeFalsy();
+      expect(textOf(res).split('\n')[0]).toContain(`${month.from} – ${month.to} vs ${month.prevFrom} – ${month.prevTo}`);
+      const sc = res.structuredContent as unknown as Overview;
+      expect([sc.period.date_from, sc.period.date_to]).toEqual([`${month.from}T00:00:00`, `${month.to}T23:59:59`]);
+      expect([sc.previous_period.date_from, sc.previous_period.date_to]).toEqual([`${month.prevFrom}T00:00:00`, `${month.prevTo}T23:59:59`]);
+    }
+    const changes = (res: typeof byDates) => (res!.structuredContent as unknown as Overview).sources.map((r) => [r.source, r.change]);
+    expect(changes(byDates)).toEqual(changes(byName));
+    expect(changes(byDates).filter(([, c]) => c !== null).length).toBeGreaterThanOrEqual(3);
+  }, 240_000);
+});
+
 describe('await_market_report states its period and the comparison period it does not fetch', () => {
   let sim: MarketSim;
   let session: StdioSession;

@@ -108,7 +108,9 @@ describe('secrets sweep: no credential in anything the server produces', () => {
       sweep.add('stdio: resumed report', await s.call('await_market_report', { report_id: reportId }));
       sweep.add('stdio: tools/list', await s.client.listTools());
       sweep.add('stdio: resources/list', await s.client.listResources());
-      sweep.add('stdio: prompt', await s.client.getPrompt({ name: 'revenue_report', arguments: { period: 'last_week' } }));
+      for (const prompt of (await s.client.listPrompts()).prompts) {
+        sweep.add(`stdio: prompt ${prompt.name}`, await s.client.getPrompt({ name: prompt.name, arguments: { period: 'last_week' } }));
+      }
       expect(texts.every((t) => t.length > 0)).toBe(true);
     } finally {
       await s.close();

@@ -42,7 +42,7 @@ describe('CLI --demo: get_sales_aggregation last_week', () => {
     const dayBefore = moscowToday();
     const { stdout } = await cli(['call', 'get_sales_aggregation', '{"period":"last_week"}', '--demo']);
     const week = lastWeek(dayBefore);
-    expect(stdout).toContain(`**Yandex OFD sales, ${week.from} – ${week.to}** (by day, Europe/Moscow)`);
+    expect(stdout).toMatch(new RegExp(`^\\*\\*Yandex OFD sales, ${week.from} – ${week.to} \\(ISO week \\d+ of \\d{4}\\) vs ${shiftDays(week.from, -7)} – ${shiftDays(week.to, -7)} .*\\(by day, Europe/Moscow\\)`));
     const gross = /Gross sales ([\d ]+,\d{2}) ₽/.exec(stdout);
     const receipts = /Receipts (\d+) · average receipt ([\d ]+,\d{2}) ₽/.exec(stdout);
     expect(gross && receipts, stdout).toBeTruthy();
