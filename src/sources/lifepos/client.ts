@@ -242,7 +242,7 @@ export class LifeposClient {
     try {
       const body = await this.#get(`/orgs/${org.guid}/outlets`, { presentation: 'compact' }, signal, { what: 'the list of outlets', org: orgLabel(org) });
       const parsed = OutletListSchema.safeParse(body);
-      for (const item of parsed.success ? (parsed.data.items ?? []) : []) if (item.name) names.set(item.guid.toLowerCase(), item.name);
+      for (const item of parsed.success ? (parsed.data.items ?? []) : []) if (item.name) names.set(item.guid.toLowerCase(), cleanText(item.name));
       this.#outlets.set(org.guid, { at: Date.now(), names });
     } catch (e) {
       if (signal.aborted) throw e;
