@@ -6,6 +6,10 @@ import { PeriodError } from './period.js';
 import { ShutdownError } from './runtime.js';
 import { redact } from './secret.js';
 import { ToolInputError } from './tool.js';
+import { UNTRUSTED_NOTE } from './untrusted.js';
+
+/** Quotes in an upstream failure hold the upstream's words (src/untrusted.ts): say they are data. */
+const withUntrustedNote = (message: string) => (message.includes('"') ? `${message}\n${UNTRUSTED_NOTE}` : message);
 
 /** A tool failure as the model should read it: what failed, why, and what to do. Never a stack trace. */
 export function errorText(err: unknown, toolName: string): string {
@@ -13,10 +17,10 @@ export function errorText(err: unknown, toolName: string): string {
   if (err instanceof ToolInputError || err instanceof PeriodError) return `Invalid input, ${err.field}: ${err.message}`;
   if (err instanceof UpstreamError) {
     if (err.code === 'aborted') return `${toolName} was cancelled before it finished; nothing was changed.`;
-    return err.message;
+    return withUntrustedNote(err.message);
   }
   if (err instanceof MoneyParseError) {
-    return `An upstream sent an amount that could not be read exactly (${err.message}); no figures were produced rather than a wrong one.`;
+    return withUntrustedNote(`An upstream sent an amount that could not be read exactly (${err.message}); no figures were produced rather than a wrong one.`);
   }
   log('error', `${toolName} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   const message = err instanceof Error ? err.message : String(err);

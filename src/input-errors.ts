@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { quoted } from './untrusted.js';
 
 /**
  * A tool's arguments checked against its input schema, every problem phrased for a model: the field, what
@@ -66,7 +67,8 @@ function hint(root: Json, path: readonly PropertyKey[]): string {
   return described ? ` ${String(described)}` : '';
 }
 
-const shown = (v: unknown) => (typeof v === 'string' ? `"${v.length > 60 ? `${v.slice(0, 60)}…` : v}"` : JSON.stringify(v) ?? String(v));
+/** A value as quoted back: cleaned of control and bidi characters and bounded (src/untrusted.ts), never echoed whole. */
+const shown = (v: unknown) => (typeof v === 'string' ? quoted(v, 60) : (JSON.stringify(v) ?? String(v)).slice(0, 80));
 const typeOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : `${typeof v} ${shown(v)}`);
 const EXPECTED: Record<string, string> = { string: 'text (a string)', number: 'a number', int: 'a whole number', boolean: 'true or false', array: 'a list', object: 'an object' };
 
@@ -88,6 +90,7 @@ function describeIssue(issue: z.core.$ZodIssue, root: Json): Array<{ field: stri
     }
     case 'invalid_value': {
       const values = issue.values.map(String);
+      if (input === undefined) return one(`missing, and required. Use one of: ${values.join(', ')}.`);
       const near = typeof input === 'string' ? closest(input, values) : undefined;
       return one(`${shown(input)} is not accepted${near ? ` — did you mean "${near}"?` : '.'} Use one of: ${values.join(', ')}.`);
     }

@@ -1,4 +1,5 @@
 import { Decimal } from 'decimal.js';
+import { quoted } from './untrusted.js';
 
 /**
  * Exact money on decimal.js, from parse to print. No amount ever passes through float arithmetic:
@@ -24,10 +25,10 @@ export const MAX_AMOUNT = new Decimal('1e15');
 const MAX_DECIMAL_PLACES = 20;
 const MAX_AMOUNT_CHARS = 40;
 
-/** An upstream value as quoted in an error: short, whatever was sent. */
+/** An upstream value as quoted in an error: short and cleaned (src/untrusted.ts), whatever was sent. */
 function shown(value: unknown): string {
-  const s = typeof value === 'string' ? JSON.stringify(value) : String(value);
-  return s.length > 48 ? `${s.slice(0, 40)}… (${s.length} characters)` : s;
+  if (typeof value !== 'string') return String(value).slice(0, 48);
+  return value.length > 40 ? `${quoted(value.slice(0, 40), 40)}… (${value.length} characters)` : quoted(value, 40);
 }
 
 /**

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { SourceName } from './config.js';
 import type { LogLevel } from './log.js';
 import type { Runtime } from './runtime.js';
+import { quoted } from './untrusted.js';
 
 /**
  * The contract every module in tools/ fulfils. Input and output are plain `z.object`s at the root, so
@@ -67,5 +68,5 @@ export class ToolInputError extends Error {
  */
 export function shownInput(raw: unknown, max = 80): string {
   const text = typeof raw === 'string' ? raw : JSON.stringify(raw) ?? String(raw);
-  return text.length <= max ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, max))}… (${text.length} characters)`;
+  return text.length <= max ? quoted(text, max) : `${quoted(text.slice(0, max), max)}… (${text.length} characters)`;
 }

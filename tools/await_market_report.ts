@@ -1,5 +1,6 @@
 import { ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
+import { quoted, shownId, UNTRUSTED_NOTE } from '../src/untrusted.js';
 import { isRateLimitStatus, UpstreamError } from '../src/http/errors.js';
 import { counted, Decimal, formatNumber, formatRub, toDecimalString } from '../src/money.js';
 import { comparisonText, PeriodError, periodsOut, periodsShape, resolvePeriod, toLocal, type Period } from '../src/period.js';
@@ -294,28 +295,29 @@ function reportText(entry: CachedReport, structured: Part, tz: string): string {
   }
   const o = entry.summary.orders;
   if (o) {
-    const excluded = o.excludedStatuses.length > 0 ? `excluding ${o.excludedStatuses.join(', ')}` : 'no cancelled or returned orders';
+    const excluded = o.excludedStatuses.length > 0 ? `excluding ${o.excludedStatuses.map(shownId).join(', ')}` : 'no cancelled or returned orders';
     lines.push(`Revenue: **${formatRub(o.revenue.amount)}** — ${ordersWord(o.revenue.orders)}${items(o.revenue.items)} (${excluded}).`);
     lines.push(`All statuses incl. cancelled/returned (not revenue): ${formatRub(o.allStatuses.amount)} — ${ordersWord(o.allStatuses.orders)}${items(o.allStatuses.items)}.`);
     lines.push(`Row amount = ${o.basis}${o.basis.includes('×') ? ' (Market\'s sale price per item × units)' : ''}.${o.rowsWithoutAmount > 0 ? ` ${o.rowsWithoutAmount} rows had no price or unit count and are left out (not counted as 0).` : ''}`);
-    if (o.byStatus.length > 0) lines.push(`By status: ${o.byStatus.map((s) => `${s.status} — ${ordersWord(s.orders)}, ${formatRub(s.amount)}${s.inRevenue ? '' : ' (not revenue)'}`).join('; ')}`);
+    if (o.byStatus.length > 0) lines.push(`By status: ${o.byStatus.map((s) => `${shownId(s.status)} — ${ordersWord(s.orders)}, ${formatRub(s.amount)}${s.inRevenue ? '' : ' (not revenue)'}`).join('; ')}`);
     if (structured.orders && structured.orders.top_skus.length > 0) {
-      lines.push(`Top SKUs by revenue: ${o.topSkus.slice(0, structured.orders.top_skus.length).map((s) => `${s.sku}${s.name ? ` (${s.name})` : ''} ${formatRub(s.amount)}${s.items ? `, ${formatNumber(s.items, 0)} items` : ''}`).join('; ')}`);
+      lines.push(`Top SKUs by revenue: ${o.topSkus.slice(0, structured.orders.top_skus.length).map((s) => `${shownId(s.sku)}${s.name ? ` (${quoted(s.name)})` : ''} ${formatRub(s.amount)}${s.items ? `, ${formatNumber(s.items, 0)} items` : ''}`).join('; ')}`);
     }
   }
   const sc = entry.summary.services;
-  if (sc) lines.push(`Market service charges: **${formatRub(sc.total)}** in total (${sc.bySheet.map((x) => `${x.sheet} ${formatRub(x.amount)}`).join('; ')}).`);
+  if (sc) lines.push(`Market service charges: **${formatRub(sc.total)}** in total (${sc.bySheet.map((x) => `${shownId(x.sheet)} ${formatRub(x.amount)}`).join('; ')}).`);
   for (const s of structured.sheets ?? []) {
-    const range = s.date_range ? `, ${s.date_range.from} – ${s.date_range.to} (${s.date_range.column})` : '';
-    lines.push(`\n**${s.name}**: ${s.rows} rows, ${s.column_count} columns${range}`);
-    const sums = s.sums.map((x) => `${x.column} ${x.kind === 'money' ? formatRub(new Decimal(x.total)) : formatNumber(new Decimal(x.total), new Decimal(x.total).decimalPlaces())}`);
+    const range = s.date_range ? `, ${shownId(s.date_range.from)} – ${shownId(s.date_range.to)} (${shownId(s.date_range.column)})` : '';
+    lines.push(`\n**${shownId(s.name)}**: ${s.rows} rows, ${s.column_count} columns${range}`);
+    const sums = s.sums.map((x) => `${shownId(x.column)} ${x.kind === 'money' ? formatRub(new Decimal(x.total)) : formatNumber(new Decimal(x.total), new Decimal(x.total).decimalPlaces())}`);
     if (sums.length > 0) lines.push(`Sums: ${sums.join('; ')}`);
     if (s.unit_prices && s.unit_prices.length > 0) {
-      lines.push(`Per-item prices (not summed): ${s.unit_prices.map((u) => `${u.column} ${formatRub(new Decimal(u.min))} – ${formatRub(new Decimal(u.max))}, mean ${formatRub(new Decimal(u.mean))}`).join('; ')}`);
+      lines.push(`Per-item prices (not summed): ${s.unit_prices.map((u) => `${shownId(u.column)} ${formatRub(new Decimal(u.min))} – ${formatRub(new Decimal(u.max))}, mean ${formatRub(new Decimal(u.mean))}`).join('; ')}`);
     }
-    for (const c of s.status_counts) lines.push(`${c.column}: ${c.counts.map((v) => `${v.value} ${v.rows}`).join(', ')}`);
-    if (s.top.length > 0 && s.main_amount_column) lines.push(`Top by ${s.main_amount_column}: ${s.top.map((t) => `#${t.row} ${t.label} ${formatRub(new Decimal(t.amount))}`).join('; ')}`);
+    for (const c of s.status_counts) lines.push(`${shownId(c.column)}: ${c.counts.map((v) => `${shownId(v.value)} ${v.rows}`).join(', ')}`);
+    if (s.top.length > 0 && s.main_amount_column) lines.push(`Top by ${shownId(s.main_amount_column)}: ${s.top.map((t) => `#${t.row} ${quoted(t.label)} ${formatRub(new Decimal(t.amount))}`).join('; ')}`);
   }
+  lines.push(UNTRUSTED_NOTE);
   lines.push(`\nEvery row: resource ${RESOURCE_SCHEME}${entry.reportId} (kept until ${clockTime(new Date(entry.expiresAt), tz)} at the latest; only the ${MAX_REPORTS} most recent reports are kept). Sums are exact over all rows; lists are capped (response_format: "detailed" shows more).`);
   return lines.join('\n');
 }

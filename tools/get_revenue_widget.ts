@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UNTRUSTED_NOTE } from '../src/untrusted.js';
 import { formatPercent, formatRub, formatRubDelta, percentChange, toDecimalString, type Decimal } from '../src/money.js';
 import { formatPeriod, periodsOut, periodsShape, periodText, previousPeriod, resolvePeriod, toLocal, type Period } from '../src/period.js';
 import { defineTool } from '../src/tool.js';
@@ -185,6 +186,7 @@ function render(w: RevenueWidget, o: Out, ctx: RenderContext): string {
   for (const note of o.notes) if (!ctx.periodNotes.includes(note)) lines.push(`⚠ ${note}`);
   if (ctx.detailed) lines.push(`Shares were sent as ${w.current.shareScale === 'fraction' ? 'fractions of 1' : 'percent'}; shown in percent. Amounts read with LIFEPOS_MONEY_UNIT=${o.money_unit}.`);
   else lines.push('More: response_format "detailed" adds refund and net averages/medians and all shares.');
+  if (o.org_name !== null) lines.push(UNTRUSTED_NOTE);
   return lines.join('\n');
 }
 

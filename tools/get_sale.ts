@@ -4,6 +4,7 @@ import { toLocal } from '../src/period.js';
 import { defineTool, ToolInputError } from '../src/tool.js';
 import { LifeposClient, orgLabel } from '../src/sources/lifepos/client.js';
 import { guidField } from '../src/sources/lifepos/input.js';
+import { COMMENT_MAX, quoted, quotedCell, shownId, UNTRUSTED_NOTE } from '../src/untrusted.js';
 import { responseFormatField } from './inputs.js';
 import type { Sale, SalePosition } from '../src/sources/lifepos/sale.js';
 import { exactMoney, finerThanKopeck, subKopeckNote } from '../src/sources/lifepos/units.js';
@@ -108,10 +109,10 @@ const SHIPPING_WORDS: Record<string, string> = {
 };
 const TAX_WORDS: Record<string, string> = { Tax20: 'VAT 20 %', Tax10: 'VAT 10 %', Tax0: 'VAT 0 %', TaxFree: 'no VAT', Tax5: 'VAT 5 %', Tax7: 'VAT 7 %' };
 
-const words = (map: Record<string, string>, v: string | undefined, what: string) => (v === undefined ? `${what} unknown` : (map[v] ?? v));
+const words = (map: Record<string, string>, v: string | undefined, what: string) => (v === undefined ? `${what} unknown` : (map[v] ?? shownId(v)));
 const dec = exactMoney;
 const rub = (d: Decimal | undefined) => (d === undefined ? '—' : formatRub(d));
-const cell = (s: string | undefined) => (s ?? '—').replace(/\|/g, '\\|').replace(/\s+/g, ' ');
+const cell = (s: string | undefined) => (s === undefined ? '—' : quotedCell(s));
 
 function quantityText(q: Decimal | undefined): string {
   if (q === undefined) return '—';
@@ -137,9 +138,10 @@ function positionOut(p: SalePosition, n: number): z.infer<typeof position> {
 function render(sale: Sale, o: Out, ctx: { org: string; detailed: boolean; tz: string }): string {
   const local = (d: Date | undefined) => (d ? toLocal(d, ctx.tz).replace('T', ' ') : 'not set');
   const lines: string[] = [];
-  lines.push(`**LIFE POS sale ${sale.number ? `№${sale.number}` : '(no number)'}** — ${o.deal_guid}, organization ${ctx.org}`);
+  lines.push(`**LIFE POS sale ${sale.number ? `№${shownId(sale.number)}` : '(no number)'}** — ${shownId(o.deal_guid)}, organization ${ctx.org}`);
   lines.push(`Opened ${local(sale.openedAt)} (${ctx.tz}) · ${o.status_text}`);
-  lines.push(`Outlet ${o.outlet_name ? `${o.outlet_name} (${sale.outletGuid})` : (sale.outletGuid ?? '—')} · cashier (opened by) ${sale.cashierGuid ?? '—'}${ctx.detailed ? ` · workplace ${sale.workplaceGuid ?? '—'}` : ''}`);
+  const id = (v: string | undefined) => (v === undefined ? '—' : shownId(v));
+  lines.push(`Outlet ${o.outlet_name ? `${quoted(o.outlet_name)} (${id(sale.outletGuid)})` : id(sale.outletGuid)} · cashier (opened by) ${id(sale.cashierGuid)}${ctx.detailed ? ` · workplace ${id(sale.workplaceGuid)}` : ''}`);
   lines.push(`**Total: ${rub(sale.total)}**${o.currency !== 'RUB' ? ` (${o.currency})` : ''} — the sale's total_sum`);
   if (o.positions_match_total === false) {
     const diff = sale.total!.minus(new Decimal(o.positions_sum!));
@@ -161,7 +163,7 @@ function render(sale: Sale, o: Out, ctx: { org: string; detailed: boolean; tz: s
       // The documented uom reference has only a guid, which means nothing to a reader: no name, no unit shown.
       const unit = p.uomName;
       lines.push(
-        `| ${i + 1} | ${cell(p.name)} | ${quantityText(p.quantity)} | ${cell(unit)} | ${rub(p.price)} | ${rub(p.sum)} | ${p.tax ? (TAX_WORDS[p.tax] ?? p.tax) : '—'} | ${p.settlementSubject ?? '—'} |`,
+        `| ${i + 1} | ${cell(p.name)} | ${quantityText(p.quantity)} | ${cell(unit)} | ${rub(p.price)} | ${rub(p.sum)} | ${p.tax ? (TAX_WORDS[p.tax] ?? shownId(p.tax)) : '—'} | ${p.settlementSubject ? shownId(p.settlementSubject) : '—'} |`,
       );
     });
     if (o.positions_omitted > 0) {
@@ -171,7 +173,8 @@ function render(sale: Sale, o: Out, ctx: { org: string; detailed: boolean; tz: s
   if (sale.customer) {
     const c = sale.customer;
     lines.push('');
-    lines.push(`Customer: ${[c.name, c.inn ? `INN ${c.inn}` : undefined, c.contacts, c.address].filter(Boolean).join(' · ')}`);
+    const said = (v: string | undefined) => (v === undefined ? undefined : quoted(v, COMMENT_MAX));
+    lines.push(`Customer: ${[said(c.name), c.inn ? `INN ${shownId(c.inn)}` : undefined, said(c.contacts), said(c.address)].filter(Boolean).join(' · ')}`);
   }
   if (o.discounts) {
     const parts: string[] = [];
@@ -179,7 +182,7 @@ function render(sale: Sale, o: Out, ctx: { org: string; detailed: boolean; tz: s
     for (const d of o.discounts.positions) {
       const amount = d.amount === null ? '?' : d.type === 'Percentage' ? `${formatNumber(new Decimal(d.amount), 2)} %` : formatRub(new Decimal(d.amount));
       // "#n name": names repeat within a sale (two loaves of the same bread), numbers do not.
-      const which = d.position_n !== null ? `#${d.position_n} ${d.position_name ?? '(no name)'}` : `position ${d.position_guid ?? '(not named)'}`;
+      const which = d.position_n !== null ? `#${d.position_n} ${d.position_name === null ? '(no name)' : quoted(d.position_name)}` : `position ${d.position_guid ?? '(not named)'}`;
       parts.push(`${which}: −${amount}${d.original_price !== null ? ` (price before ${formatRub(new Decimal(d.original_price))})` : ''}`);
     }
     if (parts.length > 0) lines.push(`Discounts: ${parts.join('; ')}`);
@@ -189,7 +192,8 @@ function render(sale: Sale, o: Out, ctx: { org: string; detailed: boolean; tz: s
     lines.push(`Payment recipient: ${[o.payment_recipient.inn ? `INN ${o.payment_recipient.inn}` : undefined, o.payment_recipient.agent_inn ? `agent INN ${o.payment_recipient.agent_inn}` : undefined].filter(Boolean).join(' · ')}`);
   }
   for (const note of o.notes) lines.push(`⚠ ${note}`);
-  if (sale.comment) lines.push(`Comment: ${sale.comment}`);
+  if (sale.comment) lines.push(`Comment: ${quoted(sale.comment, COMMENT_MAX)}`);
+  if (sale.comment || sale.customer || sale.positions?.length) lines.push(UNTRUSTED_NOTE);
   if (ctx.detailed) {
     lines.push(`Created ${local(sale.createdAt)}, updated ${local(sale.updatedAt)}${sale.deletedAt ? `, deleted ${local(sale.deletedAt)}` : ''}.`);
   } else if (sale.deletedAt) lines.push(`Deleted ${local(sale.deletedAt)}.`);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UNTRUSTED_NOTE } from '../src/untrusted.js';
 import { formatRub } from '../src/money.js';
 import { addDays, comparisonBasis, comparisonText, daysInclusive, formatPeriod, isoWeekday, periodDays, periodsOut, periodsShape, previousPeriod, resolvePeriod, type Period } from '../src/period.js';
 import { defineTool, ToolInputError } from '../src/tool.js';
@@ -345,6 +346,7 @@ export default defineTool({
         lines.push(`_Showing the ${which} of ${result.intervals.length} ${many}; ${more}._`);
       }
     }
+    if (Object.keys(labels).length > 0) lines.push(UNTRUSTED_NOTE);
     return { text: lines.join('\n'), structured };
   },
 });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { cleanText, quotedCell, shownId, UNTRUSTED_NOTE } from '../src/untrusted.js';
 import { counted, Decimal, formatPercent, formatRub, percentChange, sum } from '../src/money.js';
 import { comparisonText, periodsOut, periodsShape, previousPeriod, resolvePeriod, toInstant, toLocal, type Period } from '../src/period.js';
 import { defineTool, shownInput, ToolInputError } from '../src/tool.js';
@@ -229,7 +230,7 @@ export default defineTool({
         state: s.state ?? null,
         payment_status: s.paymentStatus ?? null,
         outlet_guid: s.outletGuid ?? null,
-        outlet: (s.outletGuid && outlets.names.get(s.outletGuid.toLowerCase())) ?? null,
+        outlet: s.outletGuid && outlets.names.has(s.outletGuid.toLowerCase()) ? cleanText(outlets.names.get(s.outletGuid.toLowerCase())) : null,
       })),
       offset,
       next_cursor: next ? encodeCursor(next) : null,
@@ -257,7 +258,7 @@ function render(o: Out, period: Period, previous: Period | undefined, org: strin
     lines.push('', '| № | opened | total | status | outlet | deal_guid |', '|---|---|---|---|---|---|');
     for (const r of o.rows) {
       const status = [r.payment_status && (STATUS_WORDS[r.payment_status] ?? r.payment_status), r.state && (STATE_WORDS[r.state] ?? r.state)].filter(Boolean).join(', ') || '—';
-      lines.push(`| ${cell(r.number ?? '—')} | ${r.opened_at?.slice(0, 16).replace('T', ' ') ?? '—'} | ${r.total === null ? '—' : formatRub(new Decimal(r.total))} | ${status} | ${cell(r.outlet ?? r.outlet_guid ?? '—')} | ${r.deal_guid} |`);
+      lines.push(`| ${r.number ? shownId(r.number).replace(/\|/g, '\\|') : '—'} | ${r.opened_at?.slice(0, 16).replace('T', ' ') ?? '—'} | ${r.total === null ? '—' : formatRub(new Decimal(r.total))} | ${status} | ${r.outlet ? quotedCell(r.outlet, 60) : cell(r.outlet_guid ?? '—')} | ${r.deal_guid} |`);
     }
   } else lines.push('No sales match.');
   if (o.next_cursor) {
@@ -265,5 +266,6 @@ function render(o: Out, period: Period, previous: Period | undefined, org: strin
     lines.push(`${left === undefined ? 'More' : `${left} more`} — pass cursor "${o.next_cursor}" with the same arguments for the next ${o.rows.length}; get_sale {"deal_guid": …} opens one sale.`);
   } else if (o.rows.length) lines.push('get_sale {"deal_guid": …} opens one sale in full.');
   for (const n of o.notes) lines.push(`⚠ ${n}`);
+  if (o.rows.some((r) => r.outlet)) lines.push(UNTRUSTED_NOTE);
   return lines.join('\n');
 }

@@ -3,6 +3,7 @@ import { errors as undiciErrors } from 'undici';
 import type { Dispatcher } from 'undici';
 import { SOURCE_LABEL, type HttpSettings, type LimitSpec, type SourceName } from '../config.js';
 import { log } from '../log.js';
+import { cleanText, ID_MAX, quoted, shownId } from '../untrusted.js';
 import { UpstreamError, isRateLimitStatus, isRetryableStatus } from './errors.js';
 import { momentText, PauseGate, untilAborted } from './gate.js';
 import type { LimitScope } from './cluster.js';
@@ -421,8 +422,10 @@ export class Upstream {
   #httpError(status: number, headers: Record<string, string>, raw: Buffer, req: UpstreamRequest, what: string): UpstreamError {
     const body = jsonOrText(raw);
     const parsed = this.#options.parseError?.(status, body);
-    const code = parsed?.code ?? `http_${status}`;
-    const detail = parsed?.message ?? (typeof body === 'string' && body.length > 0 ? plainText(body).slice(0, 300) : undefined);
+    const code = parsed?.code === undefined ? `http_${status}` : cleanText(parsed.code, ID_MAX);
+    // The upstream's words are data, quoted and cleaned (src/untrusted.ts), never instructions.
+    const said = parsed?.message ?? (typeof body === 'string' && body.length > 0 ? plainText(body.slice(0, 100_000)) : undefined);
+    const detail = said === undefined || said.trim() === '' ? undefined : quoted(said, 300);
 
     let resetAt: Date | undefined;
     if (isRateLimitStatus(status)) {
@@ -436,7 +439,7 @@ export class Upstream {
       const capped = applied < until ? ` (it asked until ${momentText(until)}; pauses are capped by HTTP_MAX_PAUSE_SECONDS, then the source is tried again)` : '';
       log('warning', `${this.label}: HTTP ${status} on ${what}; ${gate === this.#gate ? 'source' : req.limitKey} paused until ${momentText(applied)}${capped}`);
     }
-    const answer = `${this.label} answered ${what} with HTTP ${status}${parsed?.code ? ` ${parsed.code}` : ''}${detail ? `: ${detail}` : ''}`;
+    const answer = `${this.label} answered ${what} with HTTP ${status}${parsed?.code ? ` ${shownId(code)}` : ''}${detail ? `: ${detail}` : ''}`;
     return new UpstreamError({
       source: this.source,
       status,

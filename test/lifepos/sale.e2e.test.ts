@@ -57,9 +57,10 @@ const rawSale = (sim: LifeposSim, guid: string) =>
 function expectEveryPosition(sale: SimSale, out: SaleOut, text: string): void {
   expect(out.positions).toHaveLength(sale.positions.length);
   const lines = text.split('\n');
+  // Upstream names reach the text quoted (src/untrusted.ts): data, not instructions.
   sale.positions.forEach((p, i) => {
     expect(out.positions[i]).toMatchObject({ n: i + 1, name: p.name, price: rub(p.price), sum: rub(p.total), quantity: String(p.quantity) });
-    const row = lines.find((l) => l.startsWith(`| ${i + 1} | ${p.name} |`));
+    const row = lines.find((l) => l.startsWith(`| ${i + 1} | ${JSON.stringify(p.name)} |`));
     expect(row, `row ${i + 1}`).toBeDefined();
     expect(row).toContain(rubText(rub(p.total)));
     expect(row).toContain(rubText(rub(p.price)));
@@ -107,8 +108,8 @@ describe.each(['minor', 'major'] as const)('get_sale e2e, money unit %s', (unit)
     const twinN = big.positions.findIndex((p) => p.guid === twin.position_guid) + 1;
     expect(big.positions[twinN - 1]!.name).toBe(big.positions[0]!.name);
     expect(out.discounts?.positions[1]).toMatchObject({ position_n: twinN, amount: '10', position_name: big.positions[0]!.name });
-    expect(text).toContain(`#1 ${big.positions[0]!.name}: −5,00 ₽`);
-    expect(text).toContain(`#${twinN} ${big.positions[0]!.name}: −10,00 %`);
+    expect(text).toContain(`#1 ${JSON.stringify(big.positions[0]!.name)}: −5,00 ₽`);
+    expect(text).toContain(`#${twinN} ${JSON.stringify(big.positions[0]!.name)}: −10,00 %`);
     expect(out.payment_recipient).toEqual({ inn: '7701234567', agent_inn: '500100732259' });
     expect(text).toContain('Payment recipient: INN 7701234567 · agent INN 500100732259');
     // The uom reference carries only a guid: no unit name is made up from it.
@@ -119,7 +120,7 @@ describe.each(['minor', 'major'] as const)('get_sale e2e, money unit %s', (unit)
     expect(text).not.toContain(big.positions[0]!.uom_guid.slice(0, 8));
     expect(out.notes).toEqual([]);
     expect(out.payment_methods_allowed).toEqual(['cash', 'card', 'cashless (bank transfer)']);
-    expect(text).toContain('Comment: Корпоративный заказ');
+    expect(text).toContain('Comment: "Корпоративный заказ');
   });
 
   it('caps the positions table at 20 in concise and says how many are left', async () => {
@@ -193,7 +194,7 @@ describe.each(['minor', 'major'] as const)('get_sale e2e, money unit %s', (unit)
     const missing = '0b5f0c0e-1111-4222-8333-944445555666';
     const res = await session.client.callTool({ name: 'get_sale', arguments: { deal_guid: missing } });
     expect(res.isError).toBe(true);
-    expect(textOf(res)).toContain(`No sale ${missing} in organization ${sim.orgs[0]!.name} (${sim.orgs[0]!.guid}); check the guid and org (404, NotFound`);
+    expect(textOf(res)).toContain(`No sale ${missing} in organization ${JSON.stringify(sim.orgs[0]!.name)} (${sim.orgs[0]!.guid}); check the guid and org (404, NotFound`);
   });
 });
 
@@ -237,7 +238,7 @@ describe('get_sale e2e: input and organizations', () => {
     const lines = textOf(res).split('\n');
     big.positions.forEach((p, i) => {
       const row = lines.find((l) => l.startsWith(`| ${i + 1} | `))!;
-      expect(row.split(' | ')[3]).toBe(p.uom_name);
+      expect(row.split(' | ')[3]).toBe(JSON.stringify(p.uom_name));
     });
   });
 
@@ -246,7 +247,7 @@ describe('get_sale e2e: input and organizations', () => {
     expect(res.isError).toBe(true);
     const text = textOf(res);
     expect(text).toContain('Invalid input, org_guid: This LIFE POS account sees 3 organizations');
-    for (const org of sim.orgs) expect(text).toContain(`${org.name} (${org.guid})`);
+    for (const org of sim.orgs) expect(text).toContain(`${JSON.stringify(org.name)} (${org.guid})`);
     // Two pages of organizations were read (page size 2).
     expect(sim.server.requests.filter((r) => r.path === '/orgs').length).toBeGreaterThanOrEqual(2);
   });
@@ -256,7 +257,7 @@ describe('get_sale e2e: input and organizations', () => {
     expect(ok.isError, textOf(ok)).toBeFalsy();
     expect((ok.structuredContent as SaleOut).total).toBe('100.00');
     const wrongOrg = await session.client.callTool({ name: 'get_sale', arguments: { deal_guid: EXAMPLE, org_guid: sim.orgs[1]!.guid } });
-    expect(textOf(wrongOrg)).toContain(`No sale ${EXAMPLE} in organization ${sim.orgs[1]!.name}`);
+    expect(textOf(wrongOrg)).toContain(`No sale ${EXAMPLE} in organization ${JSON.stringify(sim.orgs[1]!.name)}`);
     const foreign = await session.client.callTool({ name: 'get_sale', arguments: { deal_guid: EXAMPLE, org_guid: sim.data.foreignOrg.guid } });
     expect(foreign.isError).toBe(true);
     expect(textOf(foreign)).toContain('has no permission for sale');

@@ -205,7 +205,8 @@ describe('LIFE POS errors', () => {
     expect(parseLifeposError(404, { code: 'NotFound', message: 'Не найдено', info: 'Sale x' })).toEqual({ code: 'NotFound', message: 'Не найдено — Sale x' });
     expect(parseLifeposError(500, 'oops')).toBeUndefined();
     const nf = explain(error(404, { code: 'NotFound', message: 'm', info: '' }), { what: 'sale 1', notFound: 'No sale 1 in organization O; check the guid and org' }) as Error;
-    expect(nf.message).toBe('No sale 1 in organization O; check the guid and org (404, NotFound: m).');
+    // The API's own words are upstream text: quoted data (src/untrusted.ts).
+    expect(nf.message).toBe('No sale 1 in organization O; check the guid and org (404, NotFound: "m").');
     expect((explain(error(403, { code: 'NoPermissions' }), { what: 'the revenue widget', org: 'O' }) as Error).message).toContain('no permission for the revenue widget in organization O');
     expect((explain(error(429, {}), { what: 'w' }) as Error).message).toContain('LIFEPOS_RPS');
     expect((explain(error(503, {}), { what: 'w' }) as Error).message).toContain('try again later');

@@ -129,7 +129,7 @@ describe('OFD_TOKEN: request planning', () => {
     const r = await call({ date_from: '2026-04-06', date_to: '2026-04-12', retail_point_ids: ['кофейня'], compare_previous: false });
     expect(r.result.isError, r.text).toBeFalsy();
     expect(r.sc.filters.retail_point_ids).toEqual(['1003']);
-    expect(r.text).toContain('Filters: retail point Кофейня (1003)');
+    expect(r.text).toContain('Filters: retail point "Кофейня" (1003)');
     expect(r.sc.totals.gross_sales).toBe(s2(figures(select(sim.receipts, { from: '2026-04-06', to: '2026-04-12', retailPoints: ['1003'] }, sim.companies)).gross));
 
     const box = await call({ date_from: '2026-04-06', date_to: '2026-04-12', cashbox_ids: ['Касса у метро', '5001'], compare_previous: false });

@@ -111,7 +111,7 @@ describe('retries', () => {
     const err = await failure(upstream().request({ method: 'POST', path: '/write', json: { a: 1 } }));
     expect(err.status).toBe(500);
     expect(err.code).toBe('InternalServerError');
-    expect(err.message).toMatch(/Yandex OFD answered POST \/write with HTTP 500 InternalServerError: boom/);
+    expect(err.message).toMatch(/Yandex OFD answered POST \/write with HTTP 500 InternalServerError: "boom"/);
     expect(sim.requests).toHaveLength(1);
 
     // ...unless the caller says the POST only reads.

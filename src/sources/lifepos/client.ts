@@ -4,6 +4,7 @@ import type { QueryValue, Upstream } from '../../http/upstream.js';
 import { log } from '../../log.js';
 import type { Runtime } from '../../runtime.js';
 import { ToolInputError } from '../../tool.js';
+import { cleanText, quoted, shownId } from '../../untrusted.js';
 import { LifeposAuth } from './auth.js';
 import { explain, parseLifeposError, type ErrorContext } from './errors.js';
 import { toSale, type Sale } from './sale.js';
@@ -43,9 +44,9 @@ export function isUuid(value: string): boolean {
   return UUID.test(value);
 }
 
-/** "«Лавка» (1f0c…)" or the bare guid. */
+/** `"Лавка" (1f0c…)`, the name quoted as upstream text, or the bare guid. */
 export function orgLabel(org: Org): string {
-  return org.name ? `${org.name} (${org.guid})` : org.guid;
+  return org.name ? `${quoted(org.name)} (${org.guid})` : org.guid;
 }
 
 export class LifeposClient {
@@ -137,8 +138,8 @@ export class LifeposClient {
     for (let page = 0; page < MAX_ORG_PAGES; page++) {
       const body = await this.#get('/orgs', { presentation: 'full', page_token: pageToken }, signal, { what: 'the list of organizations' });
       const parsed = OrgListSchema.safeParse(body);
-      if (!parsed.success) throw badResponse('the list of organizations');
-      for (const item of parsed.data.items ?? []) list.push({ guid: item.guid.toLowerCase(), name: item.name ?? undefined });
+      if (!parsed.success) throw badResponse('the list of organizations', parsed.error);
+      for (const item of parsed.data.items ?? []) list.push({ guid: item.guid.toLowerCase(), name: item.name ? cleanText(item.name) : undefined });
       const next = parsed.data.next_page_token;
       if (next === undefined || next === null || next === '') break;
       pageToken = String(next);
@@ -182,7 +183,7 @@ export class LifeposClient {
       notFound: `LIFE POS found no organization ${orgLabel(org)}${outletGuid ? ` or no outlet ${outletGuid} in it` : ''}; check org_guid${outletGuid ? ' and outlet_guid' : ''}`,
     });
     const parsed = RevenueWidgetSchema.safeParse(body);
-    if (!parsed.success) throw badResponse(what);
+    if (!parsed.success) throw badResponse(what, parsed.error);
     return toRevenueWidget(parsed.data, this.config.moneyUnit);
   }
 
@@ -218,7 +219,7 @@ export class LifeposClient {
       notFound: `LIFE POS found no organization ${orgLabel(org)}; check org_guid`,
     });
     const parsed = SaleListSchema.safeParse(body);
-    if (!parsed.success) throw badResponse(what);
+    if (!parsed.success) throw badResponse(what, parsed.error);
     const sales: Sale[] = [];
     let unreadable = 0;
     for (const item of parsed.data.items ?? []) {
@@ -241,7 +242,7 @@ export class LifeposClient {
     try {
       const body = await this.#get(`/orgs/${org.guid}/outlets`, { presentation: 'compact' }, signal, { what: 'the list of outlets', org: orgLabel(org) });
       const parsed = OutletListSchema.safeParse(body);
-      for (const item of parsed.success ? (parsed.data.items ?? []) : []) if (item.name) names.set(item.guid.toLowerCase(), item.name);
+      for (const item of parsed.success ? (parsed.data.items ?? []) : []) if (item.name) names.set(item.guid.toLowerCase(), cleanText(item.name));
       this.#outlets.set(org.guid, { at: Date.now(), names });
     } catch (e) {
       if (signal.aborted) throw e;
@@ -260,16 +261,20 @@ export class LifeposClient {
       { 'x-lp-client-extensions': SALE_EXTENSIONS },
     );
     const parsed = SaleSchema.safeParse(body);
-    if (!parsed.success) throw badResponse(what);
+    if (!parsed.success) throw badResponse(what, parsed.error);
+    // Every field is optional in the lenient schema, but a sale with neither guid nor total is no sale ({} or an error envelope).
+    if (parsed.data.guid == null && parsed.data.total_sum == null) throw badResponse(what, { issues: [{ path: ['guid'] }] });
     return toSale(parsed.data, this.config.moneyUnit);
   }
 }
 
-function badResponse(what: string): UpstreamError {
+/** A body off the documented shape, naming the first field that is off (e.g. `total_sum.value`). */
+function badResponse(what: string, error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey> }> }): UpstreamError {
+  const field = error.issues[0]?.path.map(String).join('.');
   return new UpstreamError({
     source: 'lifepos',
     code: 'bad_response',
     retryable: false,
-    message: `LIFE POS answered ${what} with a body revenue-mcp cannot read (not the documented shape). No figures were produced rather than wrong ones; try again later or report it.`,
+    message: `LIFE POS answered ${what} with a body revenue-mcp cannot read (${field ? `field ${shownId(field)} is` : 'it is'} not the documented shape). No figures were produced rather than wrong ones; try again later or report it.`,
   });
 }

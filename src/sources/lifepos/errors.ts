@@ -1,4 +1,5 @@
 import { UpstreamError } from '../../http/errors.js';
+import { quoted, shownId } from '../../untrusted.js';
 import { ErrorBodySchema } from './schemas.js';
 
 /**
@@ -18,7 +19,8 @@ export function parseLifeposError(_status: number, body: unknown): { code?: stri
 export function apiWords(err: UpstreamError): string {
   const parsed = parseLifeposError(err.status ?? 0, err.body);
   if (!parsed) return err.status ? `HTTP ${err.status}` : err.code;
-  return [parsed.code, parsed.message].filter(Boolean).join(': ') || `HTTP ${err.status}`;
+  // The message is upstream text: quoted data in the error, never instructions.
+  return [parsed.code === undefined ? undefined : shownId(parsed.code), parsed.message === undefined ? undefined : quoted(parsed.message, 300)].filter(Boolean).join(': ') || `HTTP ${err.status}`;
 }
 
 function rewrap(err: UpstreamError, message: string): UpstreamError {

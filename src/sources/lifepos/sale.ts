@@ -11,6 +11,7 @@ import {
   type RawSale,
 } from './schemas.js';
 import { moneyOf, roubles } from './units.js';
+import { COMMENT_MAX, NAME_MAX, cleanText } from '../../untrusted.js';
 
 /** One sale with amounts in roubles, enums by name and "not set" timestamps as undefined. */
 
@@ -62,7 +63,11 @@ export interface Sale {
   paymentRecipient: { inn: string | undefined; agentInn: string | undefined } | undefined;
 }
 
-const text = (v: string | null | undefined) => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
+/** Upstream text, cleaned and bounded (src/untrusted.ts); empty is undefined. */
+const text = (v: string | null | undefined, max = NAME_MAX) => {
+  const s = typeof v === 'string' ? cleanText(v, max) : '';
+  return s === '' ? undefined : s;
+};
 
 /** A quantity or percentage: bounded like an amount (a huge one is an error naming the field), else undefined. */
 function decimalOf(v: unknown, field: string): Decimal | undefined {
@@ -126,7 +131,7 @@ export function toSale(raw: RawSale, unit: Unit): Sale {
   return {
     guid: text(raw.guid),
     number: text(raw.number),
-    comment: text(raw.comment),
+    comment: text(raw.comment, COMMENT_MAX),
     openedAt: parseTimestamp(raw.opened_at),
     createdAt: parseTimestamp(raw.created_at),
     updatedAt: parseTimestamp(raw.updated_at),

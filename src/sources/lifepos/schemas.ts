@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cleanText } from '../../untrusted.js';
 
 /**
  * LIFE POS v6 answers, parsed leniently: unknown fields pass, most fields may be missing or null, enums
@@ -23,14 +24,15 @@ export const SETTLEMENT_SUBJECTS = [
 
 /**
  * An enum value as the API may send it: its name (any case) or its ordinal. Unknown names are kept as
- * sent (a newer API value is still worth showing); unknown ordinals become `#n`.
+ * sent, cleaned and bounded as upstream text (a newer API value is still worth showing); unknown ordinals
+ * become `#n`.
  */
 export function enumName(values: readonly string[], raw: unknown): string | undefined {
   if (raw === null || raw === undefined || raw === '') return undefined;
   if (typeof raw === 'number') return Number.isInteger(raw) && raw >= 0 && raw < values.length ? values[raw] : `#${raw}`;
   const text = String(raw).trim();
   if (/^\d+$/.test(text)) return enumName(values, Number(text));
-  return values.find((v) => v.toLowerCase() === text.toLowerCase()) ?? text;
+  return values.find((v) => v.toLowerCase() === text.toLowerCase()) ?? cleanText(text, 40);
 }
 
 /**

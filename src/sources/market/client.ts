@@ -1,4 +1,5 @@
 import { log } from '../../log.js';
+import { cleanText, ID_MAX } from '../../untrusted.js';
 import { UpstreamError } from '../../http/errors.js';
 import type { Upstream } from '../../http/upstream.js';
 import type { Runtime } from '../../runtime.js';
@@ -119,7 +120,7 @@ export class MarketClient {
     const r = parsed.data.result;
     return {
       status: r.status,
-      subStatus: r.subStatus ?? undefined,
+      subStatus: r.subStatus ? cleanText(r.subStatus, ID_MAX) : undefined,
       generationRequestedAt: r.generationRequestedAt ?? undefined,
       generationFinishedAt: r.generationFinishedAt ?? undefined,
       file: r.file ?? undefined,

@@ -1,4 +1,5 @@
 import { crc32 } from 'node:zlib';
+import { CELL_MAX, cleanText, quoted } from '../../untrusted.js';
 import { strFromU8, unzipSync } from 'fflate';
 
 /**
@@ -39,11 +40,12 @@ function findRows(value: unknown, depth = 0): Record<string, unknown>[] | undefi
   return undefined;
 }
 
+/** Cells, column and sheet names are upstream text: cleaned and bounded here, once, for every reader (src/untrusted.ts). */
 function cell(v: unknown): Cell {
   if (v === null || v === undefined) return null;
-  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return v;
   // Nested values are kept readable rather than dropped.
-  return JSON.stringify(v);
+  return cleanText(typeof v === 'string' ? v : JSON.stringify(v), CELL_MAX);
 }
 
 /** The parsed records become the rows themselves (cells made readable in place): no second copy of a big sheet. */
@@ -51,13 +53,19 @@ function sheetFrom(name: string, records: Record<string, unknown>[]): Sheet {
   const columns: string[] = [];
   const seen = new Set<string>();
   for (const r of records) {
-    for (const k of Object.keys(r)) {
+    for (const key of Object.keys(r)) {
+      // Column names are upstream text too: a dirty one is renamed to its cleaned form (rare).
+      const k = cleanText(key);
+      if (k !== key) {
+        r[k] = r[key];
+        delete r[key];
+      }
       if (!seen.has(k)) {
         seen.add(k);
         columns.push(k);
       }
       const v = r[k];
-      if (v !== null && typeof v === 'object') r[k] = cell(v);
+      if (v !== null && (typeof v === 'object' || typeof v === 'string')) r[k] = cell(v);
     }
   }
   return { name, columns, rows: records as Row[] };
@@ -89,13 +97,13 @@ export function parseCsvSheet(name: string, text: string): Sheet {
   const take = (record: string[]) => {
     if (record.length === 1 && record[0] === '') return; // an empty line
     if (!columns) {
-      columns = record.map((h, i) => h.trim() || `column_${i + 1}`);
+      columns = record.map((h, i) => cleanText(h) || `column_${i + 1}`);
       return;
     }
     const row: Row = {};
     columns.forEach((c, i) => {
       const v = record[i];
-      row[c] = v === undefined || v === '' ? null : v;
+      row[c] = v === undefined || v === '' ? null : cell(v);
     });
     rows.push(row);
   };
@@ -187,11 +195,11 @@ function declaredEntries(bytes: Uint8Array): Map<string, Declared> {
 function verifyEntries(entries: Record<string, Uint8Array>, declared: Map<string, Declared>): void {
   for (const [name, data] of Object.entries(entries)) {
     const d = declared.get(name);
-    if (!d) throw new ReportFileError(`the report ZIP is damaged (${name.slice(0, 100)} is not in its directory)`);
+    if (!d) throw new ReportFileError(`the report ZIP is damaged (${quoted(name)} is not in its directory)`);
     if (d.size !== ZIP64_MARK && data.length !== d.size) {
-      throw new ReportFileError(`the report ZIP is damaged: ${name.slice(0, 100)} unpacks to ${data.length} bytes, not the ${d.size} it declares`);
+      throw new ReportFileError(`the report ZIP is damaged: ${quoted(name)} unpacks to ${data.length} bytes, not the ${d.size} it declares`);
     }
-    if (crc32(data) >>> 0 !== d.crc) throw new ReportFileError(`the report ZIP is damaged: ${name.slice(0, 100)} fails its CRC-32 check`);
+    if (crc32(data) >>> 0 !== d.crc) throw new ReportFileError(`the report ZIP is damaged: ${quoted(name)} fails its CRC-32 check`);
   }
 }
 
@@ -224,12 +232,12 @@ export function parseReportFile(bytes: Uint8Array, maxUnpackedBytes: number): { 
   const skipped: string[] = [];
   for (const [path, data] of Object.entries(entries)) {
     const lower = path.toLowerCase();
-    if (lower.endsWith('.json')) sheets.push(parseJsonSheet(baseName(path), strFromU8(data)));
-    else if (lower.endsWith('.csv')) sheets.push(parseCsvSheet(baseName(path), strFromU8(data)));
+    if (lower.endsWith('.json')) sheets.push(parseJsonSheet(cleanText(baseName(path)), strFromU8(data)));
+    else if (lower.endsWith('.csv')) sheets.push(parseCsvSheet(cleanText(baseName(path)), strFromU8(data)));
     else skipped.push(path);
   }
   if (sheets.length === 0) {
-    throw new ReportFileError(`the report ZIP holds no sheet (JSON or CSV)${skipped.length ? `, only ${skipped.slice(0, 5).join(', ').slice(0, 200)}` : ''}; it is probably damaged`);
+    throw new ReportFileError(`the report ZIP holds no sheet (JSON or CSV)${skipped.length ? `, only ${skipped.slice(0, 5).map((p) => quoted(p)).join(', ')}` : ''}; it is probably damaged`);
   }
   return { sheets, skipped };
 }

@@ -9,7 +9,8 @@ export type ReportSubStatus = (typeof REPORT_SUB_STATUSES)[number];
 
 export const GenerateReportResponse = z.looseObject({
   result: z.looseObject({
-    reportId: z.string().min(1),
+    // The model passes it back as report_id, and it becomes a path segment: the same form the input accepts.
+    reportId: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/),
     // Checked by the client: a nonsensical estimate (the spec's own example is −9007199254740991) is ignored.
     estimatedGenerationTime: z.unknown().optional(),
   }),

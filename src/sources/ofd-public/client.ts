@@ -5,6 +5,7 @@ import { log } from '../../log.js';
 import { addDays, daysInclusive, todayIn } from '../../period.js';
 import type { Runtime } from '../../runtime.js';
 import { ToolInputError } from '../../tool.js';
+import { cleanText, quoted, shownId } from '../../untrusted.js';
 import type { AggregationFilters, AggregationQuery, AggregationResult, CallOptions } from '../ofd/client.js';
 import { ResponseShapeError, type Figures, type IntervalFigures, type Interval } from '../ofd/schemas.js';
 import { figuresFromIntervals } from '../ofd/summary.js';
@@ -61,11 +62,11 @@ export interface Directory {
   cashboxes: DirectoryEntry[];
 }
 
-/** Upstream text as data: control characters out, bounded. */
+/** Upstream text as data: invisible characters out, bounded (src/untrusted.ts). */
 function clean(value: unknown): string | undefined {
   if (typeof value !== 'string' && typeof value !== 'number') return undefined;
-  const s = String(value).replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').replace(/\s+/g, ' ').trim();
-  return s === '' ? undefined : s.slice(0, 80);
+  const s = cleanText(String(value), 80);
+  return s === '' ? undefined : s;
 }
 
 function entries(body: unknown, names: string[], what: string): DirectoryEntry[] {
@@ -278,17 +279,17 @@ export class OfdPublicClient {
       return values.map((v) => {
         const byId = list?.find((e) => e.id === v);
         if (byId || /^\d+$/.test(v)) {
-          if (byId) labels[byId.id] = `${byId.name} (${byId.id})`;
+          if (byId) labels[byId.id] = `${quoted(byId.name)} (${shownId(byId.id)})`;
           return v;
         }
         const hits = (list ?? []).filter((e) => squash(e.name) === squash(v));
         const partial = hits.length > 0 ? hits : (list ?? []).filter((e) => squash(e.name).includes(squash(v)));
         if (partial.length === 1) {
-          labels[partial[0]!.id] = `${partial[0]!.name} (${partial[0]!.id})`;
+          labels[partial[0]!.id] = `${quoted(partial[0]!.name)} (${shownId(partial[0]!.id)})`;
           return partial[0]!.id;
         }
-        const known = (partial.length > 1 ? partial : (list ?? [])).slice(0, 12).map((e) => `"${e.name}" (${e.id})`).join(', ');
-        throw new ToolInputError(field, partial.length > 1 ? `"${v}" matches several ${what}s: ${known}. Give the id.` : `no ${what} is named "${v}". Known: ${known || 'none'}. Give an id or an exact name.`);
+        const known = (partial.length > 1 ? partial : (list ?? [])).slice(0, 12).map((e) => `${quoted(e.name)} (${shownId(e.id)})`).join(', ');
+        throw new ToolInputError(field, partial.length > 1 ? `${quoted(v)} matches several ${what}s: ${known}. Give the id.` : `no ${what} is named ${quoted(v)}. Known: ${known || 'none'}. Give an id or an exact name.`);
       });
     };
     const filters = {

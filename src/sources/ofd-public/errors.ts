@@ -1,4 +1,5 @@
 import { UpstreamError } from '../../http/errors.js';
+import { quoted, shownId } from '../../untrusted.js';
 import { parseOfdError } from '../ofd/errors.js';
 
 /**
@@ -14,7 +15,7 @@ function replace(err: UpstreamError, message: string): UpstreamError {
 
 function detail(err: UpstreamError): string {
   const parsed = parseOfdError(err.status ?? 0, err.body);
-  return `HTTP ${err.status}${parsed?.code !== undefined ? `, code ${parsed.code}` : ''}${parsed?.message ? `: "${parsed.message.slice(0, 200)}"` : ''}`;
+  return `HTTP ${err.status}${parsed?.code !== undefined ? `, code ${shownId(parsed.code)}` : ''}${parsed?.message ? `: ${quoted(parsed.message, 200)}` : ''}`;
 }
 
 export function explainPublicError(err: UpstreamError, what: string): UpstreamError {

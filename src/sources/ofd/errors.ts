@@ -1,4 +1,5 @@
 import { UpstreamError } from '../../http/errors.js';
+import { quoted, shownId } from '../../untrusted.js';
 import type { SalesAggregationBody } from './schemas.js';
 
 /**
@@ -22,8 +23,8 @@ const NO_NEW_KEYS =
 
 function upstreamDetail(err: UpstreamError): string {
   const parsed = parseOfdError(err.status ?? 0, err.body);
-  const code = parsed?.code !== undefined ? `, code ${parsed.code}` : '';
-  const message = parsed?.message ? `: "${parsed.message}"` : '';
+  const code = parsed?.code !== undefined ? `, code ${shownId(parsed.code)}` : '';
+  const message = parsed?.message ? `: ${quoted(parsed.message, 300)}` : '';
   return `HTTP ${err.status}${code}${message}`;
 }
 

@@ -1,4 +1,5 @@
 import type { PosifloraConfig } from '../../config.js';
+import { cleanText, ID_MAX, quoted, shownId } from '../../untrusted.js';
 import { UpstreamError } from '../../http/errors.js';
 import type { QueryValue, Upstream } from '../../http/upstream.js';
 import { log } from '../../log.js';
@@ -118,7 +119,7 @@ export class PosifloraClient {
     for (let number = 1; number <= 100; number++) {
       const body = storeListSchema.safeParse(await this.get('/v1/stores', { 'page[number]': number, 'page[size]': this.#pageSize }, tally, signal));
       if (!body.success) throw new UpstreamError({ source: 'posiflora', code: 'bad_response', retryable: false, message: 'Posiflora sent the store list in an unexpected shape; try again later.' });
-      for (const s of body.data.data) list.push({ id: s.id, title: s.attributes?.title ?? s.id });
+      for (const s of body.data.data) list.push({ id: cleanText(s.id, ID_MAX), title: cleanText(s.attributes?.title ?? s.id) });
       const total = Number(body.data.meta?.total ?? list.length);
       if (body.data.data.length === 0 || list.length >= total) break;
     }
@@ -147,25 +148,27 @@ function explain(err: unknown): unknown {
   if (!(err instanceof UpstreamError) || err.status === undefined) return err;
   const e = firstError(err.body);
   const field = e?.parameter ? PARAMETER_FIELDS[e.parameter] : undefined;
-  const where = e?.parameter ? ` (parameter ${e.parameter}${field ? `, the tool's \`${field}\` input` : ''})` : '';
+  // The API's words are upstream text: quoted data (src/untrusted.ts).
+  const where = e?.parameter ? ` (parameter ${shownId(e.parameter)}${field ? `, the tool's \`${field}\` input` : ''})` : '';
+  const said = (text: string | undefined, fallback: string) => (text ? quoted(text, 300) : fallback);
   if (err.status === 404) {
     return new UpstreamError({
       source: 'posiflora',
       status: 404,
-      code: e?.code ?? 'not_found',
+      code: e?.code === undefined ? 'not_found' : cleanText(e.code, ID_MAX),
       retryable: false,
       body: err.body,
-      message: `Posiflora could not find it (404): ${e?.detail ?? 'not found'}${where}. Check the store or customer id — store names work too, e.g. stores: ["Флора Центр"].`,
+      message: `Posiflora could not find it (404): ${said(e?.detail, 'not found')}${where}. Check the store or customer id — store names work too, e.g. stores: ["Флора Центр"].`,
     });
   }
   if (err.status === 422 || err.status === 400) {
     return new UpstreamError({
       source: 'posiflora',
       status: err.status,
-      code: e?.code ?? `http_${err.status}`,
+      code: e?.code === undefined ? `http_${err.status}` : cleanText(e.code, ID_MAX),
       retryable: false,
       body: err.body,
-      message: `Posiflora rejected the request (${err.status}): ${e?.detail ?? e?.title ?? 'invalid parameters'}${where}. Fix that input and call again.`,
+      message: `Posiflora rejected the request (${err.status}): ${said(e?.detail ?? e?.title, 'invalid parameters')}${where}. Fix that input and call again.`,
     });
   }
   return err;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cleanText, ID_MAX, shownId } from '../../untrusted.js';
 import { parseOptionalAmount, type Decimal } from '../../money.js';
 
 /**
@@ -139,9 +140,13 @@ export interface ParsedPage {
 
 export type DateAttribute = 'createdAt' | 'updatedAt' | 'dueTime' | 'postedAt';
 
-function count(v: unknown): number | undefined {
+/** A count; one beyond 2^53 (no shop has that many orders, and it cannot be counted exactly) is an error naming the field. */
+function count(v: unknown, field: string): number | undefined {
   if (v === null || v === undefined || v === '') return undefined;
   const n = typeof v === 'number' ? v : Number(String(v).trim());
+  if (Number.isInteger(n) && !Number.isSafeInteger(n)) {
+    throw new ResponseShapeError(`Posiflora sent ${field} = ${String(v).slice(0, 40)}, which is not a plausible count (at most 2^53 − 1); no figures were produced rather than wrong ones.`);
+  }
   return Number.isInteger(n) && n >= 0 ? n : undefined;
 }
 
@@ -162,16 +167,16 @@ export function parseOrderPage(body: unknown, dateAttribute: DateAttribute): Par
   }
   const { data, meta, included } = parsed.data;
   const storeNames = new Map<string, string>();
-  for (const inc of included ?? []) if (inc.type === 'stores' && inc.attributes?.title) storeNames.set(inc.id, inc.attributes.title);
+  for (const inc of included ?? []) if (inc.type === 'stores' && inc.attributes?.title) storeNames.set(cleanText(inc.id, ID_MAX), cleanText(inc.attributes.title));
   const statuses = meta?.statuses
-    ? Object.fromEntries(Object.entries(meta.statuses).map(([k, v]) => [k, count(v)]).filter(([, v]) => v !== undefined))
+    ? Object.fromEntries(Object.entries(meta.statuses).map(([k, v]) => [cleanText(k, ID_MAX), count(v, `meta.statuses.${cleanText(k, ID_MAX)}`)]).filter(([, v]) => v !== undefined))
     : undefined;
   const amounts = meta?.orders_amounts ?? undefined;
   return {
     storeNames,
     meta: {
-      total: count(meta?.total),
-      pageSize: count(meta?.page?.size),
+      total: count(meta?.total, 'meta.total'),
+      pageSize: count(meta?.page?.size, 'meta.page.size'),
       statuses,
       // The spec names it orderAmount; real answers say ordersAmount. Read both.
       ordersAmount: amounts ? money(amounts.ordersAmount ?? amounts.orderAmount, 'meta.orders_amounts.ordersAmount') : undefined,
@@ -179,15 +184,19 @@ export function parseOrderPage(body: unknown, dateAttribute: DateAttribute): Par
     },
     orders: data.map((o) => {
       const a = o.attributes;
+      // Ids, numbers and statuses are upstream text too: cleaned and bounded (src/untrusted.ts).
+      const id = cleanText(o.id, ID_MAX);
+      const docNo = a.docNo ? cleanText(a.docNo, ID_MAX) : id;
+      const storeId = o.relationships?.store?.data?.id;
       return {
-        id: o.id,
-        docNo: a.docNo ?? o.id,
-        status: a.status ?? 'unknown',
+        id,
+        docNo,
+        status: a.status ? cleanText(a.status, ID_MAX) : 'unknown',
         createdAt: a.createdAt ?? undefined,
         dated: a[dateAttribute] ?? undefined,
-        storeId: o.relationships?.store?.data?.id ?? undefined,
-        total: money(a.totalAmount, `order ${a.docNo ?? o.id} totalAmount`),
-        paid: money(a.paymentsAmount, `order ${a.docNo ?? o.id} paymentsAmount`),
+        storeId: storeId ? cleanText(storeId, ID_MAX) : undefined,
+        total: money(a.totalAmount, `order ${shownId(docNo)} totalAmount`),
+        paid: money(a.paymentsAmount, `order ${shownId(docNo)} paymentsAmount`),
         delivery: a.delivery === true,
       };
     }),

@@ -1,5 +1,6 @@
 import { counted, Decimal, formatNumber, formatPercent, formatRub, percentChange, share, toDecimalString } from '../../money.js';
 import { addDays, comparisonText, periodsOut, toLocal, type Period } from '../../period.js';
+import { quoted, quotedCell, shownId, UNTRUSTED_NOTE } from '../../untrusted.js';
 import type { Tally } from './auth.js';
 import { CLOSED, paymentState, type DateField, type Report, type Sums } from './orders.js';
 
@@ -216,7 +217,7 @@ export function buildText(input: SummaryInput, s: Structured): string {
   const scope = [
     `by ${input.dateField.replace('_', ' ')} date`,
     f.statuses ? `statuses: ${f.statuses.join(', ')}` : undefined,
-    f.stores ? `stores: ${f.stores.map((x) => x.name).join(', ')}` : undefined,
+    f.stores ? `stores: ${f.stores.map((x) => (x.name === undefined ? '—' : quoted(x.name))).join(', ')}` : undefined,
     f.search ? `search "${f.search}"` : undefined,
     f.delivery !== null ? (f.delivery ? 'delivery only' : 'no delivery') : undefined,
     f.amount_min !== null ? `total ≥ ${f.amount_min}` : undefined,
@@ -247,12 +248,12 @@ export function buildText(input: SummaryInput, s: Structured): string {
   if (s.by_status.length > 0) {
     const withSums = s.by_status.some((r) => r.total_amount !== null);
     out.push('', withSums ? '| status | orders | total | paid | outstanding |\n|---|---:|---:|---:|---:|' : '| status | orders |\n|---|---:|');
-    for (const r of s.by_status) out.push(withSums ? `| ${r.status} | ${r.orders} | ${rub(r.total_amount)} | ${rub(r.payments_amount)} | ${rub(r.outstanding_amount)} |` : `| ${r.status} | ${r.orders} |`);
+    for (const r of s.by_status) out.push(withSums ? `| ${shownId(r.status)} | ${r.orders} | ${rub(r.total_amount)} | ${rub(r.payments_amount)} | ${rub(r.outstanding_amount)} |` : `| ${shownId(r.status)} | ${r.orders} |`);
     if (!withSums) out.push('(counts only; sums per status: group_by ["status"])');
   }
   if (s.by_store && s.by_store.length > 0) {
     out.push('', '| store | orders | total | paid | outstanding |\n|---|---:|---:|---:|---:|');
-    for (const r of s.by_store) out.push(`| ${r.store} | ${r.orders} | ${rub(r.total_amount)} | ${rub(r.payments_amount)} | ${rub(r.outstanding_amount)} |`);
+    for (const r of s.by_store) out.push(`| ${quotedCell(r.store)} | ${r.orders} | ${rub(r.total_amount)} | ${rub(r.payments_amount)} | ${rub(r.outstanding_amount)} |`);
   }
   if (s.by_day && s.by_day.rows.length > 0) {
     const rows = s.by_day.rows;
@@ -271,7 +272,7 @@ export function buildText(input: SummaryInput, s: Structured): string {
       const mark = o.payment === 'unpaid' ? ' ⚠ unpaid' : o.payment === 'partial' ? ' ⚠ part-paid' : '';
       const at = o.created_at ? Date.parse(o.created_at) : NaN;
       const date = Number.isNaN(at) ? '—' : toLocal(new Date(at), input.period.tz).slice(0, 16).replace('T', ' ');
-      out.push(`| ${o.doc_no} | ${date} | ${o.status} | ${o.store ?? '—'} | ${rub(o.total_amount)} | ${rub(o.payments_amount)}${mark} |`);
+      out.push(`| ${shownId(o.doc_no)} | ${date} | ${shownId(o.status)} | ${o.store === null ? '—' : quotedCell(o.store)} | ${rub(o.total_amount)} | ${rub(o.payments_amount)}${mark} |`);
     }
   }
   if (s.next_cursor) out.push(`More orders: call again with the same arguments and cursor "${s.next_cursor}".`);
@@ -284,5 +285,6 @@ export function buildText(input: SummaryInput, s: Structured): string {
   } else if (input.detailed && s.plan !== 'walk') {
     out.push('Largest orders and unpaid/partially paid counts need a full walk: sort "largest" or aggregate "walk".');
   }
+  if (f.stores || s.by_store?.length || s.orders.some((o) => o.store !== null)) out.push(UNTRUSTED_NOTE);
   return out.join('\n');
 }
