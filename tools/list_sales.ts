@@ -157,6 +157,8 @@ export default defineTool({
           return p.total;
         })
       : Promise.resolve(undefined);
+    // Awaited after the walk; if the walk fails first, this rejection must not go unhandled (it ends the process).
+    previousCount.catch(() => {});
 
     if (sort === 'newest') {
       let token = cursor?.t ?? undefined;
