@@ -29,10 +29,7 @@ async function connect(sim: MarketSim): Promise<{ client: Client; pid: number }>
     args: serverArgs(MAIN),
     env: {
       PATH: process.env.PATH ?? '',
-      MARKET_BASE_URL: sim.url,
-      MARKET_API_KEY: sim.apiKey,
-      MARKET_BUSINESS_ID: String(sim.businessId),
-      MARKET_CAMPAIGN_ID: String(sim.campaignId),
+      ...sim.env,
       MARKET_GENERATE_ORDERS_INTERVAL_MS: '10',
       REVENUE_TZ: 'Europe/Moscow',
       LOG_LEVEL: 'error',

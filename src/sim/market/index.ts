@@ -81,6 +81,8 @@ export interface MarketSim {
   businessId: number;
   campaignId: number;
   campaignIds: number[];
+  /** The environment that points revenue-mcp at this simulator with its API key. */
+  env: Record<string, string>;
   orders: SimOrder[];
   settings: MarketSimSettings;
   /** Highest number of API requests in flight at once (per business) seen so far. */
@@ -394,6 +396,7 @@ export async function startMarketSim(options: MarketSimOptions = {}): Promise<Ma
     businessId,
     campaignId: campaignIds[0]!,
     campaignIds,
+    env: { MARKET_BASE_URL: url, MARKET_API_KEY: apiKey, MARKET_BUSINESS_ID: String(businessId), MARKET_CAMPAIGN_ID: String(campaignIds[0]!) },
     orders,
     settings,
     get maxInFlight() {
@@ -418,11 +421,6 @@ export async function startMarketDemo(story?: ShopStory): Promise<{ source: stri
   return {
     source: 'Yandex Market',
     server: sim.server,
-    env: {
-      MARKET_BASE_URL: sim.url,
-      MARKET_API_KEY: sim.apiKey,
-      MARKET_BUSINESS_ID: String(sim.businessId),
-      MARKET_CAMPAIGN_ID: String(sim.campaignId),
-    },
+    env: sim.env,
   };
 }
