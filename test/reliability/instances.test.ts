@@ -4,6 +4,7 @@ import { cpus, loadavg } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { busiestWindow } from '../helpers/arrivals.js';
 import { startHttpServer, MAIN, textOf, type HttpServerProcess } from '../helpers/mcp.js';
 
 /**
@@ -96,17 +97,6 @@ async function startSim(rps: number): Promise<SimProcess> {
       if (child.exitCode === null) child.kill();
     },
   };
-}
-
-/** The most arrivals inside any window [t, t + windowMs) of the log. */
-function busiestWindow(arrivals: readonly number[], windowMs: number): number {
-  const times = [...arrivals].sort((a, b) => a - b);
-  let most = 0;
-  for (let first = 0, last = 0; last < times.length; last++) {
-    while (times[last]! - times[first]! >= windowMs) first++;
-    most = Math.max(most, last - first + 1);
-  }
-  return most;
 }
 
 interface LimitsState {
