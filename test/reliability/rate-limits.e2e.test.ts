@@ -84,10 +84,7 @@ describe('long quotas slide', () => {
     // Market's own quota, as the simulator enforces it: 1 generate per interval.
     market.settings.quotas['generate.united-orders'] = { limit: 1, windowMs: intervalMs };
     const session = await connect({
-      MARKET_BASE_URL: market.url,
-      MARKET_API_KEY: market.apiKey,
-      MARKET_BUSINESS_ID: String(market.businessId),
-      MARKET_CAMPAIGN_ID: String(market.campaignId),
+      ...market.env,
       MARKET_PROGRESS_INTERVAL_MS: '200',
       MARKET_GENERATE_ORDERS_INTERVAL_MS: String(intervalMs),
     });
