@@ -47,7 +47,7 @@ function poolFor(origin: string, http: HttpSettings): Pool {
 /**
  * Send one request and buffer its whole answer, through undici's dispatch API with a handler of our own:
  * the body goes chunk by chunk into a list, with no response stream, async iterator or interceptor
- * wrapping in between (those were most of the layer's own cost per request, bench/README.md "overhead").
+ * wrapping in between (a measurable part of the layer's own cost per request, bench/README.md "overhead").
  * Connection and network errors, undici's timeouts and `signal`'s abort reject with undici's error or the
  * signal's reason.
  */
