@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseReportFile, ReportFileError } from '../../src/sources/market/report-file.js';
 
 /**
- * A damaged Market report file is an error, never figures: fflate inflates without checking CRC-32 or
+ * A damaged Market report file is an error, never figures: inflating alone checks neither CRC-32 nor
  * sizes, so a flipped bit or a cut file used to give wrong "exact" revenue or "ready, 0 sheets".
  */
 

@@ -196,6 +196,9 @@ function kindOf(column: string): ColumnKind | undefined {
 
 const isEmpty = (v: Cell) => v === null || (typeof v === 'string' && v.trim() === '');
 
+/** Distinct values per column counted rather than added one by one (see ColumnScan). */
+const COUNTED_VALUES = 256;
+
 /**
  * One numeric column read in the sheet's single pass: sum, min and max of its non-empty values and, for a
  * money column, the rows with the largest amounts. No value is kept per cell.
@@ -260,8 +263,6 @@ class ColumnScan {
     return !this.failed && this.min && this.max ? { total: this.total, min: this.min, max: this.max, values: this.values } : undefined;
   }
 }
-
-const COUNTED_VALUES = 256;
 
 /**
  * The `limit` rows with the largest amounts (ties: earlier row first). A bounded list kept sorted, so a
