@@ -6,7 +6,7 @@ import { parseReportFile, ReportFileError } from '../../src/sources/market/repor
 import { connectStdio, textOf, type StdioSession } from '../helpers/mcp.js';
 
 /**
- * A damaged Market report file is an error, never figures: fflate inflates without checking CRC-32 or
+ * A damaged Market report file is an error, never figures: inflating alone checks neither CRC-32 nor
  * sizes, so a flipped bit or a cut file used to give wrong "exact" revenue or "ready, 0 sheets".
  */
 
