@@ -155,18 +155,17 @@ function render(w: RevenueWidget, o: Out, ctx: RenderContext): string {
   const lines: string[] = [];
   lines.push(`**LIFE POS revenue — ${ctx.org}${ctx.outlet ? `, outlet ${ctx.outlet}` : ''}: ${ctx.labels.current} vs ${ctx.labels.previous}${o.period_confirmed ? ` (${o.periods.basis})` : ''}** (${o.tz})`);
   for (const note of ctx.periodNotes) lines.push(`⚠ ${note}`);
-  lines.push('');
   lines.push(o.verdict);
   lines.push('');
   lines.push('| | current | previous | change |');
   lines.push('|---|---|---|---|');
-  lines.push(`| Payments (sum · receipts) | ${sumCount(c.payments)} | ${sumCount(p.payments)} | ${change(c.payments.sum, p.payments.sum)} |`);
-  lines.push(`| Refunds (sum · receipts) | ${sumCount(c.refunds)} | ${sumCount(p.refunds)} | ${change(c.refunds.sum, p.refunds.sum)} |`);
-  lines.push(`| **Net revenue** (sum · operations) | **${rub(c.total.sum)}** · ${c.total.count ?? '?'} | ${rub(p.total.sum)} · ${p.total.count ?? '?'} | ${change(c.total.sum, p.total.sum)} |`);
+  lines.push(`| Payments · receipts | ${sumCount(c.payments)} | ${sumCount(p.payments)} | ${change(c.payments.sum, p.payments.sum)} |`);
+  lines.push(`| Refunds · receipts | ${sumCount(c.refunds)} | ${sumCount(p.refunds)} | ${change(c.refunds.sum, p.refunds.sum)} |`);
+  lines.push(`| **Net** · operations | **${rub(c.total.sum)}** · ${c.total.count ?? '?'} | ${rub(p.total.sum)} · ${p.total.count ?? '?'} | ${change(c.total.sum, p.total.sum)} |`);
   lines.push(`| Average receipt | ${stat(c.payments, c.payments.average)} | ${stat(p.payments, p.payments.average)} | ${statChange(c.payments, p.payments, (g) => g.average)} |`);
   lines.push(`| Median receipt | ${stat(c.payments, c.payments.median)} | ${stat(p.payments, p.payments.median)} | ${statChange(c.payments, p.payments, (g) => g.median)} |`);
-  lines.push(`| Refunds share (by sum / by count) | ${shareText(c.refunds)} | ${shareText(p.refunds)} | |`);
   if (ctx.detailed) {
+    lines.push(`| Refunds share (by sum / by count) | ${shareText(c.refunds)} | ${shareText(p.refunds)} | |`);
     lines.push(`| Payments share (by sum / by count) | ${shareText(c.payments)} | ${shareText(p.payments)} | |`);
     lines.push(`| Average refund | ${stat(c.refunds, c.refunds.average)} | ${stat(p.refunds, p.refunds.average)} | |`);
     lines.push(`| Median refund | ${stat(c.refunds, c.refunds.median)} | ${stat(p.refunds, p.refunds.median)} | |`);
@@ -175,17 +174,19 @@ function render(w: RevenueWidget, o: Out, ctx: RenderContext): string {
   }
   lines.push('');
   const given = w.growth.percentage;
-  let growth = `Growth rate: recomputed from net sums ${ctx.recomputed === undefined ? 'n/a (previous net is zero or missing)' : formatPercent(ctx.recomputed, 2)}`;
+  let growth = `Growth ${ctx.recomputed === undefined ? 'n/a (previous net is zero or missing)' : formatPercent(ctx.recomputed, 2)} from the net sums`;
   if (w.growth.isCalculated === false) growth += `; LIFE POS did not calculate one (is_calculated: false${given !== undefined ? `, value sent ${given.toString()}` : ''})`;
   else if (given === undefined) growth += '; LIFE POS sent none';
-  else if (ctx.scale === 'percent') growth += `; as given by LIFE POS ${formatPercent(given, 2)}`;
-  else if (ctx.scale === 'fraction') growth += `; as given by LIFE POS ${formatPercent(given.times(100), 2)} (sent as the fraction ${given.toString()})`;
+  else if (ctx.scale === 'percent') growth += `; LIFE POS ${formatPercent(given, 2)}`;
+  else if (ctx.scale === 'fraction') growth += `; LIFE POS ${formatPercent(given.times(100), 2)} (sent as the fraction ${given.toString()})`;
   else growth += `; LIFE POS sent ${given.toString()} (scale unknown, not shown as a percentage)`;
   lines.push(`${growth}.`);
-  lines.push(`Periods reported by LIFE POS: current ${reportedText(c.period, o.tz)}, previous ${reportedText(p.period, o.tz)}${o.period_confirmed ? ' (as requested).' : '.'}`);
+  // Confirmed periods are already in the title; otherwise (or asked for detail) what LIFE POS reported, in full.
+  if (o.period_confirmed && !ctx.detailed) lines.push('LIFE POS echoed both periods as requested.');
+  else lines.push(`Periods reported by LIFE POS: current ${reportedText(c.period, o.tz)}, previous ${reportedText(p.period, o.tz)}${o.period_confirmed ? ' (as requested).' : '.'}`);
   for (const note of o.notes) if (!ctx.periodNotes.includes(note)) lines.push(`⚠ ${note}`);
   if (ctx.detailed) lines.push(`Shares were sent as ${w.current.shareScale === 'fraction' ? 'fractions of 1' : 'percent'}; shown in percent. Amounts read with LIFEPOS_MONEY_UNIT=${o.money_unit}.`);
-  else lines.push('More: response_format "detailed" adds refund and net averages/medians and all shares.');
+  else lines.push('More: response_format "detailed" (shares; refund and net averages, medians).');
   if (o.org_name !== null) lines.push(UNTRUSTED_NOTE);
   return lines.join('\n');
 }

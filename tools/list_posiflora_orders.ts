@@ -10,7 +10,7 @@ import { buildStructured, buildText } from '../src/sources/posiflora/summary.js'
 import { defineTool, shownInput, ToolInputError } from '../src/tool.js';
 import { choice, choices, flag, listOfItems, periodFields, responseFormatField, wholeNumber } from './inputs.js';
 
-const GROUPS = ['status', 'store', 'day', 'week'] as const;
+const GROUPS = ['status', 'store', 'day', 'week', 'delivery'] as const;
 const MAX_LIMIT = 200;
 /** A "largest orders" cursor keeps offset+limit rows in memory during the walk; bound it. */
 const MAX_LARGEST_DEPTH = 5000;
@@ -29,7 +29,8 @@ const input = z.strictObject({
   customer: z.string().optional().describe('Customer UUID.'),
   group_by: choices(GROUPS)
     .optional()
-    .describe('e.g. ["status"]; costs requests.'),
+    .describe('e.g. ["status","store"]: status counts free; +1 request per store, day, week, delivery.'),
+  status_sums: flag().optional().describe('true: sums per status, +1 request per status.'),
   sort: choice(SORTS).optional().describe('Default recent; largest walks every page.'),
   limit: wholeNumber(0, MAX_LIMIT).optional().describe('Orders listed; default 20; 0 = none.'),
   cursor: z.string().optional().describe('next_cursor of the last answer.'),
@@ -92,7 +93,9 @@ const output = z.object({
     orders_without_amount: z.number().int(),
   }),
   by_status: z.array(z.object({ status: z.string() }).and(sums)),
-  by_store: z.array(z.object({ store_id: z.string(), store: z.string() }).and(sums)).nullable(),
+  by_store: z
+    .array(z.object({ store_id: z.string(), store: z.string(), orders_by_status: z.record(z.string(), z.number().int()).nullable().describe('Counts by status in this store (group_by status and store).') }).and(sums))
+    .nullable(),
   by_day: z
     .object({
       unit: z.enum(['day', 'week']),
@@ -196,6 +199,7 @@ export default defineTool({
     const period = resolvePeriod(args, tz, ctx.runtime.now(), 'last_30_days', { future: dateField === 'due' });
     const statuses = args.statuses?.length ? args.statuses : undefined;
     let groupBy: GroupBy[] = args.group_by ?? [];
+    if (args.status_sums === true && !groupBy.includes('status')) groupBy = [...groupBy, 'status'];
     // Per-day rows over long periods would flood the answer: weeks instead (and the answer says so).
     const switchedToWeeks = groupBy.includes('day') && periodDays(period) > 92;
     if (switchedToWeeks) groupBy = [...new Set(groupBy.map((g) => (g === 'day' ? 'week' : g)))];
@@ -248,6 +252,7 @@ export default defineTool({
       groupBy,
       buckets: unit ? periodBuckets(period.start, period.end, tz, unit) : undefined,
       aggregate: aggregate === 'walk' ? 'walk' : true,
+      statusSums: args.status_sums === true,
       rps: ((limits.count ?? 5) * 1000) / (limits.intervalMs ?? 1000),
       limit,
       offset,

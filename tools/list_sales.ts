@@ -242,6 +242,11 @@ export default defineTool({
   },
 });
 
+/** A, B, … Z, then AA, AB …: short enough for a table cell, never mistaken for a sale number. */
+function outletLetter(n: number): string {
+  return n < 26 ? String.fromCharCode(65 + n) : `${outletLetter(Math.floor(n / 26) - 1)}${String.fromCharCode(65 + (n % 26))}`;
+}
+
 function render(o: Out, period: Period, previous: Period | undefined, org: string): string {
   const lines: string[] = [];
   const notCompared = previous ? undefined : 'not compared in a continuation: the first answer has it';
@@ -257,10 +262,15 @@ function render(o: Out, period: Period, previous: Period | undefined, org: strin
   const total = o.read.total === null ? 'total unknown (some sales came without one)' : formatRub(new Decimal(o.read.total));
   lines.push(`Read ${salesWord(o.read.sales)} (${whole}) in ${counted(o.requests, 'request')}: ${total}, of which ${o.read.by_payment_status.map((b) => `${STATUS_WORDS[b.status] ?? b.status} ${b.sales}${b.total === null ? '' : ` · ${formatRub(new Decimal(b.total))}`}`).join('; ') || 'none'}.`);
   if (o.rows.length) {
-    lines.push('', '| № | opened | total | status | outlet | deal_guid |', '|---|---|---|---|---|---|');
+    // Outlet names are long and repeat row after row: each is named once and the rows carry its letter.
+    const letters = new Map<string, string>();
+    for (const r of o.rows) if (r.outlet && !letters.has(r.outlet)) letters.set(r.outlet, outletLetter(letters.size));
+    lines.push('');
+    if (letters.size > 0) lines.push(`Outlets: ${[...letters].map(([name, letter]) => `${letter} ${quotedCell(name, 60)}`).join(' · ')}`);
+    lines.push('| № | opened | total | status | outlet | deal_guid |', '|---|---|---|---|---|---|');
     for (const r of o.rows) {
       const status = [r.payment_status && (STATUS_WORDS[r.payment_status] ?? r.payment_status), r.state && (STATE_WORDS[r.state] ?? r.state)].filter(Boolean).join(', ') || '—';
-      lines.push(`| ${r.number ? shownId(r.number).replace(/\|/g, '\\|') : '—'} | ${r.opened_at?.slice(0, 16).replace('T', ' ') ?? '—'} | ${r.total === null ? '—' : formatRub(new Decimal(r.total))} | ${status} | ${r.outlet ? quotedCell(r.outlet, 60) : cell(r.outlet_guid ?? '—')} | ${r.deal_guid} |`);
+      lines.push(`| ${r.number ? shownId(r.number).replace(/\|/g, '\\|') : '—'} | ${r.opened_at?.slice(0, 16).replace('T', ' ') ?? '—'} | ${r.total === null ? '—' : formatRub(new Decimal(r.total))} | ${status} | ${r.outlet ? letters.get(r.outlet) : cell(r.outlet_guid ?? '—')} | ${r.deal_guid} |`);
     }
   } else lines.push('No sales match.');
   if (o.next_cursor) {

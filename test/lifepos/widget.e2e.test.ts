@@ -102,7 +102,8 @@ describe.each(['minor', 'major'] as const)('get_revenue_widget e2e, money unit %
     expect(text).toContain(`Revenue ${direction} `);
     expect(text).toContain(`${rubText(cur.net)} vs ${rubText(prev.net)}`);
     expect(text).toContain(rubText(cur.payments.sum));
-    expect(text).toContain('Periods reported by LIFE POS: current 2026-11-16 00:00 – 2026-11-22 23:59');
+    // Confirmed periods are in the title already; the text says LIFE POS echoed them, the detailed text names them.
+    expect(text).toContain('LIFE POS echoed both periods as requested.');
     expect(text.split('\n')[0]).toContain(': 2026-11-16 – 2026-11-22 (ISO week 47 of 2026) vs 2026-11-09 – 2026-11-15 (ISO week 46 of 2026) (the week before)**');
     expect(text).not.toContain('⚠');
   });
@@ -165,6 +166,7 @@ describe.each(['minor', 'major'] as const)('get_revenue_widget e2e, money unit %
     expect(call.query.get('outlet_guid')).toBe(outlet);
     expect(call.query.get('presentation')).toBe('full');
     expect(textOf(res)).toContain('Median refund');
+    expect(textOf(res)).toContain('Periods reported by LIFE POS: current 2026-10-01 00:00 – 2026-10-31 23:59, previous 2026-09-01 00:00 – 2026-09-30 23:59 (as requested).');
   });
 
   it('says when the previous net is zero instead of inventing a growth rate', async () => {

@@ -25,7 +25,7 @@ describe('plans and figures (20,000 orders)', () => {
 
   it('six months by week: one smallest-page request per week (not a page walk), figures to the kopeck, partial edge weeks marked', async () => {
     r.pf.server.clearRequests();
-    const args = { date_from: '2026-01-01', date_to: '2026-06-30', group_by: ['week'], limit: 0 };
+    const args = { date_from: '2026-01-01', date_to: '2026-06-30', group_by: ['week', 'delivery'], limit: 0 };
     const want = expected(r.pf.data, { from: args.date_from, to: args.date_to, tz: TZ, unit: 'week' });
     const res = await r.call(args);
     const s = res.structured;
@@ -107,7 +107,7 @@ describe('plans and figures (20,000 orders)', () => {
     }
     const all = new Decimal(want.overall.total).minus(want.overall.paid);
     expect(all.gt(open)).toBe(true); // canceled orders are unpaid: the two figures really differ
-    const res = await r.call({ ...MAY, group_by: ['status'], limit: 0 });
+    const res = await r.call({ ...MAY, status_sums: true, limit: 0 });
     expect(res.structured.totals).toMatchObject({ outstanding_open_amount: open.toFixed(2), outstanding_amount: all.toFixed(2), closed_orders: closed });
     expect(res.text).toContain('outstanding on open/done orders');
     expect(res.text).toContain(`includes ${closed} canceled/not accepted/returned orders`);
@@ -120,9 +120,9 @@ describe('plans and figures (20,000 orders)', () => {
   it('a group equal to the only filter value reuses the overall meta; no store list unless names are needed', async () => {
     r.pf.server.clearRequests();
     const want = expected(r.pf.data, { from: MAY.date_from, to: MAY.date_to, tz: TZ, statuses: ['done'] });
-    const res = await r.call({ ...MAY, statuses: ['done'], group_by: ['status'], limit: 0 });
-    // 1 overall + 1 delivery; no per-status request, no store list.
-    expect(r.pf.server.requests.map((q) => q.path)).toEqual(['/v1/orders', '/v1/orders']);
+    const res = await r.call({ ...MAY, statuses: ['done'], status_sums: true, limit: 0 });
+    // The overall meta is the status's: no per-status request, no store list.
+    expect(r.pf.server.requests.map((q) => q.path)).toEqual(['/v1/orders']);
     expect(rows(res.structured.by_status, 'status')).toEqual(want.byStatus);
     r.pf.server.clearRequests();
     const store = r.pf.stores[2]!;
@@ -143,7 +143,7 @@ describe('plans and figures (20,000 orders)', () => {
 
   it('amount range (numeric strings accepted) and aggregate:false', async () => {
     const want = expected(r.pf.data, { from: MAY.date_from, to: MAY.date_to, tz: TZ, amountMin: '1500.50', amountMax: '9000' });
-    const res = await r.call({ ...MAY, amount_min: '1500.50', amount_max: 9000, group_by: ['status'], limit: 0 });
+    const res = await r.call({ ...MAY, amount_min: '1500.50', amount_max: 9000, status_sums: true, limit: 0 });
     expect(res.isError).toBeFalsy();
     expect(res.structured.totals).toMatchObject({ orders: want.overall.orders, total_amount: want.overall.total, payments_amount: want.overall.paid });
     expect(rows(res.structured.by_status, 'status')).toEqual(want.byStatus);
@@ -218,7 +218,7 @@ describe('absent meta.orders_amounts (100,000 orders, POSIFLORA_RPS=5)', () => {
     expect(s.by_status.every((b: any) => b.total_amount === null && b.orders > 0)).toBe(true);
     expect(res.text).not.toContain('0,00 ₽');
     expect(res.text).toContain('sums unknown');
-    // 60 s: the per-status answers of a 100,000-order simulator at 5/s took 26-36 s on a loaded 2-core machine.
+    // 60 s: a year of a 100,000-order simulator at 5/s, on a loaded 2-core machine.
   }, 60_000);
 
   it('a walk over the time budget is not started: the answer says why and what to do', async () => {
@@ -228,6 +228,44 @@ describe('absent meta.orders_amounts (100,000 orders, POSIFLORA_RPS=5)', () => {
     expect(res.structured.upstream_requests).toBeLessThan(5);
     expect(res.text).toMatch(/largest orders are not listed: a walk needs \d+ more requests .* over the 45 s budget/);
   }, 30_000);
+});
+
+describe('answers missing what the plan relies on', () => {
+  it('no meta.statuses (addMetaStatuses not honoured): no counts by status, and the answer says so and how to get them', async () => {
+    const r = await rig();
+    try {
+      r.pf.server.rewriteJson((body, req) => (req.path === '/v1/orders' ? { ...(body as object), meta: { ...(body as any).meta, statuses: undefined } } : body));
+      const want = expected(r.pf.data, { from: MAY.date_from, to: MAY.date_to, tz: TZ });
+      const res = await r.call({ ...MAY, group_by: ['status'], limit: 0 });
+      expect(res.structured.totals).toMatchObject({ orders: want.overall.orders, total_amount: want.overall.total, closed_orders: null });
+      expect(res.structured.by_status).toEqual([]);
+      expect(res.structured.notes).toContain('Posiflora sent no counts by status (meta.statuses, asked with addMetaStatuses=true); status_sums true adds 7 requests, one per status, for counts and sums.');
+      expect(orderRequests(r.pf)).toHaveLength(1);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('a store missing from the store list: the rows stay Posiflora\'s own and the answer says they do not add up', async () => {
+    const r = await rig();
+    try {
+      const [hidden, ...listed] = r.pf.stores;
+      // An archived store, say: its orders are in the overall meta but it is not in GET /v1/stores.
+      r.pf.server.rewriteJson((body, req) => (req.path === '/v1/stores' ? { ...(body as object), data: (body as any).data.filter((s: any) => s.id !== hidden!.id), meta: { total: listed.length } } : body));
+      const want = expected(r.pf.data, { from: MAY.date_from, to: MAY.date_to, tz: TZ });
+      const res = await r.call({ ...MAY, group_by: ['status', 'store'], limit: 0 });
+      expect(res.isError).toBeFalsy();
+      const s = res.structured;
+      expect(s.totals.orders).toBe(want.overall.orders);
+      expect(rows(s.by_store, 'store_id')).toEqual(new Map(listed.map((x) => [x.id, want.byStore.get(x.id)])));
+      const missing = want.byStore.get(hidden!.id)!;
+      expect(s.notes[0]).toContain(`orders ${want.overall.orders - missing.orders} vs ${want.overall.orders}`);
+      expect(s.notes[0]).toContain(`total ${new Decimal(want.overall.total).minus(missing.total).toFixed(2)} vs ${want.overall.total}`);
+      expect(res.text).toContain("Note: The stores' figures do not add up to the overall ones");
+    } finally {
+      await r.close();
+    }
+  });
 });
 
 describe('wire variants', () => {

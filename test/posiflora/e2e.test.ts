@@ -37,20 +37,46 @@ describe('list_posiflora_orders over a real MCP client (figures)', () => {
     expect(res.text).toMatch(/Plan: walk .* \d+ upstream requests/);
   });
 
-  it('per-status and per-store sums cost one request per group (meta-per-group) and match to the kopeck', async () => {
+  it('totals by status and store take 1 + stores requests: counts by status overall and per store, sums overall and per store', async () => {
     r.pf.server.clearRequests();
     const want = expected(r.pf.data, { from: MAY.date_from, to: MAY.date_to, tz: TZ });
-    const res = await r.call({ ...MAY, group_by: ['status', 'store'], limit: 5 });
+    const res = await r.call({ ...MAY, group_by: ['status', 'store'], aggregate: true, limit: 0 });
+    const s = res.structured;
+    expect(s.plan).toBe('meta-per-group');
+    expect(s.totals).toMatchObject({ orders: want.overall.orders, total_amount: want.overall.total, payments_amount: want.overall.paid });
+    checkGroups(s.by_store, 'store_id', want.byStore);
+    expect(new Map(s.by_store.map((b: any) => [b.store_id, b.orders_by_status]))).toEqual(want.byStoreStatus);
+    // Counts by status are Posiflora's own; sums by status were not fetched and say so.
+    expect(new Map(s.by_status.map((b: any) => [b.status, b.orders]))).toEqual(new Map([...want.byStatus].map(([k, v]) => [k, v.orders])));
+    expect(s.by_status.every((b: any) => b.total_amount === null)).toBe(true);
+    expect(s.notes).toContain(`Sums by status were not fetched (counts are Posiflora's own): status_sums true adds ${want.byStatus.size} requests, one per status with orders.`);
+    const orders = orderRequests(r.pf);
+    expect(orders).toHaveLength(1 + r.pf.stores.length);
+    const perStore = orders.filter((q) => q['filter[stores]'] !== undefined);
+    expect(perStore.map((q) => q['filter[stores]']).sort()).toEqual(r.pf.stores.map((x) => x.id).sort());
+    expect(perStore.every((q) => q['page[size]'] === '1' && q.addMetaStatuses === 'true')).toBe(true);
+    expect(s.upstream_requests).toBe(r.pf.server.requests.filter((q) => q.method === 'GET').length);
+    // Every store's counts by status are columns of the store table, in the order of the status table.
+    const store = s.by_store[0];
+    const columns = s.by_status.map((b: any) => store.orders_by_status[b.status] ?? 0).join(' | ');
+    expect(res.text).toContain(`| ${store.orders} | `);
+    expect(res.text).toContain(` | ${columns} |`);
+    const overall = s.by_status.map((b: any) => b.orders).join(' | ');
+    expect(res.text).toMatch(new RegExp(`\\| \\*\\*overall\\*\\* \\| ${want.overall.orders} \\| .* \\| ${overall} \\|`));
+    expect(res.text).toContain('Note: Sums by status were not fetched');
+    expect(res.text).not.toContain("stores' figures do not add up");
+  });
+
+  it('status_sums adds one request per status with orders, and those sums match to the kopeck', async () => {
+    r.pf.server.clearRequests();
+    const want = expected(r.pf.data, { from: MAY.date_from, to: MAY.date_to, tz: TZ });
+    const res = await r.call({ ...MAY, group_by: ['store'], status_sums: true, limit: 5 });
     const s = res.structured;
     expect(s.plan).toBe('meta-per-group');
     checkGroups(s.by_status, 'status', want.byStatus);
     checkGroups(s.by_store, 'store_id', want.byStore);
-    expect(s.totals).toMatchObject({ orders: want.overall.orders, total_amount: want.overall.total, payments_amount: want.overall.paid });
-    const gets = r.pf.server.requests.filter((q) => q.method === 'GET');
-    // 1 first page + 7 statuses + 4 stores + 1 delivery + (store list, unless cached by an earlier call)
-    expect(orderRequests(r.pf)).toHaveLength(1 + want.byStatus.size + want.byStore.size + 1);
-    expect(s.upstream_requests).toBe(gets.length);
-    expect(orderRequests(r.pf).filter((q) => q['page[size]'] === '1').length).toBe(want.byStatus.size + want.byStore.size + 1);
+    expect(orderRequests(r.pf)).toHaveLength(1 + want.byStatus.size + want.byStore.size);
+    expect(s.notes.join(' ')).not.toContain('status_sums');
   });
 
   it('overall totals and counts by status take exactly one upstream request', async () => {
@@ -64,6 +90,12 @@ describe('list_posiflora_orders over a real MCP client (figures)', () => {
     const counts = Object.fromEntries(res.structured.by_status.map((b: any) => [b.status, b.orders]));
     expect(counts).toEqual(Object.fromEntries([...want.byStatus].map(([k, v]) => [k, v.orders])));
     expect(res.text).toContain('1 upstream request');
+    // Grouped by status alone: the same one request (the counts are in its meta).
+    r.pf.server.clearRequests();
+    const byStatus = await r.call({ ...MAY, group_by: ['status'], limit: 0 });
+    expect(orderRequests(r.pf)).toHaveLength(1);
+    expect(byStatus.structured.by_status.map((b: any) => [b.status, b.orders])).toEqual(res.structured.by_status.map((b: any) => [b.status, b.orders]));
+    expect(byStatus.text).toContain('status_sums true adds');
   });
 
   it('continues a listing with cursor: the next orders, none repeated, none skipped', async () => {
@@ -142,7 +174,7 @@ describe('money as decimal strings', () => {
     expect(walk.structured.totals).toMatchObject({ orders: want.overall.orders, total_amount: want.overall.total, payments_amount: want.overall.paid });
     checkGroups(walk.structured.by_status, 'status', want.byStatus);
     expect(walk.structured.cross_check.matches).toBe(true);
-    const meta = await r.call({ ...MAY, group_by: ['status'] });
+    const meta = await r.call({ ...MAY, status_sums: true });
     checkGroups(meta.structured.by_status, 'status', want.byStatus);
     expect(meta.structured.orders[0].total_amount).toBe((want.newest[0]!.totalKop / 100).toFixed(2));
   });

@@ -16,6 +16,8 @@ export interface ExpectedFigures {
   overall: Expect;
   byStatus: Map<string, Expect>;
   byStore: Map<string, Expect>;
+  /** Counts by status within each store (statuses with orders only). */
+  byStoreStatus: Map<string, Record<string, number>>;
   byDay: Map<string, Expect>;
   /** Newest first, as the API lists them. */
   newest: SimOrder[];
@@ -80,6 +82,7 @@ export function expected(data: PosifloraData, f: ExpectedFilter): ExpectedFigure
   const byStatus = new Map<string, Acc>();
   const byStore = new Map<string, Acc>();
   const byDay = new Map<string, Acc>();
+  const byStoreStatus = new Map<string, Record<string, number>>();
   const matched: SimOrder[] = [];
   const bump = (m: Map<string, Acc>, k: string, o: SimOrder) => {
     if (!m.has(k)) m.set(k, new Acc());
@@ -99,9 +102,12 @@ export function expected(data: PosifloraData, f: ExpectedFilter): ExpectedFigure
     if (o.delivery) delivery.add(o);
     bump(byStatus, o.status, o);
     bump(byStore, o.storeId, o);
+    const counts = byStoreStatus.get(o.storeId) ?? {};
+    counts[o.status] = (counts[o.status] ?? 0) + 1;
+    byStoreStatus.set(o.storeId, counts);
     bump(byDay, bucket(t), o);
     matched.push(o);
   }
   const done = (m: Map<string, Acc>) => new Map([...m].map(([k, v]) => [k, v.done()]));
-  return { overall: overall.done(), delivery: delivery.done(), byStatus: done(byStatus), byStore: done(byStore), byDay: done(byDay), newest: matched.reverse() };
+  return { overall: overall.done(), delivery: delivery.done(), byStatus: done(byStatus), byStore: done(byStore), byStoreStatus, byDay: done(byDay), newest: matched.reverse() };
 }

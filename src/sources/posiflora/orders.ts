@@ -10,8 +10,10 @@ import { ORDER_STATUSES } from './schemas.js';
  * Order listings and their figures. Three ways to answer, cheapest first:
  *  - meta: one request with the smallest page; Posiflora's meta gives the count, orders_amounts and
  *    counts by status (addMetaStatuses=true) for the whole filtered set;
- *  - meta-per-group: plus one such request per status, store and/or day or week bucket (the bucket by
- *    the same date filter), for sums per group;
+ *  - meta-per-group: plus one such request per store, day or week bucket (the bucket by the same date
+ *    filter), per status only when sums by status are asked for (status_sums), and one for the delivery
+ *    share when asked (group_by "delivery"). A store's request also asks addMetaStatuses, so counts by
+ *    status come per store for free; "totals by status and store" is 1 + stores requests;
  *  - walk: every page, summed as it streams by (largest orders, forced cross-check, or whenever it takes
  *    fewer requests than the meta-per-group plan).
  * The choice is made after the first request, from meta.total, by counting requests.
@@ -103,7 +105,7 @@ export class Sums {
   }
 }
 
-export type GroupBy = 'status' | 'store' | 'day' | 'week';
+export type GroupBy = 'status' | 'store' | 'day' | 'week' | 'delivery';
 export type Plan = 'meta' | 'meta-per-group' | 'walk' | 'rows';
 
 /** One day or week of the period, clipped to it; `partial` when the clipping cut it short. */
@@ -121,6 +123,10 @@ export interface Report {
   statusCounts: Map<string, number>;
   byStatus?: Map<string, Sums>;
   byStore?: Map<string, Sums>;
+  /** Counts by status within each store (grouped by status and store), from each store's meta. */
+  storeStatusCounts?: Map<string, Map<string, number>>;
+  /** Requests sums by status would have taken, when grouped by status without status_sums. */
+  statusSumsRequests?: number;
   /** `grouped` is the date the rows are grouped by (a walk of payment_posted groups by creation). */
   byDay?: { unit: 'day' | 'week'; grouped: DateAttribute | 'paymentPostedAt'; sums: Map<string, Sums>; partial: Set<string> };
   delivery?: Sums;
@@ -190,6 +196,8 @@ export interface RunOptions {
   sort: 'recent' | 'largest';
   /** true: cheapest plan; 'walk': every page, cross-checked against meta. */
   aggregate: true | 'walk';
+  /** Sums by status too (one request per status with orders); otherwise "status" gives counts only. */
+  statusSums?: boolean;
   tally: Tally;
   signal?: AbortSignal;
   concurrency: number;
@@ -292,7 +300,9 @@ const seconds = (requests: number, rps: number) => Math.ceil(requests / rps);
  */
 export async function runPlan(o: RunOptions): Promise<Report> {
   const wantsWalk = o.sort === 'largest' || o.aggregate === 'walk';
-  const first = await firstRequests(o, o.groupBy.length > 0 || wantsWalk);
+  // Counts by status come with the first request; only other groups (or status sums) may make a walk cheaper.
+  const mayWalk = wantsWalk || o.statusSums === true || o.groupBy.some((g) => g !== 'status');
+  const first = await firstRequests(o, mayWalk);
   const total = first.meta.total ?? first.rows.length;
   const pageSize = o.client.pageSize;
   const walkRequests = Math.max(1, Math.ceil(total / pageSize)) - (first.head ? 1 : 0);
@@ -321,9 +331,10 @@ export async function runPlan(o: RunOptions): Promise<Report> {
 
   // Requests the per-group plan would take; stores are counted once the list is known.
   const counts = countsFrom(first.meta, o.query);
-  const statusJobs = o.groupBy.includes('status') ? statusesToAsk(o.query, counts) : [];
+  const statusAskable = o.groupBy.includes('status') ? statusesToAsk(o.query, counts) : [];
+  const statusJobs = o.statusSums ? statusAskable : [];
   const buckets = o.groupBy.includes('day') || o.groupBy.includes('week') ? (o.buckets ?? []) : [];
-  const deliveryJob = o.groupBy.length > 0 && o.query.delivery === undefined && total > 0 ? 1 : 0;
+  const deliveryJob = o.groupBy.includes('delivery') && o.query.delivery === undefined && total > 0 ? 1 : 0;
   const metaCost = (stores: number) => statusJobs.length + stores + buckets.length + deliveryJob;
   let storeIds: string[] | undefined;
   const storeCount = () => (storeIds ? storeIds.length : (o.query.storeIds?.length ?? o.storeCountHint ?? 1));
@@ -333,7 +344,7 @@ export async function runPlan(o: RunOptions): Promise<Report> {
     storeIds = o.storesForGroups ? await o.storesForGroups() : (o.query.storeIds ?? []);
     if (walkWins()) return withNote(await runWalk(o, first), `A walk over every page (${walkRequests + (first.head ? 1 : 0)} pages) took fewer requests than one per group (${metaCost(storeCount())}).`);
   }
-  return runMetaPlan(o, first, { statusJobs, storeIds, buckets, deliveryJob: deliveryJob === 1, notes, dropRows: o.sort === 'largest' });
+  return runMetaPlan(o, first, { statusAskable, statusJobs, storeIds, buckets, deliveryJob: deliveryJob === 1, notes, dropRows: o.sort === 'largest' });
 }
 
 function withNote(r: Report, note: string): Report {
@@ -349,7 +360,11 @@ function statusesToAsk(q: OrderQuery, counts: Map<string, number>): string[] {
 }
 
 /** meta, meta-per-group: never more than one request per group. */
-async function runMetaPlan(o: RunOptions, first: First, plan: { statusJobs: string[]; storeIds?: string[]; buckets: Bucket[]; deliveryJob: boolean; notes: string[]; dropRows: boolean }): Promise<Report> {
+async function runMetaPlan(
+  o: RunOptions,
+  first: First,
+  plan: { statusAskable: string[]; statusJobs: string[]; storeIds?: string[]; buckets: Bucket[]; deliveryJob: boolean; notes: string[]; dropRows: boolean },
+): Promise<Report> {
   const { meta, rows, storeNames } = first;
   const report: Report = {
     plan: 'meta',
@@ -361,24 +376,37 @@ async function runMetaPlan(o: RunOptions, first: First, plan: { statusJobs: stri
     notes: plan.notes,
     planned: [],
   };
-  const smallest = async (override: Override) => (await o.client.ordersPage(filterParams(o.query, override), 1, 1, attribute(o.query), o.tally, o.signal)).meta;
+  const smallest = async (override: Override, metaStatuses = false) => (await o.client.ordersPage(filterParams(o.query, override), 1, 1, attribute(o.query), o.tally, o.signal, metaStatuses)).meta;
   const jobs: Array<Promise<void>> = [];
   if (o.groupBy.includes('status')) {
-    const byStatus = (report.byStatus = new Map());
-    if (plan.statusJobs.length === 0) {
+    if (plan.statusAskable.length === 0) {
       // One status in scope: its figures are the overall ones.
+      const byStatus = (report.byStatus = new Map());
       const only = statusesInScope(o.query).find((s) => report.statusCounts.get(s) !== 0);
       if (only && report.overall.orders > 0) byStatus.set(only, report.overall);
-    }
-    for (const s of plan.statusJobs) jobs.push(smallest({ statuses: [s as OrderStatus] }).then((m) => void byStatus.set(s, Sums.fromMeta(m))));
-    if (plan.statusJobs.length > 0) report.planned.push(`${plan.statusJobs.length} status${plan.statusJobs.length === 1 ? '' : 'es'}`);
+    } else if (plan.statusJobs.length > 0) {
+      const byStatus = (report.byStatus = new Map());
+      for (const s of plan.statusJobs) jobs.push(smallest({ statuses: [s as OrderStatus] }).then((m) => void byStatus.set(s, Sums.fromMeta(m))));
+      report.planned.push(`${plan.statusJobs.length} status${plan.statusJobs.length === 1 ? '' : 'es'}`);
+    } else report.statusSumsRequests = plan.statusAskable.length;
   }
   if (o.groupBy.includes('store')) {
     const byStore = (report.byStore = new Map());
+    // Grouped by status too: each store's request asks for its counts by status (no extra request).
+    const perStore = o.groupBy.includes('status') ? (report.storeStatusCounts = new Map()) : undefined;
     const ids = plan.storeIds ?? [];
-    if (ids.length === 1) byStore.set(ids[0]!, report.overall);
-    else {
-      for (const id of ids) jobs.push(smallest({ storeIds: [id] }).then((m) => void byStore.set(id, Sums.fromMeta(m))));
+    if (ids.length === 1) {
+      byStore.set(ids[0]!, report.overall);
+      if (report.statusCounts.size > 0) perStore?.set(ids[0]!, report.statusCounts);
+    } else {
+      for (const id of ids) {
+        jobs.push(
+          smallest({ storeIds: [id] }, perStore !== undefined).then((m) => {
+            byStore.set(id, Sums.fromMeta(m));
+            if (perStore && m.statuses) perStore.set(id, countsFrom(m, o.query));
+          }),
+        );
+      }
       report.planned.push(`${ids.length} stores`);
     }
   }
@@ -394,9 +422,41 @@ async function runMetaPlan(o: RunOptions, first: First, plan: { statusJobs: stri
     jobs.push(smallest({ delivery: true }).then((m) => void (report.delivery = Sums.fromMeta(m))));
     report.planned.push('delivery');
   }
+  if (o.groupBy.includes('delivery') && o.query.delivery !== undefined) {
+    // Filtered by delivery already: the share is all or none of the orders, no request needed.
+    report.delivery = o.query.delivery ? report.overall : new Sums();
+  }
   await runLimited(jobs);
+  if (report.byStore && report.byStore.size > 1) report.notes.push(...storesMismatch(report));
   if (report.byStatus || report.byStore || report.byDay) report.plan = 'meta-per-group';
   return report;
+}
+
+/**
+ * Each store's figures are Posiflora's own for that store; together they should give the overall ones.
+ * When they do not (orders of a store missing from the store list, or orders changed between the
+ * requests), the answer says so rather than leaving the reader to add up rows that disagree.
+ */
+function storesMismatch(report: Report): string[] {
+  const stores = [...report.byStore!.values()];
+  const off: string[] = [];
+  const orders = stores.reduce((n, s) => n + s.orders, 0);
+  if (orders !== report.overall.orders) off.push(`orders ${orders} vs ${report.overall.orders}`);
+  if (report.overall.amountsKnown && stores.every((s) => s.amountsKnown)) {
+    const total = stores.reduce((d, s) => d.plus(s.total), ZERO);
+    const paid = stores.reduce((d, s) => d.plus(s.paid), ZERO);
+    if (!total.eq(report.overall.total)) off.push(`total ${total.toFixed(2)} vs ${report.overall.total.toFixed(2)}`);
+    if (!paid.eq(report.overall.paid)) off.push(`paid ${paid.toFixed(2)} vs ${report.overall.paid.toFixed(2)}`);
+  }
+  const perStore = report.storeStatusCounts;
+  if (perStore && perStore.size === report.byStore!.size) {
+    for (const [status, n] of report.statusCounts) {
+      const sum = [...perStore.values()].reduce((a, m) => a + (m.get(status) ?? 0), 0);
+      if (sum !== n) off.push(`${status} ${sum} vs ${n}`);
+    }
+  }
+  if (off.length === 0) return [];
+  return [`The stores' figures do not add up to the overall ones (stores vs overall: ${off.join('; ')}): some orders belong to no store in Posiflora's store list, or orders changed between the requests. Each row is Posiflora's own figure for its filter; call again to confirm.`];
 }
 
 /** The jobs are already started; the upstream limiter paces them. Waiting for all keeps errors surfaced. */
@@ -444,6 +504,7 @@ export async function runWalk(o: RunOptions, first?: First): Promise<Report> {
   const overall = new Sums();
   const byStatus = new Map<string, Sums>();
   const byStore = new Map<string, Sums>();
+  const storeStatus = o.groupBy.includes('store') && o.groupBy.includes('status') ? new Map<string, Map<string, number>>() : undefined;
   const byDay = new Map<string, Sums>();
   const delivery = new Sums();
   const unpaid = { unpaid: new Sums(), partial: new Sums() };
@@ -457,6 +518,11 @@ export async function runWalk(o: RunOptions, first?: First): Promise<Report> {
       overall.add(order);
       add(byStatus, order.status, order);
       add(byStore, order.storeId ?? 'unknown', order);
+      if (storeStatus) {
+        const store = order.storeId ?? 'unknown';
+        const counts = storeStatus.get(store) ?? storeStatus.set(store, new Map()).get(store)!;
+        counts.set(order.status, (counts.get(order.status) ?? 0) + 1);
+      }
       if (byDays) add(byDay, dayKey(order, q.tz, unit), order);
       if (order.delivery) delivery.add(order);
       const state = paymentState(order);
@@ -505,6 +571,7 @@ export async function runWalk(o: RunOptions, first?: First): Promise<Report> {
     statusCounts: counts.size > 0 ? counts : new Map([...byStatus].map(([s, v]) => [s, v.orders])),
     byStatus,
     byStore,
+    ...(storeStatus ? { storeStatusCounts: storeStatus } : {}),
     byDay: byDays ? { unit, grouped: attribute(q), sums: byDay, partial } : undefined,
     delivery,
     unpaid,

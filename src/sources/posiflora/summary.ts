@@ -148,7 +148,10 @@ export function buildStructured(input: SummaryInput) {
     },
     by_status: statusRows,
     by_store: report.byStore
-      ? [...report.byStore].map(([id, s]) => ({ store_id: id, store: storeName(report, id, filters), ...sumsOut(s) })).filter((r) => r.orders > 0).sort((a, b) => b.orders - a.orders)
+      ? [...report.byStore]
+          .map(([id, s]) => ({ store_id: id, store: storeName(report, id, filters), orders_by_status: statusCountsOut(report.storeStatusCounts?.get(id)), ...sumsOut(s) }))
+          .filter((r) => r.orders > 0)
+          .sort((a, b) => b.orders - a.orders)
       : null,
     by_day: report.byDay
       ? {
@@ -197,10 +200,23 @@ export function buildStructured(input: SummaryInput) {
 
 export type Structured = ReturnType<typeof buildStructured>;
 
+/** A store's counts by status, statuses with orders only, largest first; null when Posiflora sent none. */
+function statusCountsOut(counts: Map<string, number> | undefined): Record<string, number> | null {
+  if (!counts) return null;
+  return Object.fromEntries([...counts].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]));
+}
+
 /** Notes on how the answer was made, in the order a reader needs them. */
 function planNotes(input: SummaryInput): string[] {
   const { report } = input;
   const notes = [...report.notes];
+  if (report.statusSumsRequests !== undefined) {
+    notes.push(
+      report.statusCounts.size > 0
+        ? `Sums by status were not fetched (counts are Posiflora's own): status_sums true adds ${counted(report.statusSumsRequests, 'request')}, one per status with orders.`
+        : `Posiflora sent no counts by status (meta.statuses, asked with addMetaStatuses=true); status_sums true adds ${counted(report.statusSumsRequests, 'request')}, one per status, for counts and sums.`,
+    );
+  }
   if (input.switchedToWeeks) notes.push(`Days were switched to weeks: the period covers ${report.byDay ? 'more than 92 days' : 'over 92 days'}. Ask for a period of 92 days or fewer for per-day rows.`);
   if (report.byDay && report.byDay.partial.size > 0) notes.push(`${report.byDay.unit === 'week' ? 'Weeks' : 'Days'} cut short by the period are marked partial: ${[...report.byDay.partial].sort().map((k) => rowLabel(k, report.byDay!.unit, input.period).label).join(', ')}.`);
   if (report.byDay && input.dateField === 'payment_posted' && report.byDay.grouped === 'createdAt') {
@@ -229,7 +245,7 @@ export function buildText(input: SummaryInput, s: Structured): string {
   if (t.total_amount === null) {
     out.push(`**${ordersWord(t.orders)}** · sums unknown (Posiflora sent no amounts; see notes below)`);
   } else {
-    const owed = t.outstanding_open_amount !== null ? `${rub(t.outstanding_open_amount)} outstanding on open/done orders` : `${rub(t.outstanding_amount)} unpaid incl. canceled/not accepted/returned (group_by ["status"] for open orders only)`;
+    const owed = t.outstanding_open_amount !== null ? `${rub(t.outstanding_open_amount)} outstanding on open/done orders` : `${rub(t.outstanding_amount)} unpaid incl. canceled/not accepted/returned (status_sums true for open orders only)`;
     out.push(`**${ordersWord(t.orders)} · ${rub(t.total_amount)} total · ${rub(t.payments_amount)} paid · ${owed}**`);
   }
   if (s.previous) {
@@ -245,15 +261,20 @@ export function buildText(input: SummaryInput, s: Structured): string {
     out.push(`⚠ Not fully paid (open or done orders): ${s.payment_issues.unpaid_orders} unpaid, ${s.payment_issues.partially_paid_orders} partially paid — ${rub(s.payment_issues.outstanding_amount)} outstanding.`);
   }
 
-  if (s.by_status.length > 0) {
-    const withSums = s.by_status.some((r) => r.total_amount !== null);
-    out.push('', withSums ? '| status | orders | total | paid | outstanding |\n|---|---:|---:|---:|---:|' : '| status | orders |\n|---|---:|');
-    for (const r of s.by_status) out.push(withSums ? `| ${shownId(r.status)} | ${r.orders} | ${rub(r.total_amount)} | ${rub(r.payments_amount)} | ${rub(r.outstanding_amount)} |` : `| ${shownId(r.status)} | ${r.orders} |`);
-    if (!withSums) out.push('(counts only; sums per status: group_by ["status"])');
+  const statusSums = s.by_status.some((r) => r.total_amount !== null);
+  // Counts by status per store become columns of the store table, its "overall" row the status counts.
+  const storeStatuses = s.by_store?.some((r) => r.orders_by_status) ? s.by_status.map((r) => r.status) : [];
+  if (s.by_status.length > 0 && (statusSums || storeStatuses.length === 0)) {
+    out.push('', statusSums ? '| status | orders | total | paid | outstanding |\n|---|---:|---:|---:|---:|' : '| status | orders |\n|---|---:|');
+    for (const r of s.by_status) out.push(statusSums ? `| ${shownId(r.status)} | ${r.orders} | ${rub(r.total_amount)} | ${rub(r.payments_amount)} | ${rub(r.outstanding_amount)} |` : `| ${shownId(r.status)} | ${r.orders} |`);
   }
   if (s.by_store && s.by_store.length > 0) {
-    out.push('', '| store | orders | total | paid | outstanding |\n|---|---:|---:|---:|---:|');
-    for (const r of s.by_store) out.push(`| ${quotedCell(r.store)} | ${r.orders} | ${rub(r.total_amount)} | ${rub(r.payments_amount)} | ${rub(r.outstanding_amount)} |`);
+    const head = storeStatuses.map((st) => ` ${shownId(st)} |`).join('');
+    out.push('', `| store | orders | total | paid | outstanding |${head}\n|---|---:|---:|---:|---:|${'---:|'.repeat(storeStatuses.length)}`);
+    const row = (name: string, r: { orders: number; total_amount: string | null; payments_amount: string | null; outstanding_amount: string | null }, counts: Record<string, number> | null) =>
+      `| ${name} | ${r.orders} | ${rub(r.total_amount)} | ${rub(r.payments_amount)} | ${rub(r.outstanding_amount)} |${storeStatuses.map((st) => ` ${counts ? (counts[st] ?? 0) : '—'} |`).join('')}`;
+    for (const r of s.by_store) out.push(row(quotedCell(r.store), r, r.orders_by_status));
+    if (storeStatuses.length > 0 && !statusSums) out.push(row('**overall**', t, Object.fromEntries(s.by_status.map((r) => [r.status, r.orders]))));
   }
   if (s.by_day && s.by_day.rows.length > 0) {
     const rows = s.by_day.rows;
