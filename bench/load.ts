@@ -32,12 +32,18 @@ export interface LoadResult {
   p50Ms: number;
   p99Ms: number;
   seconds: number;
-  /** Server RSS after the warm-up round, at the end of the calls, and after sessions closed and settling. */
+  /**
+   * Server RSS right after the warm-up round; after it settled (as quiet as `rssAfterMb`, the before of the
+   * target); at most during the calls; and after sessions closed and settling.
+   */
+  rssWarmMb: number;
   rssBeforeMb: number;
   rssPeakMb: number;
   rssAfterMb: number;
-  /** Calls and median latency (ms) per tool name. */
-  perTool: Record<string, { calls: number; p50Ms: number }>;
+  /** Calls and median latency (ms) per tool name under load, and the median of a few calls made alone. */
+  perTool: Record<string, { calls: number; p50Ms: number; aloneP50Ms: number }>;
+  /** Per source, the most upstream requests seen waiting in its limiter and running at once (/readyz). */
+  limiters: Record<string, { queued: number; running: number }>;
 }
 
 /** Resident set of a process in MB (Linux /proc, else `ps`). */
@@ -54,6 +60,31 @@ export function rssMb(pid: number): number {
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
+
+/** Calls per tool made alone (one client, one at a time) before the load. */
+const ALONE_ROUNDS = 3;
+/** How long RSS is given to settle, before and after the calls: longer than the server's quiet spell before it collects. */
+const SETTLE_MS = 5_000;
+
+/** RSS once it stops falling: sampled every 0.5 s for `ms`, the lowest reading. */
+async function settledRss(pid: number, ms: number): Promise<number> {
+  let low = rssMb(pid);
+  for (let waited = 0; waited < ms; waited += 500) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    low = Math.min(low, rssMb(pid));
+  }
+  return low;
+}
+
+/** Each source's limiter state from the server's /readyz (empty when it cannot be read). */
+async function readyz(url: string): Promise<Record<string, { queued: number; running: number }>> {
+  try {
+    const res = await fetch(`${url}/readyz`);
+    return ((await res.json()) as { sources?: Record<string, { queued: number; running: number }> }).sources ?? {};
+  } catch {
+    return {};
+  }
+}
 
 async function startServer(main: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string; stderr(): string; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [main, '--http', '0'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -170,9 +201,30 @@ export async function runLoad(options: { clients: number; calls: number; main?: 
     // Warm-up: each client once (fills connections, the login, the OFD cache), not counted.
     await Promise.all(sessions.map(({ client }, c) => one(client, c, false)));
     if (failures > 0) throw new Error(`warm-up failed: ${failureSamples.join('; ')}`);
-    const rssBeforeMb = rssMb(pid);
+    // Each tool alone, a few calls in a row from one client: what a call costs when nothing else waits.
+    const alone: Record<string, number[]> = {};
+    for (let i = 0; i < ALONE_ROUNDS * mix.length; i++) {
+      const call = mix[i % mix.length]!(i);
+      const t0 = performance.now();
+      const res = await sessions[0]!.client.callTool(call, CallToolResultSchema, { timeout: 120_000 });
+      if (res.isError) throw new Error(`${call.name} alone failed: ${JSON.stringify(res.content).slice(0, 300)}`);
+      (alone[call.name] ??= []).push(performance.now() - t0);
+    }
+    // "Before" is read as settled as "after" will be: the warm-up's garbage given the same quiet spell.
+    const rssWarmMb = rssMb(pid);
+    const rssBeforeMb = await settledRss(pid, SETTLE_MS);
     let rssPeakMb = rssBeforeMb;
-    const sampler = setInterval(() => (rssPeakMb = Math.max(rssPeakMb, rssMb(pid))), 500);
+    const limiters: LoadResult['limiters'] = {};
+    const sampler = setInterval(() => {
+      rssPeakMb = Math.max(rssPeakMb, rssMb(pid));
+      void readyz(server.url).then((sources) => {
+        for (const [source, s] of Object.entries(sources)) {
+          const seen = (limiters[source] ??= { queued: 0, running: 0 });
+          seen.queued = Math.max(seen.queued, s.queued);
+          seen.running = Math.max(seen.running, s.running);
+        }
+      });
+    }, 500);
 
     const t0 = performance.now();
     await Promise.all(
@@ -189,14 +241,11 @@ export async function runLoad(options: { clients: number; calls: number; main?: 
       await transport.terminateSession().catch(() => undefined);
       await client.close();
     }
-    let rssAfterMb = rssMb(pid);
-    for (let i = 0; i < 20 && rssAfterMb - rssBeforeMb > 30; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      rssAfterMb = rssMb(pid);
-    }
+    const rssAfterMb = await settledRss(pid, SETTLE_MS);
     latencies.sort((a, b) => a - b);
-    const perTool = Object.fromEntries(Object.entries(byTool).map(([name, ms]) => [name, { calls: ms.length, p50Ms: percentile(ms.sort((a, b) => a - b), 50) }]));
-    return { calls: latencies.length, clients, failures, failureSamples, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), seconds, rssBeforeMb, rssPeakMb, rssAfterMb, perTool };
+    const median = (ms: number[] = []) => percentile(ms.sort((a, b) => a - b), 50);
+    const perTool = Object.fromEntries(Object.entries(byTool).map(([name, ms]) => [name, { calls: ms.length, p50Ms: median(ms), aloneP50Ms: median(alone[name]) }]));
+    return { calls: latencies.length, clients, failures, failureSamples, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), seconds, rssWarmMb, rssBeforeMb, rssPeakMb, rssAfterMb, perTool, limiters };
   } finally {
     await Promise.all(sessions.map(({ client }) => client.close().catch(() => undefined)));
     await server.stop();
@@ -215,9 +264,10 @@ const bench: Bench = {
       row('load', `${r.calls} calls from ${r.clients} clients: failures`, r.failures, '0', r.failures === 0),
       row('load', 'latency p50 / p99 (ms)', `${r.p50Ms.toFixed(0)} / ${r.p99Ms.toFixed(0)}`),
       row('load', 'throughput (calls/s)', (r.calls / r.seconds).toFixed(0)),
-      row('load', 'latency p50 per tool (ms)', Object.entries(r.perTool).map(([name, t]) => `${name} ${t.p50Ms.toFixed(0)}`).join(', ')),
-      row('load', 'server RSS before / peak / after (MB)', `${r.rssBeforeMb.toFixed(0)} / ${r.rssPeakMb.toFixed(0)} / ${r.rssAfterMb.toFixed(0)}`),
-      row('load', 'server RSS after − before (MB)', growth.toFixed(1), '≤ 30', growth <= 30),
+      row('load', 'latency p50 per tool under load / alone (ms)', Object.entries(r.perTool).map(([name, t]) => `${name} ${t.p50Ms.toFixed(0)} / ${t.aloneP50Ms.toFixed(0)}`).join(', ')),
+      row('load', 'upstream requests waiting / running at most, per source limiter', Object.entries(r.limiters).filter(([, l]) => l.running > 0).map(([source, l]) => `${source} ${l.queued} / ${l.running}`).join(', ')),
+      row('load', 'server RSS after warm-up / settled before / peak / settled after (MB)', `${r.rssWarmMb.toFixed(0)} / ${r.rssBeforeMb.toFixed(0)} / ${r.rssPeakMb.toFixed(0)} / ${r.rssAfterMb.toFixed(0)}`),
+      row('load', 'server RSS settled after − settled before (MB)', growth.toFixed(1), '≤ 30', growth <= 30),
     ];
   },
 };

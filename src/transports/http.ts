@@ -13,6 +13,7 @@ import { PACKAGE } from '../meta.js';
 import type { Runtime } from '../runtime.js';
 import type { Secret } from '../secret.js';
 import { buildServer } from '../server.js';
+import { IdleCollector } from './idle-collect.js';
 
 /**
  * Streamable HTTP at /mcp (stateful sessions via Mcp-Session-Id, or stateless), the legacy HTTP+SSE
@@ -157,6 +158,7 @@ export async function serveHttp(runtime: Runtime, options: HttpOptions): Promise
   const inFlight = new Tally();
   let inFlightTotal = 0;
   let settled: (() => void) | undefined;
+  const collector = new IdleCollector();
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (draining) {
       res.setHeader('Connection', 'close');
@@ -174,10 +176,13 @@ export async function serveHttp(runtime: Runtime, options: HttpOptions): Promise
     }
     inFlight.add(client);
     inFlightTotal += 1;
+    collector.busy();
     res.on('close', () => {
       inFlight.remove(client);
       inFlightTotal -= 1;
-      if (inFlightTotal === 0) settled?.();
+      if (inFlightTotal > 0) return;
+      settled?.();
+      collector.quiet();
     });
     next();
   });
@@ -370,6 +375,7 @@ export async function serveHttp(runtime: Runtime, options: HttpOptions): Promise
     close: async () => {
       draining = true;
       clearInterval(sweeper);
+      collector.busy();
       const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
       if (inFlightTotal > 0) {

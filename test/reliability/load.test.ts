@@ -12,7 +12,9 @@ describe('load over Streamable HTTP', () => {
     const r = await runLoad({ clients: 50, calls: 1_000, main: MAIN });
     process.stdout.write(
       `load: ${r.calls} calls from ${r.clients} clients in ${r.seconds.toFixed(1)} s, ${r.failures} failures; p50 ${r.p50Ms.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms; ` +
-        `server RSS before ${r.rssBeforeMb.toFixed(0)} MB, peak ${r.rssPeakMb.toFixed(0)} MB, after ${r.rssAfterMb.toFixed(0)} MB; p50 per tool ${Object.entries(r.perTool).map(([name, t]) => `${name} ${t.p50Ms.toFixed(0)} ms`).join(', ')}\n`,
+        `server RSS after warm-up ${r.rssWarmMb.toFixed(0)} MB, settled before ${r.rssBeforeMb.toFixed(0)} MB, peak ${r.rssPeakMb.toFixed(0)} MB, settled after ${r.rssAfterMb.toFixed(0)} MB; ` +
+        `p50 per tool under load / alone ${Object.entries(r.perTool).map(([name, t]) => `${name} ${t.p50Ms.toFixed(0)} / ${t.aloneP50Ms.toFixed(0)} ms`).join(', ')}; ` +
+        `limiters waiting / running at most ${Object.entries(r.limiters).map(([source, l]) => `${source} ${l.queued} / ${l.running}`).join(', ')}\n`,
     );
     expect(r.failureSamples).toEqual([]);
     expect(r.failures).toBe(0);
