@@ -1,4 +1,5 @@
-import { Pool, type Dispatcher } from 'undici';
+import type { Dispatcher, Pool } from 'undici';
+import { onFirstUse } from '../lazy.js';
 import type { HttpSettings } from '../config.js';
 
 /** Request options plus a callback run the moment the request's headers are written to a socket. */
@@ -23,13 +24,16 @@ const reportWritten: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (op
   return dispatch(opts, handler);
 };
 
+/** undici, loaded with the first pool (the first upstream request), not at start-up. */
+export const undici = onFirstUse<typeof import('undici')>('undici');
+
 /** One keep-alive undici Pool per upstream origin, shared by every client of that origin. */
 const pools = new Map<string, { pool: Pool; dispatcher: Dispatcher }>();
 
 export function poolFor(origin: string, http: HttpSettings): Dispatcher {
   let entry = pools.get(origin);
   if (!entry) {
-    const pool = new Pool(origin, {
+    const pool = new (undici().Pool)(origin, {
       connections: 8,
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 120_000,

@@ -1,6 +1,9 @@
 import { crc32 } from 'node:zlib';
 import { CELL_MAX, cleanText, quoted } from '../../untrusted.js';
-import { strFromU8, unzipSync } from 'fflate';
+import { onFirstUse } from '../../lazy.js';
+
+/** fflate, loaded with the first report file. */
+const fflate = onFirstUse<typeof import('fflate')>('fflate');
 
 /**
  * A downloaded report file → sheets of rows. Market sends a ZIP with one file per sheet: JSON
@@ -184,7 +187,7 @@ function declaredEntries(bytes: Uint8Array): Map<string, Declared> {
       throw new ReportFileError('the report ZIP is damaged (its directory of files is unreadable)');
     }
     const nameLength = view.getUint16(at + 28, true);
-    const name = strFromU8(bytes.subarray(at + 46, at + 46 + nameLength));
+    const name = fflate().strFromU8(bytes.subarray(at + 46, at + 46 + nameLength));
     out.set(name, { crc: view.getUint32(at + 16, true), size: view.getUint32(at + 24, true) });
     at += 46 + nameLength + view.getUint16(at + 30, true) + view.getUint16(at + 32, true);
   }
@@ -216,7 +219,7 @@ export function parseReportFile(bytes: Uint8Array, maxUnpackedBytes: number): { 
   let entries: Record<string, Uint8Array>;
   const declared = declaredEntries(bytes);
   try {
-    entries = unzipSync(bytes, {
+    entries = fflate().unzipSync(bytes, {
       filter: (f) => {
         total += f.originalSize;
         if (total > maxUnpackedBytes) throw new ReportFileError(`the report unpacks to more than ${Math.round(maxUnpackedBytes / 1024 / 1024)} MiB`);
@@ -230,6 +233,7 @@ export function parseReportFile(bytes: Uint8Array, maxUnpackedBytes: number): { 
   verifyEntries(entries, declared);
   const sheets: Sheet[] = [];
   const skipped: string[] = [];
+  const { strFromU8 } = fflate();
   for (const [path, data] of Object.entries(entries)) {
     const lower = path.toLowerCase();
     if (lower.endsWith('.json')) sheets.push(parseJsonSheet(cleanText(baseName(path)), strFromU8(data)));
