@@ -39,7 +39,7 @@ describe('CLI', () => {
       if (t.source) expect(started, t.name).toEqual([expect.stringMatching(new RegExp(`^${SOURCE_LABEL[t.source]}\\b`))]);
       else expect(started, t.name).toHaveLength(5);
     });
-  });
+  }, 120_000);
 
   it('a tool error exits 1 with the reason on stderr', async () => {
     const res = await runCli(['call', 'get_sales_aggregation', '{"period":"last_week"}']);
