@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { Secret } from './secret.js';
 import type { LogLevel } from './log.js';
 
@@ -180,37 +179,63 @@ class Vars {
   }
 }
 
-const url = z
-  .string()
-  .refine((v) => {
-    try {
-      const u = new URL(v);
-      return u.protocol === 'http:' || u.protocol === 'https:';
-    } catch {
-      return false;
-    }
-  }, 'must be an http(s) URL')
-  .transform((v) => v.replace(/\/+$/, ''));
-const number = z.coerce.number('must be a number');
-const positiveInt = number.pipe(z.number().int('must be a whole number').positive('must be greater than 0'));
-const zeroOrMoreInt = number.pipe(z.number().int('must be a whole number').min(0, 'must be 0 or more'));
-const positiveNumber = number.pipe(z.number().positive('must be greater than 0'));
-const text = z.string();
-const uuid = z.uuid('must be a UUID');
+/**
+ * A check of one variable's text: returns its value or throws Invalid with words saying what is wrong. Plain
+ * functions rather than zod: `revenue-mcp tools` reads the configuration, and loading zod alone would take
+ * about as long as starting Node.
+ */
+type Check<T> = (raw: string) => T;
+
+class Invalid extends Error {}
+
+/** A rule on a checked value: the value when `test` holds, else Invalid with `words`. */
+const rule =
+  <T>(test: (v: T) => boolean, words: string) =>
+  (v: T): T => {
+    if (!test(v)) throw new Invalid(words);
+    return v;
+  };
+
+const httpUrl = rule((v: string) => {
+  try {
+    const u = new URL(v);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}, 'must be an http(s) URL');
+const url: Check<string> = (raw) => httpUrl(raw).replace(/\/+$/, '');
+const number: Check<number> = (raw) => rule((n: number) => Number.isFinite(n), 'must be a number')(Number(raw));
+const whole = rule((n: number) => Number.isInteger(n), 'must be a whole number');
+const atLeast = (min: number, words = `must be ${min} or more`) => rule((n: number) => n >= min, words);
+const atMost = (max: number, words = `must be at most ${max}`) => rule((n: number) => n <= max, words);
+const aboveZero = rule((n: number) => n > 0, 'must be greater than 0');
+const positiveInt: Check<number> = (raw) => aboveZero(whole(number(raw)));
+const zeroOrMoreInt: Check<number> = (raw) => atLeast(0)(whole(number(raw)));
+const positiveNumber: Check<number> = (raw) => aboveZero(number(raw));
+const text: Check<string> = (raw) => raw;
+/** RFC 9562: versions 1-8 with the RFC variant, or the nil and max UUIDs. */
+const uuid = rule((v: string) => /^([0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}|0{8}-0{4}-0{4}-0{4}-0{12}|f{8}-f{4}-f{4}-f{4}-f{12})$/i.test(v), 'must be a UUID');
+const oneOf =
+  <T extends string>(values: readonly T[], words: string): Check<T> =>
+  (raw) =>
+    rule((v: string) => (values as readonly string[]).includes(v), words)(raw) as T;
 const EXAMPLE_UUID = '6f1c2a9e-3b7d-4e58-9a10-2c4b6d8e0f12';
 
 /**
- * One variable: its value parsed by `schema`, else `fallback`. A bad value is recorded (with `example`, by
+ * One variable: its value passed by `check`, else `fallback`. A bad value is recorded (with `example`, by
  * default the fallback, as a valid value) and the fallback used, so every problem is found in one pass.
- * Schemas carry their own words for each check; zod's generic text never reaches the user.
  */
-function read<T>(env: Vars, name: string, schema: z.ZodType<T>, fallback?: T, example: unknown = fallback): T | undefined {
+function read<T>(env: Vars, name: string, check: Check<T>, fallback?: T, example: unknown = fallback): T | undefined {
   const raw = env.get(name);
   if (raw === undefined) return fallback;
-  const parsed = schema.safeParse(raw, { error: () => 'is not a valid value' });
-  if (parsed.success) return parsed.data;
-  env.problem(name, raw, parsed.error.issues[0]?.message ?? 'is not a valid value', example);
-  return fallback;
+  try {
+    return check(raw);
+  } catch (err) {
+    if (!(err instanceof Invalid)) throw err;
+    env.problem(name, raw, err.message, example);
+    return fallback;
+  }
 }
 
 function secret(env: Vars, name: string): Secret | undefined {
@@ -224,7 +249,7 @@ function httpToken(env: Vars): Secret | undefined {
   const value = read(
     env,
     'MCP_HTTP_TOKEN',
-    text.min(MIN_TOKEN_LENGTH, `must be at least ${MIN_TOKEN_LENGTH} characters: a short token can be guessed by anyone who can reach the port`),
+    rule((v: string) => v.length >= MIN_TOKEN_LENGTH, `must be at least ${MIN_TOKEN_LENGTH} characters: a short token can be guessed by anyone who can reach the port`),
     undefined,
     '<output of: openssl rand -hex 32>',
   );
@@ -236,7 +261,7 @@ function list(env: Vars, name: string): string[] {
   return raw ? raw.split(',').map((v) => v.trim()).filter(Boolean) : [];
 }
 
-const timeZone = z.string().refine((tz) => {
+const timeZone = rule((tz: string) => {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
     return true;
@@ -256,13 +281,14 @@ function perSecond(env: Vars, name: string, fallback: number, maxConcurrent: num
 }
 
 /** `1%,500`: a percent and an amount in roubles, both decimal, read as strings so money stays exact. */
-const reconcileThreshold = z
-  .string()
-  .regex(/^\s*\d+(\.\d+)?\s*%\s*[,;]\s*\d+(\.\d+)?\s*(₽|rub)?\s*$/i, 'must be a percent and an amount in roubles, comma-separated (a day is flagged when fiscal is below POS by more than both)')
-  .transform((v) => {
-    const [percent, roubles] = v.split(/[,;]/).map((part) => part.replace(/%|₽|rub/gi, '').trim()) as [string, string];
-    return { percent, roubles };
-  });
+const reconcileThreshold: Check<{ percent: string; roubles: string }> = (raw) => {
+  const v = rule(
+    (t: string) => /^\s*\d+(\.\d+)?\s*%\s*[,;]\s*\d+(\.\d+)?\s*(₽|rub)?\s*$/i.test(t),
+    'must be a percent and an amount in roubles, comma-separated (a day is flagged when fiscal is below POS by more than both)',
+  )(raw);
+  const [percent, roubles] = v.split(/[,;]/).map((part) => part.replace(/%|₽|rub/gi, '').trim()) as [string, string];
+  return { percent, roubles };
+};
 
 /** The OS cache directory + `revenue-mcp`: XDG_CACHE_HOME or ~/.cache, ~/Library/Caches, %LOCALAPPDATA%. */
 function defaultCacheDir(env: Env): string {
@@ -288,7 +314,7 @@ function redisSecret(value: string): Secret {
 /** Reads the whole configuration; `problems` lists every bad value (empty when all is well). */
 export function readConfig(rawEnv: Env = process.env): { config: Config; problems: string[]; variables: string[] } {
   const env = new Vars(rawEnv);
-  const logLevel = read(env, 'LOG_LEVEL', z.enum(['debug', 'info', 'warning', 'error'], 'must be debug, info, warning or error'), 'info')!;
+  const logLevel = read(env, 'LOG_LEVEL', oneOf(['debug', 'info', 'warning', 'error'] as const, 'must be debug, info, warning or error'), 'info')!;
 
   const http: HttpSettings = {
     connectTimeoutMs: read(env, 'HTTP_CONNECT_TIMEOUT_MS', positiveInt, 10_000)!,
@@ -314,7 +340,7 @@ export function readConfig(rawEnv: Env = process.env): { config: Config; problem
     orgGuid: read(env, 'LIFEPOS_ORG_GUID', uuid, undefined, EXAMPLE_UUID),
     clientId: read(env, 'LIFEPOS_CLIENT_ID', uuid, undefined, EXAMPLE_UUID) ?? derivedClientId(),
     language: read(env, 'LIFEPOS_LANGUAGE', text, 'ru-RU')!,
-    moneyUnit: read(env, 'LIFEPOS_MONEY_UNIT', z.enum(['minor', 'major'], 'must be minor or major'), 'minor')!,
+    moneyUnit: read(env, 'LIFEPOS_MONEY_UNIT', oneOf(['minor', 'major'] as const, 'must be minor or major'), 'minor')!,
     limit: perSecond(env, 'LIFEPOS_RPS', 5, 5),
     missing: lpToken || (lpPhone && lpPassword) ? [] : ['LIFEPOS_TOKEN (or LIFEPOS_PHONE and LIFEPOS_PASSWORD)'],
   };
@@ -334,7 +360,7 @@ export function readConfig(rawEnv: Env = process.env): { config: Config; problem
     token: ofdToken,
     yandexKey: ofdYandexKey,
     ofdKey,
-    cacheSettleDays: read(env, 'OFD_CACHE_SETTLE_DAYS', number.pipe(z.number().int('must be a whole number').min(0, 'must be 0 or more')), 2)!,
+    cacheSettleDays: read(env, 'OFD_CACHE_SETTLE_DAYS', zeroOrMoreInt, 2)!,
     limit: perSecond(env, 'OFD_RPS', 5, ofdConcurrency),
     missing: ofdToken || (ofdYandexKey && ofdKey) ? [] : ofdYandexKey || ofdKey ? [ofdYandexKey ? 'OFD_KEY' : 'OFD_YANDEX_KEY'] : ['OFD_TOKEN (or the legacy OFD_YANDEX_KEY and OFD_KEY)'],
   };
@@ -357,11 +383,11 @@ export function readConfig(rawEnv: Env = process.env): { config: Config; problem
       'generate.shows-sales': { count: 1, intervalMs: read(env, 'MARKET_GENERATE_SHOWS_SALES_INTERVAL_MS', positiveInt, 10 * minute)! },
       'generate.goods-movement': { count: 1, intervalMs: read(env, 'MARKET_GENERATE_GOODS_MOVEMENT_INTERVAL_MS', positiveInt, 2 * minute)! },
     },
-    progressIntervalMs: read(env, 'MARKET_PROGRESS_INTERVAL_MS', positiveInt.pipe(z.number().max(15_000, 'must be at most 15000 (clients reset their timeout on progress)')), 10_000)!,
+    progressIntervalMs: read(env, 'MARKET_PROGRESS_INTERVAL_MS', (raw) => atMost(15_000, 'must be at most 15000 (clients reset their timeout on progress)')(positiveInt(raw)), 10_000)!,
     missing: mApiKey || mOauth ? [] : ['MARKET_API_KEY (or MARKET_OAUTH_TOKEN)'],
   };
 
-  const pfAccount = read(env, 'POSIFLORA_ACCOUNT', z.string().regex(/^[a-z0-9-]+$/i, 'must be the account name, as in https://ACCOUNT.posiflora.com'), undefined, 'myshop');
+  const pfAccount = read(env, 'POSIFLORA_ACCOUNT', rule((v: string) => /^[a-z0-9-]+$/i.test(v), 'must be the account name, as in https://ACCOUNT.posiflora.com'), undefined, 'myshop');
   const pfUrl = read(env, 'POSIFLORA_URL', url, undefined, 'https://myshop.posiflora.com/api') ?? (pfAccount ? `https://${pfAccount}.posiflora.com/api` : undefined);
   const pfUser = secret(env, 'POSIFLORA_USERNAME');
   const pfPassword = secret(env, 'POSIFLORA_PASSWORD');
@@ -381,7 +407,7 @@ export function readConfig(rawEnv: Env = process.env): { config: Config; problem
   const redisUrl = read(
     env,
     'REDIS_URL',
-    z.string().refine((v) => {
+    rule((v: string) => {
       try {
         return ['redis:', 'rediss:'].includes(new URL(v).protocol);
       } catch {
@@ -397,13 +423,10 @@ export function readConfig(rawEnv: Env = process.env): { config: Config; problem
       env,
       'REVENUE_INSTANCES',
       // The number of instances sharing the limits: in a Redis outage each keeps 1/N of every limit.
-      number.pipe(
-        z
-          .number()
-          .int('must be the whole number of instances that share the limits')
-          .min(1, 'must be 1 or more (the number of instances that share the limits)')
-          .max(1000, 'must be at most 1000'),
-      ),
+      (raw) =>
+        atMost(1000)(
+          atLeast(1, 'must be 1 or more (the number of instances that share the limits)')(rule((n: number) => Number.isInteger(n), 'must be the whole number of instances that share the limits')(number(raw))),
+        ),
       1,
       3,
     )!,
@@ -413,7 +436,7 @@ export function readConfig(rawEnv: Env = process.env): { config: Config; problem
   const config: Config = {
     tz: read(env, 'REVENUE_TZ', timeZone, 'Europe/Moscow')!,
     cache: {
-      enabled: read(env, 'REVENUE_CACHE', z.enum(['on', 'off'], 'must be on or off'), 'on') !== 'off',
+      enabled: read(env, 'REVENUE_CACHE', oneOf(['on', 'off'] as const, 'must be on or off'), 'on') !== 'off',
       dir: read(env, 'REVENUE_CACHE_DIR', text) ?? defaultCacheDir(rawEnv),
     },
     logLevel,
@@ -426,7 +449,7 @@ export function readConfig(rawEnv: Env = process.env): { config: Config; problem
       maxSessions: read(env, 'MCP_MAX_SESSIONS', positiveInt, 1000)!,
       maxSessionsPerClient: read(env, 'MCP_MAX_SESSIONS_PER_CLIENT', positiveInt, 50)!,
       maxConcurrentPerClient: read(env, 'MCP_MAX_CONCURRENT_PER_CLIENT', positiveInt, 16)!,
-      shutdownGraceMs: Math.round(read(env, 'MCP_SHUTDOWN_GRACE_SECONDS', number.pipe(z.number().min(0, 'must be 0 or more')), 10)! * 1000),
+      shutdownGraceMs: Math.round(read(env, 'MCP_SHUTDOWN_GRACE_SECONDS', (raw) => atLeast(0)(number(raw)), 10)! * 1000),
     },
     http,
     overview: {

@@ -5,15 +5,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { TOOLS } from '../tools/index.js';
+import { toolCatalog, type CatalogEntry } from './catalog.js';
 import { claudeDesktopConfig, claudeDesktopNotes } from './claude.js';
-import { ConfigError, readConfig, SOURCE_LABEL, type SourceName } from './config.js';
+import { ConfigError, readConfig, SOURCE_LABEL, type Config, type SourceName } from './config.js';
 import { log, setLogLevel } from './log.js';
 import { PACKAGE } from './meta.js';
-import { Runtime } from './runtime.js';
-import { buildServer } from './server.js';
+import type { Runtime } from './runtime.js';
 import { closest } from './input-errors.js';
 import { selectTools, unknownToolNames } from './toolset.js';
+
+// Start-up loads only what parsing the command line, the configuration and the tools catalog need: the
+// runtime (HTTP layer), the server with its tools, the SDK client and the transports load when a command
+// needs them, so `tools` never loads the SDK and stdio loads no HTTP transport.
 
 const HELP = `revenue-mcp ${PACKAGE.version} — MCP server for revenue from LIFE POS, Yandex OFD, Yandex Market, Posiflora
 
@@ -154,14 +157,14 @@ function parseCli(argv: string[]): Cli {
 }
 
 /** In demo mode the simulators' addresses and demo credentials override the environment. */
-async function prepare(cli: Cli): Promise<{ runtime: Runtime; close(): Promise<void> }> {
+async function prepare(cli: Cli, catalog: readonly CatalogEntry[]): Promise<{ config: Config; close(): Promise<void> }> {
   let env: Record<string, string | undefined> = process.env;
   let stopSims = async () => {};
   if (cli.demo) {
     // Loaded only in demo mode: a production server carries no simulator code.
     const { startDemoSims } = await import('./sim/demo.js');
     // `call` starts only the simulator its tool reads (a tool without a declared source gets them all).
-    const source = cli.command === 'call' ? TOOLS.find((t) => t.name === cli.tool)?.source : undefined;
+    const source = cli.command === 'call' ? catalog.find((t) => t.name === cli.tool)?.source : undefined;
     // REVENUE_DEMO_OFD=legacy: the legacy-key simulator answers for Yandex OFD (no token in the demo env).
     const demoOfd = process.env.REVENUE_DEMO_OFD?.trim().toLowerCase() || 'token';
     if (demoOfd !== 'token' && demoOfd !== 'legacy') {
@@ -183,27 +186,25 @@ async function prepare(cli: Cli): Promise<{ runtime: Runtime; close(): Promise<v
   const { config, problems } = readConfig(env);
   if (cli.tools !== undefined) config.tools.only = cli.tools.split(',').map((n) => n.trim().toLowerCase()).filter(Boolean);
   config.tools.all = cli.allTools;
-  problems.push(...unknownToolNames(config.tools.only ?? [], cli.tools !== undefined ? '--tools' : 'REVENUE_TOOLS'));
+  problems.push(...unknownToolNames(config.tools.only ?? [], cli.tools !== undefined ? '--tools' : 'REVENUE_TOOLS', catalog));
   if (problems.length > 0) {
     await stopSims();
     throw new ConfigError(problems);
   }
   setLogLevel(config.logLevel);
   if (config.unset.length > 0) log('warning', `treated as unset (empty or a <…> placeholder): ${config.unset.join(', ')}`);
-  const runtime = new Runtime(config);
-  return {
-    runtime,
-    close: async () => {
-      await runtime.close();
-      await stopSims();
-    },
-  };
+  return { config, close: stopSims };
 }
 
 /** Run tools through a real MCP client over an in-memory pair, so 'call' sees exactly what a client sees. */
-async function withClient<T>(runtime: Runtime, fn: (client: Client) => Promise<T>): Promise<T> {
+async function withClient<T>(runtime: Runtime, fn: (client: Client) => Promise<T>, onLoaded = () => {}): Promise<T> {
   // Loaded here, not at start-up: serving on stdio needs neither the SDK client nor the in-memory pair.
-  const [{ Client }, { InMemoryTransport }] = await Promise.all([import('@modelcontextprotocol/sdk/client/index.js'), import('@modelcontextprotocol/sdk/inMemory.js')]);
+  const [{ Client }, { InMemoryTransport }, { buildServer }] = await Promise.all([
+    import('@modelcontextprotocol/sdk/client/index.js'),
+    import('@modelcontextprotocol/sdk/inMemory.js'),
+    import('./server.js'),
+  ]);
+  onLoaded();
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const server = buildServer(runtime);
   await server.connect(serverSide);
@@ -213,37 +214,6 @@ async function withClient<T>(runtime: Runtime, fn: (client: Client) => Promise<T
     return await fn(client);
   } finally {
     await client.close();
-    await server.close();
-  }
-}
-
-/**
- * tools/list straight from the server over an in-memory pair, as JSON-RPC: the SDK client would load ajv
- * and compile every output schema only for the list to be printed.
- */
-async function listTools(runtime: Runtime): Promise<{ tools: Array<{ name: string; title?: string; description?: string }> }> {
-  const [{ InMemoryTransport }, { LATEST_PROTOCOL_VERSION }] = await Promise.all([import('@modelcontextprotocol/sdk/inMemory.js'), import('@modelcontextprotocol/sdk/types.js')]);
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const server = buildServer(runtime);
-  await server.connect(serverSide);
-  const waiting = new Map<number, (message: { result?: unknown; error?: { message: string } }) => void>();
-  clientSide.onmessage = (message) => {
-    if ('id' in message && typeof message.id === 'number') waiting.get(message.id)?.(message as { result?: unknown; error?: { message: string } });
-  };
-  await clientSide.start();
-  const ask = async (id: number, method: string, params: Record<string, unknown>) => {
-    const answer = new Promise<{ result?: unknown; error?: { message: string } }>((resolve) => waiting.set(id, resolve));
-    await clientSide.send({ jsonrpc: '2.0', id, method, params });
-    const { result, error } = await answer;
-    if (error) throw new Error(`${method}: ${error.message}`);
-    return result;
-  };
-  try {
-    await ask(1, 'initialize', { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'revenue-mcp-cli', version: PACKAGE.version } });
-    await clientSide.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
-    return (await ask(2, 'tools/list', {})) as { tools: Array<{ name: string; title?: string; description?: string }> };
-  } finally {
-    await clientSide.close();
     await server.close();
   }
 }
@@ -266,16 +236,25 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(claudeDesktopNotes(entry));
     return 0;
   }
-  const { runtime, close } = await prepare(cli);
+  const catalog = await toolCatalog();
+  const { config, close: stopSims } = await prepare(cli, catalog);
   const prepared = performance.now();
-  try {
-    if (cli.command === 'tools') {
-      const list = await listTools(runtime);
+  const selection = selectTools(config, catalog);
+  if (cli.command === 'tools') {
+    // The server's own tools/list answer under this configuration (src/catalog.ts), without starting one.
+    try {
+      const list = { tools: selection.listed.map((t) => t.tool) };
       if (cli.json) process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
       else for (const t of list.tools) process.stdout.write(`${t.name}  —  ${t.title ?? ''}\n    ${(t.description ?? '').split('\n')[0]}\n`);
-      for (const why of selectTools(runtime.config).hidden.values()) process.stderr.write(`${why}\n`);
+      for (const why of selection.hidden.values()) process.stderr.write(`${why}\n`);
       return 0;
+    } finally {
+      await stopSims();
     }
+  }
+  const { Runtime } = await import('./runtime.js');
+  const runtime = new Runtime(config);
+  try {
     if (cli.command === 'probe') {
       const { probeReport } = await import('../tools/check_sources.js');
       const report = await probeReport(runtime, cli.source!);
@@ -284,15 +263,16 @@ async function main(argv: string[]): Promise<number> {
     }
     if (cli.command === 'call') {
       const name = cli.tool!;
-      if (!TOOLS.some((t) => t.name === name)) {
-        const names = TOOLS.map((t) => t.name);
+      if (!catalog.some((t) => t.name === name)) {
+        const names = catalog.map((t) => t.name);
         const guess = closest(name, names);
         throw new UsageError(`unknown tool '${name}'.${guess ? ` Did you mean '${guess}'?` : ''} Tools: ${names.join(', ')}`);
       }
-      const hidden = selectTools(runtime.config).hidden.get(name);
+      const hidden = selection.hidden.get(name);
       if (hidden) throw new ConfigError([hidden]);
       // Tools may legitimately run long (a Market report wait up to 600 s): progress resets the timeout,
       // and on a terminal it is shown on stderr.
+      let serverLoaded = 0;
       const result = await withClient(runtime, (c) =>
         c.callTool({ name, arguments: cli.args }, undefined, {
           timeout: 120_000,
@@ -302,10 +282,11 @@ async function main(argv: string[]): Promise<number> {
             if (process.stderr.isTTY) process.stderr.write(`… ${p.message ?? `${p.progress}${p.total ? `/${p.total}` : ''}`}\n`);
           },
         }),
+        () => (serverLoaded = performance.now()),
       );
       const text = (result.content as Array<{ type: string; text?: string }>).map((c) => c.text ?? '').join('\n');
       const answered = performance.now();
-      log('debug', `phases (ms): modules ${loaded.toFixed(0)}, config and simulators ${(prepared - loaded).toFixed(0)}, server, client and the call ${(answered - prepared).toFixed(0)}`);
+      log('debug', `phases (ms): modules ${loaded.toFixed(0)}, config and simulators ${(prepared - loaded).toFixed(0)}, server modules ${(serverLoaded - prepared).toFixed(0)}, client and the call ${(answered - serverLoaded).toFixed(0)}`);
       if (result.isError) {
         process.stderr.write(`${text}\n`);
         return 1;
@@ -344,7 +325,8 @@ async function main(argv: string[]): Promise<number> {
     await serveStdio(runtime);
     return 0;
   } finally {
-    await close();
+    await runtime.close();
+    await stopSims();
   }
 }
 

@@ -1,6 +1,7 @@
 import { SOURCE_LABEL, type Config, type SourceName } from './config.js';
 import { Upstream, type UpstreamOptions } from './http/upstream.js';
-import { closeAllPools } from './http/pools.js';
+import { closeAllPools, undici } from './http/pools.js';
+import { bottleneck } from './http/limits.js';
 import { credentialFingerprint, SharedLimits, type LimitsState } from './http/cluster.js';
 import { Secret } from './secret.js';
 
@@ -57,6 +58,15 @@ export class Runtime {
     const { redisUrl, instances } = this.config.sharing;
     if (!redisUrl) return { mode: 'local', redis: null, instances, since: null, error: null };
     return this.#limitsHub()!.state();
+  }
+
+  /**
+   * Load the HTTP layer's libraries (undici, bottleneck: loaded on first use, src/lazy.ts) now, so that the
+   * first tool call does not wait for them: the HTTP transport at start, stdio once its client has initialized.
+   */
+  preloadHttp(): void {
+    undici();
+    bottleneck();
   }
 
   /** Aborted when the server shuts down: every tool call still running ends with an error it can report. */

@@ -14,6 +14,7 @@ import { publishedInput, publishedOutput } from './schema.js';
 import { redact } from './secret.js';
 import type { ToolContext, ToolSpec } from './tool.js';
 import { selectTools } from './toolset.js';
+import { TOOLS } from '../tools/index.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -31,7 +32,7 @@ function publishedAnnotations({ idempotentHint, destructiveHint, ...rest }: Tool
 
 /** A tool as tools/list publishes it, built once per tool (the compaction walks the whole schema). */
 const PUBLISHED = new WeakMap<ToolSpec, Tool>();
-function published(spec: ToolSpec): Tool {
+export function published(spec: ToolSpec): Tool {
   let tool = PUBLISHED.get(spec);
   if (!tool) {
     const meta = dashboardMeta(spec.name);
@@ -50,7 +51,7 @@ function published(spec: ToolSpec): Tool {
 }
 
 /** Builds an McpServer with the selected tools (src/toolset.ts) and the prompts registered. No I/O of its own. */
-export function buildServer(runtime: Runtime, tools: readonly ToolSpec[] = selectTools(runtime.config).listed): McpServer {
+export function buildServer(runtime: Runtime, tools: readonly ToolSpec[] = selectTools(runtime.config, TOOLS).listed): McpServer {
   const server = new McpServer(
     { name: PACKAGE.name, version: PACKAGE.version, title: 'Revenue for Russian small retail' },
     {

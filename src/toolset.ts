@@ -1,6 +1,4 @@
-import { TOOLS } from '../tools/index.js';
 import { SOURCE_LABEL, type Config, type SourceName } from './config.js';
-import type { ToolSpec } from './tool.js';
 import { closest } from './input-errors.js';
 
 /**
@@ -15,16 +13,23 @@ function configured(config: Config, source: SourceName | undefined): boolean {
   return source === undefined || config[source].missing.length === 0;
 }
 
-export interface ToolSelection {
-  listed: ToolSpec[];
+/** What the selection reads of a tool: its ToolSpec (the server), or its catalog entry (the CLI, src/catalog.ts). */
+export interface Selectable {
+  name: string;
+  source?: SourceName;
+  alwaysListed?: boolean;
+}
+
+export interface ToolSelection<T extends Selectable> {
+  listed: T[];
   /** Why each tool that is not listed is hidden, and how to list it. */
   hidden: Map<string, string>;
 }
 
-export function selectTools(config: Config, tools: readonly ToolSpec[] = TOOLS): ToolSelection {
+export function selectTools<T extends Selectable>(config: Config, tools: readonly T[]): ToolSelection<T> {
   const { only, all } = config.tools;
   const anyConfigured = SOURCES.some((s) => configured(config, s));
-  const listed: ToolSpec[] = [];
+  const listed: T[] = [];
   const hidden = new Map<string, string>();
   for (const tool of tools) {
     if (tool.alwaysListed) {
@@ -43,7 +48,7 @@ export function selectTools(config: Config, tools: readonly ToolSpec[] = TOOLS):
 }
 
 /** A configuration problem for each name in REVENUE_TOOLS / --tools that is neither a tool nor a source. */
-export function unknownToolNames(names: readonly string[], origin: string, tools: readonly ToolSpec[] = TOOLS): string[] {
+export function unknownToolNames(names: readonly string[], origin: string, tools: readonly Selectable[]): string[] {
   const valid = [...tools.map((t) => t.name), ...SOURCES];
   return names
     .filter((n) => !valid.includes(n))

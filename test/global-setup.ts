@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /**
- * e2e tests spawn the built server: build once before any test runs (the server, then the dashboard app).
+ * e2e tests spawn the built server: build once before any test runs (the server, the dashboard app, the
+ * tools catalog).
  * Type errors do not stop the emit (they fail `npm run typecheck` instead), so one broken file elsewhere does
  * not hide every e2e result.
  */
@@ -17,4 +18,6 @@ export default function setup(): void {
   }
   // The dashboard (ui://revenue/dashboard) is served from the built HTML file.
   execFileSync(process.execPath, ['app/build.mjs'], { cwd: root, stdio: 'pipe' });
+  // The tools catalog `revenue-mcp tools` prints (src/catalog.ts), as `npm run build` writes it.
+  execFileSync(process.execPath, ['scripts/tools-list.mjs'], { cwd: root, stdio: 'pipe' });
 }

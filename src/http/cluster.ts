@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { createRequire } from 'node:module';
-import Bottleneck from 'bottleneck';
+import type Bottleneck from 'bottleneck';
 import type { Redis } from 'ioredis';
 import type { LimitSpec } from '../config.js';
 import { log } from '../log.js';
 import { redact, type Secret } from '../secret.js';
 import { momentText, sleep, untilAborted, type PauseGate } from './gate.js';
-import { Quota, type Limit, type Slot, type Waiting } from './limits.js';
+import { bottleneck, Quota, type Limit, type Slot, type Waiting } from './limits.js';
 
 /**
  * Limits shared by every instance over Redis (REDIS_URL). bottleneck's clustering mode over ioredis does the
@@ -133,7 +133,7 @@ export class SharedLimits {
       connectTimeout: 2000,
       retryStrategy: () => RECONNECT_MS,
     });
-    this.connection = new Bottleneck.IORedisConnection({ client: this.#client, Redis: Client });
+    this.connection = new (bottleneck().IORedisConnection)({ client: this.#client, Redis: Client });
     this.#bus = (this.connection as unknown as { subscriber: Redis }).subscriber;
     this.#endEpoch = new AbortController();
     setMaxListeners(0, this.#endEpoch.signal);
@@ -185,7 +185,7 @@ export class SharedLimits {
 
   /** A bottleneck limiter kept in Redis. */
   clustered(id: string, options: Bottleneck.ConstructorOptions, windowMs: number): Bottleneck {
-    const limiter = new Bottleneck({
+    const limiter = new (bottleneck())({
       ...options,
       id,
       datastore: 'ioredis',

@@ -1,4 +1,8 @@
-import Bottleneck from 'bottleneck';
+import type Bottleneck from 'bottleneck';
+import { onFirstUse } from '../lazy.js';
+
+/** bottleneck, loaded with the first limiter (the first upstream request), not at start-up. */
+export const bottleneck = onFirstUse<typeof Bottleneck>('bottleneck');
 import type { LimitSpec } from '../config.js';
 
 /**
@@ -44,7 +48,7 @@ export class Quota implements Limit, Slot {
   ) {
     const { count, intervalMs } = spec;
     const windowed = count && intervalMs ? { reservoir: count, minTime: intervalMs <= 1000 ? intervalMs / count : 0 } : {};
-    this.limiter = new Bottleneck({ maxConcurrent: spec.maxConcurrent ?? null, ...windowed });
+    this.limiter = new (bottleneck())({ maxConcurrent: spec.maxConcurrent ?? null, ...windowed });
     this.#windowMs = count && intervalMs ? intervalMs + marginMs : undefined;
   }
 

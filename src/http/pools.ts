@@ -1,4 +1,5 @@
-import { Pool, type Dispatcher } from 'undici';
+import type { Dispatcher, Pool } from 'undici';
+import { onFirstUse } from '../lazy.js';
 import type { HttpSettings } from '../config.js';
 
 /** A response as read off the wire: status, headers (lower-case names, repeated ones joined) and the whole body. */
@@ -25,13 +26,16 @@ export interface WireRequest {
   onHeaders: (status: number, headers: Record<string, string>) => void;
 }
 
+/** undici, loaded with the first pool (the first upstream request), not at start-up. */
+export const undici = onFirstUse<typeof import('undici')>('undici');
+
 /** One keep-alive undici Pool per upstream origin, shared by every client of that origin. */
 const pools = new Map<string, Pool>();
 
 function poolFor(origin: string, http: HttpSettings): Pool {
   let pool = pools.get(origin);
   if (!pool) {
-    pool = new Pool(origin, {
+    pool = new (undici().Pool)(origin, {
       connections: 8,
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 120_000,

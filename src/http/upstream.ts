@@ -1,5 +1,4 @@
 import pRetry from 'p-retry';
-import { errors as undiciErrors } from 'undici';
 import { SOURCE_LABEL, type HttpSettings, type LimitSpec, type SourceName } from '../config.js';
 import { log } from '../log.js';
 import { cleanText, ID_MAX, quoted, shownId } from '../untrusted.js';
@@ -7,7 +6,7 @@ import { UpstreamError, isRateLimitStatus, isRetryableStatus } from './errors.js
 import { momentText, PauseGate, untilAborted } from './gate.js';
 import type { LimitScope } from './cluster.js';
 import { Quota, parseHttpDate, parseRetryAfter, type Limit, type Slot } from './limits.js';
-import { send, type WireResponse } from './pools.js';
+import { send, undici, type WireResponse } from './pools.js';
 
 /**
  * The one way the server talks to an upstream: a keep-alive pool per origin, a bottleneck limiter per
@@ -437,6 +436,8 @@ export class Upstream {
     const code = (err as { code?: string })?.code ?? '';
     const host = new URL(this.baseUrl).host;
     const advice = `Check the network and that ${host} is reachable (the ${this.label} base URL), then try again later.`;
+    // A failed request has loaded undici already.
+    const undiciErrors = undici().errors;
     if (TIMEOUT_CODES.has(code) || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
       const stage = TIMEOUT_STAGE[code] ?? 'timed out';
       return new UpstreamError({ source: this.source, code: 'timeout', retryable: true, message: `${this.label} ${stage} on ${what} (${code}). ${advice}` });

@@ -1,9 +1,4 @@
 import type { SimServer } from './framework.js';
-import { startMarketDemo } from './market/index.js';
-import { startLifeposSim } from './lifepos/index.js';
-import { startOfdSim } from './ofd/index.js';
-import { startOfdPublicSim } from './ofd-public/index.js';
-import { startPosifloraSim } from './posiflora/index.js';
 import { shopStory } from './story/index.js';
 
 /**
@@ -28,23 +23,31 @@ const story = () => shopStory({ now: demoNow });
  * OFD_TOKEN, so 'ofd' is the public token API; 'ofd-legacy' names no source and starts with them all, or for
  * a one-tool run in place of 'ofd' when REVENUE_DEMO_OFD=legacy (main.ts).
  */
+// Each simulator's module loads with it: a one-tool run loads one.
 const starters: Record<string, Starter> = {
   lifepos: async () => {
+    const { startLifeposSim } = await import('./lifepos/index.js');
     const lifepos = await startLifeposSim({ story: story() });
     return { source: 'LIFE POS', server: lifepos.server, env: lifepos.env('phone') };
   },
   'ofd-legacy': async () => {
     // Legacy keys (OFD_BASE_URL, OFD_YANDEX_KEY, OFD_KEY) stay reachable for comparison.
+    const { startOfdSim } = await import('./ofd/index.js');
     const ofd = await startOfdSim({ story: story() });
     return { source: 'Yandex OFD (legacy keys)', server: ofd.server, env: ofd.env };
   },
   ofd: async () => {
     // What a new user has: a token for the public API (OFD_TOKEN wins over legacy keys). Same receipts.
+    const { startOfdPublicSim } = await import('./ofd-public/index.js');
     const ofd = await startOfdPublicSim({ story: story() });
     return { source: 'Yandex OFD (token)', server: ofd.server, env: ofd.env };
   },
-  market: () => startMarketDemo(story()),
+  market: async () => {
+    const { startMarketDemo } = await import('./market/index.js');
+    return startMarketDemo(story());
+  },
   posiflora: async () => {
+    const { startPosifloraSim } = await import('./posiflora/index.js');
     const posiflora = await startPosifloraSim({ story: story() });
     return { source: 'Posiflora', server: posiflora.server, env: posiflora.env };
   },

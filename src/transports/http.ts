@@ -133,6 +133,8 @@ export async function serveHttp(runtime: Runtime, options: HttpOptions): Promise
     );
   }
   const { limits } = options;
+  // A long-running HTTP server loads the upstream layer's libraries before its first request, not during one.
+  runtime.preloadHttp();
   const app = express();
   app.disable('x-powered-by');
   // Checks in order, all before a body is read: Host, Origin, token, shutdown, per-client concurrency.

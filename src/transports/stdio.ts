@@ -11,6 +11,9 @@ export async function serveStdio(runtime: Runtime): Promise<void> {
     transport.onclose = () => resolve();
     process.stdin.once('end', () => resolve());
   });
+  // `initialize` is answered without the upstream layer's libraries (src/lazy.ts); once the client has
+  // initialized, they load while it is idle rather than during its first tool call.
+  server.server.oninitialized = () => setImmediate(() => runtime.preloadHttp());
   await server.connect(transport);
   log('info', 'revenue-mcp serving MCP on stdio');
   await closed;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SOURCE_LABEL } from '../../src/config.js';
 import { TOOLS } from '../../tools/index.js';
 import { runCli } from '../helpers/mcp.js';
 
@@ -27,6 +28,18 @@ describe('CLI', () => {
     expect(json.code, json.stderr).toBe(0);
     expect(JSON.parse(json.stdout)).toBeTypeOf('object');
   });
+
+  it('call --demo starts only the simulator of the tool it runs', async () => {
+    // An unknown argument makes each call fail at once, after the simulators it started are logged.
+    const runs = await Promise.all(TOOLS.map((t) => runCli(['call', t.name, '{"no_such_argument":1}', '--demo'], { LOG_LEVEL: 'info' })));
+    TOOLS.forEach((t, i) => {
+      const started = /demo mode: (.*)/.exec(runs[i]!.stderr)?.[1]?.split(', ').map((s) => s.replace(/ at http:.*/, ''));
+      expect(runs[i]!.code, runs[i]!.stderr).toBe(1);
+      // A tool without a source of its own (check_sources, revenue_overview) reads them all.
+      if (t.source) expect(started, t.name).toEqual([expect.stringMatching(new RegExp(`^${SOURCE_LABEL[t.source]}\\b`))]);
+      else expect(started, t.name).toHaveLength(5);
+    });
+  }, 120_000);
 
   it('a tool error exits 1 with the reason on stderr', async () => {
     const res = await runCli(['call', 'get_sales_aggregation', '{"period":"last_week"}']);

@@ -1,3 +1,4 @@
+import { RESOURCE_MIME_TYPE } from '@modelcontextprotocol/ext-apps/server';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +11,8 @@ import { connectStdio, startHttpServer, type HttpServerProcess } from '../helper
 
 const URI = 'ui://revenue/dashboard';
 const LINKED = ['await_market_report', 'get_revenue_widget', 'get_sales_aggregation', 'list_posiflora_orders', 'revenue_overview'];
-const MIME = 'text/html;profile=mcp-app';
+/** ext-apps' own constant: the server spells it out (src/dashboard.ts) so as not to load that package at start-up. */
+const MIME = RESOURCE_MIME_TYPE;
 
 async function checkDashboard(client: Client): Promise<void> {
   const listed = (await client.listResources()).resources.find((r) => r.uri === URI);

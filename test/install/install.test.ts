@@ -106,8 +106,10 @@ describe.concurrent('install paths', () => {
     expect(files).toContain(pkg.bin['revenue-mcp']);
     expect(files).toContain('dist/tools/index.js');
     expect(files).toContain('dist/app/dashboard.html');
+    // The tools catalog `revenue-mcp tools` prints (src/catalog.ts), written by prepare.
+    expect(files).toContain('dist/src/tools-list.json');
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
-    expect(files.filter((f) => !/^(dist\/(src|tools)\/.*\.js|dist\/app\/dashboard\.html|README\.md|LICENSE|mcp\.json|package\.json)$/.test(f))).toEqual([]);
+    expect(files.filter((f) => !/^(dist\/(src|tools)\/.*\.js|dist\/app\/dashboard\.html|dist\/src\/tools-list\.json|README\.md|LICENSE|mcp\.json|package\.json)$/.test(f))).toEqual([]);
     const built = join(repo, 'dist');
     const js = (dir: string): string[] => readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? js(join(dir, n)) : n.endsWith('.js') ? [join(dir, n)] : []));
     const withMaps = [...js(join(built, 'src')), ...js(join(built, 'tools'))].filter((f) => readFileSync(f, 'utf8').includes('sourceMappingURL'));
