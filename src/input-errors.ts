@@ -67,8 +67,7 @@ function hint(root: Json, path: readonly PropertyKey[]): string {
   return described ? ` ${String(described)}` : '';
 }
 
-/** A value as quoted back: cleaned of control and bidi characters and bounded (src/untrusted.ts), never echoed whole. */
-/** The caller's value, cleaned like upstream text: a string or a list may carry control or bidi characters. */
+/** A value as quoted back: cleaned of control and bidi characters (lists and objects too) and bounded (src/untrusted.ts), never echoed whole. */
 const shown = (v: unknown) => (typeof v === 'string' ? quoted(v, 60) : cleanText(JSON.stringify(v) ?? String(v), 80));
 const typeOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : `${typeof v} ${shown(v)}`);
 const EXPECTED: Record<string, string> = { string: 'text (a string)', number: 'a number', int: 'a whole number', boolean: 'true or false', array: 'a list', object: 'an object' };
