@@ -22,9 +22,17 @@ export const CELL_MAX = 200;
 /** Ids, document numbers and statuses. */
 export const ID_MAX = 64;
 
+/**
+ * Text that comes back unchanged: visible ASCII, Latin-1 (no NBSP or soft hyphen), basic Cyrillic, dashes,
+ * quotes and №, words split by single spaces. Most values are like this; testing for it is several times
+ * cheaper than the replacements below (a 50,000-row report has ~800,000 text cells).
+ */
+const NOTHING_TO_CLEAN = /^[!-~\u00a1-\u00ac\u00ae-\u00ff\u0400-\u045f\u2010-\u2027\u2116]+(?: [!-~\u00a1-\u00ac\u00ae-\u00ff\u0400-\u045f\u2010-\u2027\u2116]+)*$/;
+
 /** The text cleaned and capped (no quotes): for structuredContent, where JSON already quotes it. */
 export function cleanText(raw: unknown, max = NAME_MAX): string {
   const whole = typeof raw === 'string' ? raw : String(raw ?? '');
+  if (whole.length <= max && NOTHING_TO_CLEAN.test(whole)) return whole;
   // Only a bounded prefix is cleaned: a megabyte of upstream text costs no more than a long name.
   const cut = whole.length > max * 8 ? whole.slice(0, max * 8) : whole;
   const s = cut.replace(INVISIBLE, ' ').replace(/\s+/g, ' ').trim();

@@ -48,8 +48,21 @@ export class Quota implements Limit, Slot {
     this.#windowMs = count && intervalMs ? intervalMs + marginMs : undefined;
   }
 
+  /**
+   * The caller has the job's outcome as soon as the job ends. bottleneck resolves its own promise only after
+   * freeing the slot, one more timer hop later; that bookkeeping goes on without the caller (a job waiting
+   * for the slot still waits for it).
+   */
   schedule<T>(job: (slot: Slot) => Promise<T>): Promise<T> {
-    return this.limiter.schedule(() => job(this));
+    return new Promise<T>((resolve, reject) => {
+      this.limiter
+        .schedule(() => {
+          const done = job(this);
+          done.then(resolve, reject);
+          return done.catch(() => undefined);
+        })
+        .catch(reject);
+    });
   }
 
   counts(): { queued: number; running: number } {

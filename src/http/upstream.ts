@@ -1,6 +1,5 @@
 import pRetry from 'p-retry';
 import { errors as undiciErrors } from 'undici';
-import type { Dispatcher } from 'undici';
 import { SOURCE_LABEL, type HttpSettings, type LimitSpec, type SourceName } from '../config.js';
 import { log } from '../log.js';
 import { cleanText, ID_MAX, quoted, shownId } from '../untrusted.js';
@@ -8,7 +7,7 @@ import { UpstreamError, isRateLimitStatus, isRetryableStatus } from './errors.js
 import { momentText, PauseGate, untilAborted } from './gate.js';
 import type { LimitScope } from './cluster.js';
 import { Quota, parseHttpDate, parseRetryAfter, type Limit, type Slot } from './limits.js';
-import { poolFor, type WrittenRequestOptions } from './pools.js';
+import { send, type WireResponse } from './pools.js';
 
 /**
  * The one way the server talks to an upstream: a keep-alive pool per origin, a bottleneck limiter per
@@ -46,13 +45,6 @@ export interface UpstreamResponse<T = unknown> {
   headers: Record<string, string>;
   body: T;
   attempts: number;
-}
-
-/** A response as read off the wire, before decoding. */
-interface RawResponse {
-  status: number;
-  headers: Record<string, string>;
-  raw: Buffer;
 }
 
 export interface LimiterState {
@@ -96,12 +88,6 @@ function jsonOrText(raw: Buffer): unknown {
   } catch {
     return text;
   }
-}
-
-function flatHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-  return out;
 }
 
 const NETWORK_CODES = new Set([
@@ -271,9 +257,9 @@ export class Upstream {
   }
 
   /** Queue behind the method and source limiters, wait out any pause, then send. */
-  #scheduled(req: UpstreamRequest, what: string, signal: AbortSignal, deadlineAt: number, counter: { count: number }): Promise<RawResponse> {
+  #scheduled(req: UpstreamRequest, what: string, signal: AbortSignal, deadlineAt: number, counter: { count: number }): Promise<WireResponse> {
     const methodQuota = req.limitKey ? this.#methodQuotas.get(req.limitKey) : undefined;
-    const run = async (quotas: Slot[]): Promise<RawResponse> => {
+    const run = async (quotas: Slot[]): Promise<WireResponse> => {
       let written = false;
       try {
         signal.throwIfAborted();
@@ -305,7 +291,7 @@ export class Upstream {
     return untilAborted(job, signal);
   }
 
-  async #send(req: UpstreamRequest, what: string, signal: AbortSignal, onWritten: () => void): Promise<RawResponse> {
+  async #send(req: UpstreamRequest, what: string, signal: AbortSignal, onWritten: () => void): Promise<WireResponse> {
     const http = this.#options.http;
     const target = req.path.startsWith('http://') || req.path.startsWith('https://') ? new URL(req.path) : new URL(`${this.baseUrl}${req.path}`);
     const headers: Record<string, string> = { accept: 'application/json', ...(req.headers ?? {}) };
@@ -316,36 +302,35 @@ export class Upstream {
     }
     const fullPath = `${target.pathname}${target.search ? `${target.search}${buildQuery(req.query).replace('?', '&')}` : buildQuery(req.query)}`;
 
-    let res: Dispatcher.ResponseData;
+    const cap = req.maxBytes ?? http.maxResponseBytes;
+    let res: WireResponse;
     try {
-      res = await poolFor(target.origin, http).request({
+      res = await send(http, {
+        origin: target.origin,
         method: req.method,
         path: fullPath,
         headers,
         body,
         signal,
-        headersTimeout: http.headersTimeoutMs,
-        bodyTimeout: http.bodyTimeoutMs,
+        maxBytes: cap,
+        tooLarge: (status) =>
+          new UpstreamError({
+            source: this.source,
+            status,
+            code: 'too_large',
+            retryable: false,
+            message: `${this.label} answered ${what} with more than ${Math.round(cap / 1024 / 1024)} MiB; narrow the period or filters (HTTP_MAX_RESPONSE_BYTES raises the cap).`,
+          }),
         onWritten,
-      } as WrittenRequestOptions);
-    } catch (err) {
-      throw this.#transportError(err, what, signal);
-    }
-
-    const resHeaders = flatHeaders(res.headers as Record<string, string | string[] | undefined>);
-    this.#noteQuota(req, resHeaders);
-
-    let raw: Buffer;
-    try {
-      raw = await this.#readCapped(res, req.maxBytes ?? http.maxResponseBytes, what);
+        onHeaders: (_status, resHeaders) => this.#noteQuota(req, resHeaders),
+      });
     } catch (err) {
       throw err instanceof UpstreamError ? err : this.#transportError(err, what, signal);
     }
 
-    const ok = res.statusCode >= 200 && res.statusCode < 300;
-    if (!ok && !req.passStatuses?.includes(res.statusCode)) throw this.#httpError(res.statusCode, resHeaders, raw, req, what);
-
-    return { status: res.statusCode, headers: resHeaders, raw };
+    const ok = res.status >= 200 && res.status < 300;
+    if (!ok && !req.passStatuses?.includes(res.status)) throw this.#httpError(res.status, res.headers, res.raw, req, what);
+    return res;
   }
 
   /**
@@ -353,7 +338,7 @@ export class Upstream {
    * limiter's timers is one off-heap Buffer, not an object graph that would live long enough to be
    * promoted to the old generation (which made the heap of long listings balloon).
    */
-  #decode<T>(res: RawResponse, req: UpstreamRequest, what: string): T {
+  #decode<T>(res: WireResponse, req: UpstreamRequest, what: string): T {
     const { raw } = res;
     const type = req.responseType ?? 'json';
     if (type === 'buffer') return raw as T;
@@ -390,33 +375,6 @@ export class Upstream {
   /** The pause a per-method quota header applies to: the call's method when it names one, else the source. */
   #gateFor(req: UpstreamRequest): PauseGate {
     return (req.limitKey && this.#methodGates.get(req.limitKey)) || this.#gate;
-  }
-
-  async #readCapped(res: Dispatcher.ResponseData, cap: number, what: string): Promise<Buffer> {
-    const declared = Number(res.headers['content-length']);
-    const tooLarge = () =>
-      new UpstreamError({
-        source: this.source,
-        status: res.statusCode,
-        code: 'too_large',
-        retryable: false,
-        message: `${this.label} answered ${what} with more than ${Math.round(cap / 1024 / 1024)} MiB; narrow the period or filters (HTTP_MAX_RESPONSE_BYTES raises the cap).`,
-      });
-    if (Number.isFinite(declared) && declared > cap) {
-      res.body.destroy();
-      throw tooLarge();
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of res.body) {
-      size += (chunk as Buffer).length;
-      if (size > cap) {
-        res.body.destroy();
-        throw tooLarge();
-      }
-      chunks.push(chunk as Buffer);
-    }
-    return Buffer.concat(chunks);
   }
 
   #httpError(status: number, headers: Record<string, string>, raw: Buffer, req: UpstreamRequest, what: string): UpstreamError {

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumPath, launchChromium, openHost, type Chromium } from '../helpers/browser.js';
@@ -8,6 +7,26 @@ import { chromiumPath, launchChromium, openHost, type Chromium } from '../helper
  * worth something if it sees every kind of load an app could make, so here the app frame makes each kind on
  * purpose and every one must be listed (and none may succeed).
  */
+
+/**
+ * The page globals the canary code below uses, typed here: it runs in the page, and a DOM lib for the whole
+ * test typecheck would let Node-side code use browser globals unnoticed.
+ */
+interface PageElement {
+  src?: string;
+  rel?: string;
+  href?: string;
+  textContent: string | null;
+  addEventListener(type: 'load' | 'error', listener: () => void): void;
+}
+type Handler = (() => void) | null;
+interface PageGlobals {
+  document: { createElement(tag: string): PageElement; body: { append(...nodes: PageElement[]): void }; fonts: { ready: Promise<unknown> } };
+  navigator: { sendBeacon(url: string, data: string): boolean };
+  fetch(url: string): Promise<unknown>;
+  XMLHttpRequest: new () => { open(method: string, url: string): void; send(): void; onload: Handler; onerror: Handler };
+  WebSocket: new (url: string) => { onopen: Handler; onerror: Handler; onclose: Handler };
+}
 
 const browser = chromiumPath();
 
@@ -25,8 +44,10 @@ describe.skipIf(!browser)('the browser tests see every network request the app m
     const h = await openHost(chromium, html);
     try {
       const outcomes = await h.app.evaluate(async () => {
+        const page = globalThis as unknown as PageGlobals;
+        const { document, navigator } = page;
         const base = 'http://127.0.0.1:9';
-        const loaded = (el: HTMLElement) =>
+        const loaded = (el: PageElement) =>
           new Promise<string>((resolve) => {
             el.addEventListener('load', () => resolve('loaded'));
             el.addEventListener('error', () => resolve('failed'));
@@ -40,9 +61,9 @@ describe.skipIf(!browser)('the browser tests see every network request the app m
         const frame = Object.assign(document.createElement('iframe'), { src: `${base}/canary-frame.html` });
         const waits = [img, css, js].map(loaded);
         document.body.append(img, css, js, font, frame);
-        const fetched = fetch(`${base}/canary-fetch`).then(() => 'loaded', () => 'failed');
+        const fetched = page.fetch(`${base}/canary-fetch`).then(() => 'loaded', () => 'failed');
         const xhr = new Promise<string>((resolve) => {
-          const r = new XMLHttpRequest();
+          const r = new page.XMLHttpRequest();
           r.open('GET', `${base}/canary-xhr`);
           r.onload = () => resolve('loaded');
           r.onerror = () => resolve('failed');
@@ -50,7 +71,7 @@ describe.skipIf(!browser)('the browser tests see every network request the app m
         });
         navigator.sendBeacon(`${base}/canary-beacon`, 'x');
         const socket = new Promise<string>((resolve) => {
-          const ws = new WebSocket('ws://127.0.0.1:9/canary-ws');
+          const ws = new page.WebSocket('ws://127.0.0.1:9/canary-ws');
           ws.onopen = () => resolve('loaded');
           ws.onerror = () => resolve('failed');
           ws.onclose = () => resolve('failed');

@@ -30,7 +30,7 @@ afterAll(async () => {
   await Promise.all([lifepos?.close(), posiflora?.close(), market?.server.close(), ofd?.close()]);
 });
 
-const marketEnv = () => ({ MARKET_BASE_URL: market.url, MARKET_API_KEY: market.apiKey, MARKET_BUSINESS_ID: String(market.businessId), MARKET_CAMPAIGN_ID: String(market.campaignId) });
+const marketEnv = () => ({ ...market.env });
 const allEnv = (): Record<string, string> => ({ ...lifepos.env('phone'), ...posiflora.env, ...marketEnv(), ...ofd.env, HTTP_RETRIES: '1', HTTP_BACKOFF_MS: '20' });
 
 type Source = { source: string; configured: boolean; missing: string[]; credentials: string; message: string; latency_ms: number | null; api: string | null; limiter: { queued: number; shared: { mode: string } }; cache: string; probe?: string[] };

@@ -1,7 +1,9 @@
 import { request as httpRequest } from 'node:http';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLifeposSim } from '../../src/sim/lifepos/index.js';
 import { startOfdSim, type OfdSim } from '../../src/sim/ofd/index.js';
 import { runCli, startHttpServer, textOf, type HttpServerProcess } from '../helpers/mcp.js';
 
@@ -192,30 +194,63 @@ describe('calls in flight', () => {
     await client.close();
   });
 
-  it('a client that disconnects mid-call (stateful session) stops its upstream retries', async () => {
-    const { client, transport } = await connect(server.url);
-    await client.close(); // keep the session, drive the call by hand
+  /**
+   * Start a call whose upstream answers 503 again and again (so it retries), let the retries begin, run
+   * `leave` (the client goes away), and count the upstream requests made after that.
+   */
+  async function retriesAfterLeaving(target: HttpServerProcess, start: () => { leave(): Promise<unknown> }): Promise<{ atLeave: number; later: number }> {
     sim.server.clearRequests();
     sim.server.inject({ kind: 'status', status: 503, body: { error: 'busy' } }, { times: 50, match: isAggregation });
-    const controller = new AbortController();
-    const pending = fetch(`${server.url}/mcp`, {
-      method: 'POST',
-      signal: controller.signal,
-      headers: { ...HEADERS, 'mcp-session-id': transport.sessionId!, 'mcp-protocol-version': '2025-06-18' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: CALL }),
-    }).catch(() => undefined);
-    // wait for the retries to start, then go away
+    const call = start();
     for (let i = 0; i < 50 && sim.server.requests.filter(isAggregation).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
-    controller.abort();
-    await pending;
+    await call.leave();
     await new Promise((r) => setTimeout(r, 300));
-    const atAbort = sim.server.requests.filter(isAggregation).length;
+    const atLeave = sim.server.requests.filter(isAggregation).length;
     await new Promise((r) => setTimeout(r, 2500));
     const later = sim.server.requests.filter(isAggregation).length;
     sim.server.clearFaults();
-    expect(atAbort).toBeGreaterThanOrEqual(2);
-    expect(later).toBe(atAbort);
+    expect(atLeave).toBeGreaterThanOrEqual(2);
+    expect(later, target.stderr()).toBe(atLeave);
+    return { atLeave, later };
+  }
+
+  /** A tools/call POSTed by hand, dropped by aborting the request. */
+  function rawCall(url: string, headers: Record<string, string> = {}): { leave(): Promise<unknown> } {
+    const controller = new AbortController();
+    const pending = fetch(`${url}/mcp`, {
+      method: 'POST',
+      signal: controller.signal,
+      headers: { ...HEADERS, 'mcp-protocol-version': '2025-06-18', ...headers },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: CALL }),
+    }).catch(() => undefined);
+    return {
+      leave: async () => {
+        controller.abort();
+        await pending;
+      },
+    };
+  }
+
+  it('a client that disconnects mid-call (stateful session) stops its upstream retries', async () => {
+    const { client, transport } = await connect(server.url);
+    await client.close(); // keep the session, drive the call by hand
+    await retriesAfterLeaving(server, () => rawCall(server.url, { 'mcp-session-id': transport.sessionId! }));
     expect(server.stderr()).toMatch(/failed after \d+ ms/);
+  });
+
+  it('stateless and legacy SSE: a client that goes away mid-call stops its upstream retries too', async () => {
+    const stateless = await startHttpServer({ args: ['--stateless'], env: { ...sim.env, OFD_RPS: '50', HTTP_RETRIES: '8', HTTP_BACKOFF_MS: '150', HTTP_DEADLINE_MS: '30000' } });
+    try {
+      await retriesAfterLeaving(stateless, () => rawCall(stateless.url));
+    } finally {
+      await stateless.stop();
+    }
+    const client = new Client({ name: 'hardening', version: '1.0.0' });
+    await client.connect(new SSEClientTransport(new URL(`${server.url}/sse`)));
+    await retriesAfterLeaving(server, () => {
+      const pending = client.callTool(CALL).catch(() => undefined);
+      return { leave: async () => (await client.close(), await pending) };
+    });
   });
 
   it('/readyz reports each source: configured, queued, running, paused until', async () => {
@@ -234,19 +269,30 @@ describe('calls in flight', () => {
   });
 });
 
-describe('graceful shutdown (SIGTERM)', () => {
-  it('finishes a call in flight, then exits', async () => {
-    const server = await startHttpServer({ env: { ...sim.env, OFD_RPS: '50' } });
-    sim.server.inject({ kind: 'latency', ms: 1500 }, { match: isAggregation });
-    const { client } = await connect(server.url);
-    const call = client.callTool(CALL);
-    await new Promise((r) => setTimeout(r, 500));
-    const stopped = server.stop();
-    const res = await call;
-    expect(res.isError, textOf(res)).toBeFalsy();
-    expect(res.structuredContent).toBeTypeOf('object');
-    await stopped;
-  });
+describe('graceful shutdown (SIGTERM, SIGINT)', () => {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`${signal}: finishes a call in flight, refuses new requests (connection refused or 503), then exits`, async () => {
+      const server = await startHttpServer({ env: { ...sim.env, OFD_RPS: '50' } });
+      sim.server.inject({ kind: 'latency', ms: 2000 }, { match: isAggregation });
+      const { client } = await connect(server.url);
+      const call = client.callTool(CALL);
+      await new Promise((r) => setTimeout(r, 500));
+      const stopped = server.stop(signal);
+      await new Promise((r) => setTimeout(r, 300));
+      // Stopped accepting: a new connection is refused, a request on an open one gets 503 (readyz too).
+      const outcome = async (request: Promise<Response>) => {
+        const res = await request.catch((err: Error) => err);
+        if (res instanceof Error) return (res.cause as { code?: string } | undefined)?.code ?? res.message;
+        return `${res.status} ${await res.text()}`;
+      };
+      expect(await outcome(fetch(`${server.url}/mcp`, { method: 'POST', headers: HEADERS, body: JSON.stringify(INIT) }))).toMatch(/^(ECONNREFUSED|503 .*shutting down)/);
+      expect(await outcome(fetch(`${server.url}/readyz`))).toMatch(/^(ECONNREFUSED|503 .*shutting_down)/);
+      const res = await call;
+      expect(res.isError, textOf(res)).toBeFalsy();
+      expect(res.structuredContent).toBeTypeOf('object');
+      await stopped;
+    });
+  }
 
   it('a call still running after the grace period ends with an error saying why; exit does not wait for upstreams', async () => {
     const server = await startHttpServer({ env: { ...sim.env, OFD_RPS: '50', MCP_SHUTDOWN_GRACE_SECONDS: '1', HTTP_DEADLINE_MS: '60000', HTTP_HEADERS_TIMEOUT_MS: '60000' } });
@@ -262,5 +308,26 @@ describe('graceful shutdown (SIGTERM)', () => {
     await stopped;
     expect(Date.now() - started).toBeLessThan(8000);
     sim.server.clearFaults();
+  });
+
+  it('a hung shared login (LIFE POS sign-in) does not delay exit: the call waiting on it ends with an error', async () => {
+    const lifepos = await startLifeposSim({ now: NOW, days: 3 });
+    try {
+      lifepos.server.inject({ kind: 'latency', ms: 30_000 }, { match: (r) => r.path === '/auth/sign-in-by-phone' });
+      const server = await startHttpServer({ env: { ...lifepos.env('phone'), MCP_SHUTDOWN_GRACE_SECONDS: '1', HTTP_DEADLINE_MS: '60000', HTTP_HEADERS_TIMEOUT_MS: '60000' } });
+      const { client } = await connect(server.url);
+      const call = client.callTool({ name: 'get_sale', arguments: { deal_guid: lifepos.sales[0]!.guid } });
+      for (let i = 0; i < 50 && lifepos.server.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(lifepos.server.requests.map((r) => r.path)).toEqual(['/auth/sign-in-by-phone']);
+      const started = Date.now();
+      const stopped = server.stop();
+      const res = await call;
+      expect(res.isError).toBe(true);
+      expect(textOf(res)).toMatch(/shutting down/);
+      await stopped;
+      expect(Date.now() - started).toBeLessThan(8000);
+    } finally {
+      await lifepos.server.close();
+    }
   });
 });

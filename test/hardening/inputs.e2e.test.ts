@@ -28,10 +28,7 @@ beforeAll(async () => {
       ...pf.env,
       OFD_RPS: '50',
       HTTP_RETRIES: '0',
-      MARKET_BASE_URL: market.url,
-      MARKET_API_KEY: market.apiKey,
-      MARKET_BUSINESS_ID: String(market.businessId),
-      MARKET_CAMPAIGN_ID: String(market.campaignId),
+      ...market.env,
       MARKET_GENERATE_ORDERS_INTERVAL_MS: '10',
     },
   });

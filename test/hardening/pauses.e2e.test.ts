@@ -53,10 +53,7 @@ describe('await_market_report and max_wait_seconds', () => {
   let sim: MarketSim;
   const report = { type: 'united-orders', date_from: '2026-10-01', date_to: '2026-10-31' };
   const env = () => ({
-    MARKET_BASE_URL: sim.url,
-    MARKET_API_KEY: sim.apiKey,
-    MARKET_BUSINESS_ID: String(sim.businessId),
-    MARKET_CAMPAIGN_ID: String(sim.campaignId),
+    ...sim.env,
     MARKET_PROGRESS_INTERVAL_MS: '300',
     HTTP_BACKOFF_MS: '50',
     REVENUE_TZ: 'Europe/Moscow',

@@ -1,9 +1,12 @@
-import { strToU8, zipSync } from 'fflate';
-import { describe, expect, it } from 'vitest';
+import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { strToU8, unzipSync, zipSync } from 'fflate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMarketSim, type MarketSim } from '../../src/sim/market/index.js';
 import { parseReportFile, ReportFileError } from '../../src/sources/market/report-file.js';
+import { connectStdio, textOf, type StdioSession } from '../helpers/mcp.js';
 
 /**
- * A damaged Market report file is an error, never figures: fflate inflates without checking CRC-32 or
+ * A damaged Market report file is an error, never figures: inflating alone checks neither CRC-32 nor
  * sizes, so a flipped bit or a cut file used to give wrong "exact" revenue or "ready, 0 sheets".
  */
 
@@ -59,5 +62,64 @@ describe('report ZIP integrity', () => {
   it('an archive with no sheet is an error, not "ready, 0 sheets"', () => {
     expect(() => parseReportFile(zipSync({}), 1e7)).toThrow(/no sheet/);
     expect(() => parseReportFile(zipSync({ 'readme.txt': strToU8('hi') }), 1e7)).toThrow(/no sheet/);
+  });
+});
+
+describe('a damaged report file from Market, through the server', () => {
+  let sim: MarketSim;
+  let intact: Uint8Array;
+  const sessions: StdioSession[] = [];
+  const report = { type: 'united-orders', date_from: '2026-10-01', date_to: '2026-10-31' };
+  const isFile = (r: { path: string }) => r.path.startsWith('/files/');
+
+  /** A fresh server each time: a report it has read once is answered from memory. */
+  async function awaitReport(): Promise<{ isError: boolean; text: string; sc: Record<string, any> | undefined }> {
+    const s = await connectStdio({ env: { ...sim.env, MARKET_GENERATE_ORDERS_INTERVAL_MS: '10', HTTP_BACKOFF_MS: '50' } });
+    sessions.push(s);
+    const r = await s.client.callTool({ name: 'await_market_report', arguments: { report, max_wait_seconds: 20 } }, CallToolResultSchema, { timeout: 30_000 });
+    return { isError: !!r.isError, text: textOf(r), sc: r.structuredContent as Record<string, any> | undefined };
+  }
+
+  beforeAll(async () => {
+    sim = await startMarketSim({ generationMs: 200, clock: Date.now });
+    sim.settings.quotas['generate.united-orders'] = { limit: 100, windowMs: 60_000 };
+    const first = await awaitReport();
+    expect(first.isError, first.text).toBe(false);
+    // The file exactly as the simulator serves it (its links need no Api-Key).
+    const path = sim.server.requests.filter(isFile).at(-1)!.path;
+    intact = new Uint8Array(await (await fetch(`${sim.url}${path}`)).arrayBuffer());
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all(sessions.map((s) => s.close().catch(() => undefined)));
+    await sim?.close();
+  });
+
+  const serveOnce = (body: Uint8Array) =>
+    sim.server.inject({ kind: 'status', status: 200, headers: { 'content-type': 'application/zip' }, body: Buffer.from(body) }, { match: isFile });
+
+  it('a flipped bit in a digit (stored, so it would unpack to other figures) is an error, never figures', async () => {
+    const zip = zipSync(unzipSync(intact), { level: 0 });
+    // A digit of a cell well inside the first sheet: XOR 1 turns it into another digit.
+    let at = dataStart(zip) + 200;
+    while (zip[at]! < 0x30 || zip[at]! > 0x39) at++;
+    zip[at] = zip[at]! ^ 0x01;
+    serveOnce(zip);
+    const r = await awaitReport();
+    expect(r.isError, r.text).toBe(true);
+    expect(r.text).toMatch(/could not be read: .*CRC-32/);
+    expect(r.sc?.orders).toBeUndefined();
+  });
+
+  it('a file cut short is an error, not part of the rows', async () => {
+    serveOnce(intact.subarray(0, Math.floor(intact.length * 0.6)));
+    const r = await awaitReport();
+    expect(r.isError, r.text).toBe(true);
+    expect(r.text).toMatch(/could not be read/);
+  });
+
+  it('the intact file still reads', async () => {
+    const r = await awaitReport();
+    expect(r.isError, r.text).toBe(false);
+    expect(r.sc?.ready).toBe(true);
   });
 });

@@ -84,10 +84,7 @@ beforeAll(async () => {
     ...lp.env('token'),
     ...pf.env,
     HTTP_RETRIES: '0',
-    MARKET_BASE_URL: market.url,
-    MARKET_API_KEY: market.apiKey,
-    MARKET_BUSINESS_ID: String(market.businessId),
-    MARKET_CAMPAIGN_ID: String(market.campaignId),
+    ...market.env,
     MARKET_GENERATE_ORDERS_INTERVAL_MS: '10',
   };
   [legacy, token] = await Promise.all([connectStdio({ env: { ...common, ...ofd.env, OFD_RPS: '50' } }), connectStdio({ env: { ...common, ...pub.env, OFD_RPS: '50' } })]);

@@ -51,7 +51,8 @@ export interface HttpServerProcess {
   /** Base URL, e.g. http://127.0.0.1:43123 */
   url: string;
   stderr(): string;
-  stop(): Promise<void>;
+  /** Send SIGTERM (or `signal`) and wait for the process to exit. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
 /** Start `node dist/src/main.js --http 0 ...args` and wait for the line that gives its address. */
@@ -80,11 +81,11 @@ export async function startHttpServer(options: { env?: Record<string, string>; a
   return {
     url,
     stderr: () => err,
-    stop: () =>
+    stop: (signal = 'SIGTERM') =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
-        child.kill('SIGTERM');
+        child.kill(signal);
       }),
   };
 }

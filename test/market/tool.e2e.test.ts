@@ -15,10 +15,7 @@ const sessions: StdioSession[] = [];
 
 function env(extra: Record<string, string> = {}): Record<string, string> {
   return {
-    MARKET_BASE_URL: sim.url,
-    MARKET_API_KEY: sim.apiKey,
-    MARKET_BUSINESS_ID: String(sim.businessId),
-    MARKET_CAMPAIGN_ID: String(sim.campaignId),
+    ...sim.env,
     MARKET_PROGRESS_INTERVAL_MS: '200',
     MARKET_GENERATE_ORDERS_INTERVAL_MS: '10',
     HTTP_BACKOFF_MS: '50',

@@ -175,7 +175,7 @@ describe('revenue_overview and Yandex Market', () => {
   beforeAll(async () => {
     market = await startMarketSim({ generationMs: 300 });
     server = await connectStdio({
-      env: { MARKET_BASE_URL: market.url, MARKET_API_KEY: market.apiKey, MARKET_BUSINESS_ID: String(market.businessId), MARKET_CAMPAIGN_ID: String(market.campaignId), MARKET_GENERATE_ORDERS_INTERVAL_MS: '10' },
+      env: { ...market.env, MARKET_GENERATE_ORDERS_INTERVAL_MS: '10' },
     });
   });
   afterAll(async () => {

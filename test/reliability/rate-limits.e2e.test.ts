@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import type { RecordedRequest } from '../../src/sim/framework.js';
 import { startLifeposSim } from '../../src/sim/lifepos/index.js';
 import { startMarketSim } from '../../src/sim/market/index.js';
 import { startOfdSim } from '../../src/sim/ofd/index.js';
 import { startPosifloraSim } from '../../src/sim/posiflora/index.js';
+import { busiestWindow } from '../helpers/arrivals.js';
 import { connectStdio, textOf, type StdioSession } from '../helpers/mcp.js';
 
 /**
@@ -27,17 +27,6 @@ async function connect(env: Record<string, string>): Promise<StdioSession> {
   const session = await connectStdio({ env: { REVENUE_TZ: 'Europe/Moscow', LOG_LEVEL: 'warning', HTTP_RATE_MARGIN_MS: MARGIN_MS, ...env } });
   closers.push(() => session.close());
   return session;
-}
-
-/** The most arrivals inside any window [t, t + windowMs) of the log. */
-function busiestWindow(requests: readonly RecordedRequest[], windowMs: number): number {
-  const times = requests.map((r) => r.at).sort((a, b) => a - b);
-  let most = 0;
-  for (let first = 0, last = 0; last < times.length; last++) {
-    while (times[last]! - times[first]! >= windowMs) first++;
-    most = Math.max(most, last - first + 1);
-  }
-  return most;
 }
 
 async function expectAllOk(calls: Array<Promise<unknown>>): Promise<void> {
@@ -82,7 +71,7 @@ describe('per-second limits at 5/s', () => {
       ['Posiflora', posiflora.server.requests],
     ] as const) {
       expect(log.length, `${name}: enough requests to fill several windows`).toBeGreaterThanOrEqual(10);
-      expect(busiestWindow(log, 1000), `${name}: most arrivals in one sliding second`).toBeLessThanOrEqual(5);
+      expect(busiestWindow(log.map((r) => r.at), 1000), `${name}: most arrivals in one sliding second`).toBeLessThanOrEqual(5);
     }
   }, 90_000);
 });
@@ -95,10 +84,7 @@ describe('long quotas slide', () => {
     // Market's own quota, as the simulator enforces it: 1 generate per interval.
     market.settings.quotas['generate.united-orders'] = { limit: 1, windowMs: intervalMs };
     const session = await connect({
-      MARKET_BASE_URL: market.url,
-      MARKET_API_KEY: market.apiKey,
-      MARKET_BUSINESS_ID: String(market.businessId),
-      MARKET_CAMPAIGN_ID: String(market.campaignId),
+      ...market.env,
       MARKET_PROGRESS_INTERVAL_MS: '200',
       MARKET_GENERATE_ORDERS_INTERVAL_MS: String(intervalMs),
     });
@@ -114,7 +100,7 @@ describe('long quotas slide', () => {
 
     const generates = market.server.requests.filter((r) => r.path.endsWith('/generate')).map((r) => r.at);
     expect(generates).toHaveLength(2);
-    expect(busiestWindow(market.server.requests.filter((r) => r.path.endsWith('/generate')), intervalMs)).toBe(1);
+    expect(busiestWindow(market.server.requests.filter((r) => r.path.endsWith('/generate')).map((r) => r.at), intervalMs)).toBe(1);
     expect(market.rejected420).toBe(0);
   }, 60_000);
 });

@@ -18,6 +18,11 @@ describe('config from the environment', () => {
     expect(c.market.missing[0]).toMatch(/MARKET_API_KEY/);
     expect(c.posiflora.missing).toEqual(['POSIFLORA_URL (or POSIFLORA_ACCOUNT)', 'POSIFLORA_USERNAME', 'POSIFLORA_PASSWORD']);
     expect(c.http.maxResponseBytes).toBe(32 * 1024 * 1024);
+    // HTTP serving defaults (README "Security"): 1 MiB bodies, session and concurrency caps, 10 s grace,
+    // idle sessions closed after 30 min, rate-limit pauses capped at 15 min.
+    expect(c.serving).toEqual({ maxBodyBytes: 1024 * 1024, maxSessions: 1000, maxSessionsPerClient: 50, maxConcurrentPerClient: 16, shutdownGraceMs: 10_000 });
+    expect(c.sessionIdleMs).toBe(30 * 60_000);
+    expect(c.http.maxPauseMs).toBe(15 * 60_000);
     expect(c.lifepos.moneyUnit).toBe('minor');
     expect(c.lifepos.clientId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(loadConfig({}).lifepos.clientId).toBe(c.lifepos.clientId);

@@ -153,6 +153,47 @@ function readDecimal(v: Cell): Decimal | undefined {
   return DECIMAL_RE.test(s) ? new Decimal(s) : undefined;
 }
 
+/**
+ * `compute` remembered per distinct argument (statuses and days repeat on every row); forgotten wholesale
+ * past `cap` entries, so a column of distinct values costs bounded memory.
+ */
+function remembered<K, V>(compute: (key: K) => V, cap = 10_000): (key: K) => V {
+  const known = new Map<K, V>();
+  return (key) => {
+    const hit = known.get(key);
+    if (hit !== undefined || known.has(key)) return hit as V;
+    if (known.size >= cap) known.clear();
+    const value = compute(key);
+    known.set(key, value);
+    return value;
+  };
+}
+
+/**
+ * decimalOf for the cells of one row: a value repeated in the row's other columns (a unit price in two
+ * columns, the payment for one item) is parsed once. Nothing is kept past the row: Decimals that die young
+ * are cheap to collect, while a cache of every distinct value of a big report would cost more in garbage
+ * collection than the parses it saves.
+ */
+class RowDecimals {
+  readonly #cells: Cell[] = [];
+  readonly #decimals: Array<Decimal | undefined> = [];
+
+  nextRow(): void {
+    this.#cells.length = 0;
+    this.#decimals.length = 0;
+  }
+
+  of(v: Cell): Decimal | undefined {
+    const at = this.#cells.indexOf(v);
+    if (at >= 0) return this.#decimals[at];
+    const d = decimalOf(v);
+    this.#cells.push(v);
+    this.#decimals.push(d);
+    return d;
+  }
+}
+
 function kindOf(column: string): ColumnKind | undefined {
   const n = norm(column);
   if (isIdColumn(column) || NOT_SUMMED_RE.test(n) || isUnitPriceColumn(column)) return undefined;
@@ -164,43 +205,130 @@ function kindOf(column: string): ColumnKind | undefined {
 
 const isEmpty = (v: Cell) => v === null || (typeof v === 'string' && v.trim() === '');
 
-interface ColumnStats {
-  total: Decimal;
-  min: Decimal;
-  max: Decimal;
+/** Distinct values per column counted rather than added one by one (see ColumnScan). */
+const COUNTED_VALUES = 256;
+
+/**
+ * One numeric column read in the sheet's single pass: sum, min and max of its non-empty values and, for a
+ * money column, the rows with the largest amounts. No value is kept per cell.
+ */
+class ColumnScan {
+  total = new Decimal(0);
+  min: Decimal | undefined;
+  max: Decimal | undefined;
   /** Non-empty cells, every one a number. */
-  values: number;
+  values = 0;
+  /** A cell held something other than a number: the column is not summed. */
+  failed = false;
+  readonly top: TopAmounts | undefined;
+  /**
+   * The first COUNTED_VALUES distinct values, with how many cells held each: a repeated value (a unit count,
+   * a fixed fee, a shop's usual price) is counted, not parsed and added again. Later values are added as met.
+   */
+  readonly #counted = new Map<Cell, { d: Decimal; n: number }>();
+
+  constructor(
+    readonly column: string,
+    /** undefined for a per-item price column. */
+    readonly kind: ColumnKind | undefined,
+    topLimit: number,
+  ) {
+    this.top = topLimit > 0 ? new TopAmounts(topLimit) : undefined;
+  }
+
+  /** false once the column has a cell that is not a number. */
+  add(v: Cell, index: number, decimals: RowDecimals): boolean {
+    const counted = this.#counted.get(v);
+    let d: Decimal | undefined;
+    if (counted) {
+      counted.n += 1;
+      d = counted.d;
+    } else {
+      if (isEmpty(v)) return true;
+      d = decimals.of(v);
+      if (!d) {
+        this.failed = true;
+        return false;
+      }
+      if (!this.min || d.lt(this.min)) this.min = d;
+      if (!this.max || d.gt(this.max)) this.max = d;
+      if (this.#counted.size < COUNTED_VALUES) this.#counted.set(v, { d, n: 1 });
+      else {
+        this.total = this.total.plus(d);
+        this.values += 1;
+      }
+    }
+    this.top?.offer(index, d);
+    return true;
+  }
+
+  /** Sum, min and max; undefined when a cell was not a number or none held one. */
+  stats(): { total: Decimal; min: Decimal; max: Decimal; values: number } | undefined {
+    for (const { d, n } of this.#counted.values()) {
+      this.total = this.total.plus(n === 1 ? d : d.times(n));
+      this.values += n;
+    }
+    this.#counted.clear();
+    return !this.failed && this.min && this.max ? { total: this.total, min: this.min, max: this.max, values: this.values } : undefined;
+  }
 }
 
 /**
- * Sum, min and max of a column's non-empty values in one pass, keeping none of them (a 50,000-row report
- * would hold a Decimal per cell); undefined when any of them is not a number or none is there.
+ * The `limit` rows with the largest amounts (ties: earlier row first). A bounded list kept sorted, so a
+ * 50,000-row sheet costs one comparison for most rows.
  */
-function columnStats(sheet: Sheet, column: string): ColumnStats | undefined {
-  let total = new Decimal(0);
-  let min: Decimal | undefined;
-  let max: Decimal | undefined;
-  let values = 0;
-  for (const row of sheet.rows) {
-    const v = row[column] ?? null;
-    if (isEmpty(v)) continue;
-    const d = decimalOf(v);
-    if (!d) return undefined;
-    total = total.plus(d);
-    if (!min || d.lt(min)) min = d;
-    if (!max || d.gt(max)) max = d;
-    values += 1;
+class TopAmounts {
+  readonly kept: Array<{ index: number; amount: Decimal }> = [];
+  constructor(private readonly limit: number) {}
+
+  offer(index: number, amount: Decimal): void {
+    const kept = this.kept;
+    if (kept.length === this.limit && !amount.gt(kept[kept.length - 1]!.amount)) return;
+    let at = kept.length;
+    while (at > 0 && amount.gt(kept[at - 1]!.amount)) at--;
+    kept.splice(at, 0, { index, amount });
+    if (kept.length > this.limit) kept.pop();
   }
-  return min && max ? { total, min, max, values } : undefined;
 }
 
-function columnSums(sheet: Sheet): ColumnSum[] {
-  const sums: ColumnSum[] = [];
+/** Something else that reads every row in the sheet's single pass (the orders headline). */
+interface RowReader {
+  read(row: Row, decimals: RowDecimals): void;
+}
+
+/**
+ * Every summable and per-item price column of the sheet read in one pass over the rows, each cell parsed
+ * once (the old way read the sheet once per column and parsed the main amount, prices and units again for
+ * the top rows and the headline).
+ */
+function scanColumns(sheet: Sheet, topLimit: number, reader?: RowReader): ColumnScan[] {
+  const scans: ColumnScan[] = [];
   for (const column of sheet.columns) {
     const kind = kindOf(column);
-    if (!kind) continue;
-    const stats = columnStats(sheet, column);
-    if (stats) sums.push({ column, kind, total: stats.total, values: stats.values });
+    if (kind || isUnitPriceColumn(column)) scans.push(new ColumnScan(column, kind, kind === 'money' ? topLimit : 0));
+  }
+  let live = scans;
+  const decimals = new RowDecimals();
+  const rows = sheet.rows;
+  for (let index = 0; index < rows.length && (live.length > 0 || reader); index++) {
+    const row = rows[index]!;
+    decimals.nextRow();
+    let failed = false;
+    for (const scan of live) {
+      const v = row[scan.column];
+      if (v !== null && v !== undefined && !scan.add(v, index, decimals)) failed = true;
+    }
+    if (failed) live = live.filter((s) => !s.failed);
+    reader?.read(row, decimals);
+  }
+  return scans;
+}
+
+function columnSums(scans: ColumnScan[]): ColumnSum[] {
+  const sums: ColumnSum[] = [];
+  for (const scan of scans) {
+    const stats = scan.kind && scan.stats();
+    if (stats) sums.push({ column: scan.column, kind: scan.kind!, total: stats.total, values: stats.values });
   }
   const order: Record<ColumnKind, number> = { money: 0, quantity: 1, number: 2 };
   return sums.sort((a, b) => order[a.kind] - order[b.kind]);
@@ -212,12 +340,12 @@ const MAIN_AMOUNT_PREFERENCE = [
   'buyerpayment', 'buyerpaid', 'amount',
 ];
 
-function unitPrices(sheet: Sheet): UnitPriceStats[] {
+function unitPrices(scans: ColumnScan[]): UnitPriceStats[] {
   const out: UnitPriceStats[] = [];
-  for (const column of sheet.columns.filter(isUnitPriceColumn)) {
-    const stats = columnStats(sheet, column);
+  for (const scan of scans) {
+    const stats = !scan.kind && scan.stats();
     if (!stats) continue;
-    out.push({ column, min: stats.min, max: stats.max, mean: stats.total.div(stats.values).toDecimalPlaces(2), values: stats.values });
+    out.push({ column: scan.column, min: stats.min, max: stats.max, mean: stats.total.div(stats.values).toDecimalPlaces(2), values: stats.values });
   }
   return out;
 }
@@ -271,8 +399,13 @@ function dateRange(sheet: Sheet): SheetSummary['dateRange'] {
   for (const column of candidates) {
     let from: string | undefined;
     let to: string | undefined;
+    let previous: Cell | undefined;
     for (const row of sheet.rows) {
-      const d = dateOf(row[column] ?? null);
+      const v = row[column] ?? null;
+      // Rows come grouped by day: a repeat of the previous cell cannot move the range.
+      if (v === previous) continue;
+      previous = v;
+      const d = dateOf(v);
       if (!d) continue;
       if (!from || d < from) from = d;
       if (!to || d > to) to = d;
@@ -301,27 +434,17 @@ function labelOf(columns: readonly string[], row: Row): string {
   return parts.join(' · ') || '(row)';
 }
 
-/**
- * The `limit` rows with the largest amounts (ties: earlier row first). A bounded list kept sorted, so a
- * 50,000-row sheet costs one comparison for most rows, and only the kept rows are labelled.
- */
-function topRows(sheet: Sheet, amount: ColumnSum | undefined, limit: number): TopRow[] {
-  if (!amount || limit <= 0) return [];
-  const kept: Array<{ index: number; amount: Decimal }> = [];
-  sheet.rows.forEach((row, index) => {
-    const d = decimalOf(row[amount.column] ?? null);
-    if (!d || (kept.length === limit && !d.gt(kept[kept.length - 1]!.amount))) return;
-    let at = kept.length;
-    while (at > 0 && d.gt(kept[at - 1]!.amount)) at--;
-    kept.splice(at, 0, { index, amount: d });
-    if (kept.length > limit) kept.pop();
-  });
+/** The main amount's top rows, labelled (only the kept rows are). */
+function topRows(sheet: Sheet, scans: ColumnScan[], amount: ColumnSum | undefined): TopRow[] {
+  const top = amount && scans.find((s) => s.column === amount.column)?.top;
+  if (!top) return [];
   const columns = labelColumns(sheet);
-  return kept.map(({ index, amount: d }) => ({ row: index + 1, label: labelOf(columns, sheet.rows[index]!), amount: d }));
+  return top.kept.map(({ index, amount: d }) => ({ row: index + 1, label: labelOf(columns, sheet.rows[index]!), amount: d }));
 }
 
-export function summariseSheet(sheet: Sheet, topLimit = 10): SheetSummary {
-  const sums = columnSums(sheet);
+export function summariseSheet(sheet: Sheet, topLimit = 10, reader?: RowReader): SheetSummary {
+  const scans = scanColumns(sheet, topLimit, reader);
+  const sums = columnSums(scans);
   const main = mainAmount(sums);
   return {
     name: sheet.name,
@@ -329,10 +452,10 @@ export function summariseSheet(sheet: Sheet, topLimit = 10): SheetSummary {
     columns: sheet.columns,
     sums,
     mainAmount: main?.column,
-    unitPrices: unitPrices(sheet),
+    unitPrices: unitPrices(scans),
     statusCounts: statusCounts(sheet, new Set(sums.map((s) => s.column))),
     dateRange: dateRange(sheet),
-    top: topRows(sheet, main, topLimit),
+    top: topRows(sheet, scans, main),
   };
 }
 
@@ -349,100 +472,188 @@ export const ORDERS_SHEET = 'orders_and_offers_transactions';
 const NOT_SOLD_RE = /отмен|cancel|возврат|return|невыкуп|not redeemed|unredeemed/i;
 export const isNotSoldStatus = (status: string) => NOT_SOLD_RE.test(status);
 
-interface Tally {
-  orders: Set<string>;
-  items?: Decimal;
-  amount: Decimal;
-}
-const tally = (withItems: boolean): Tally => ({ orders: new Set<string>(), items: withItems ? new Decimal(0) : undefined, amount: new Decimal(0) });
-function add(t: Tally, order: string | undefined, items: Decimal | undefined, amount: Decimal): void {
-  if (order !== undefined) t.orders.add(order);
-  if (t.items && items) t.items = t.items.plus(items);
-  t.amount = t.amount.plus(amount);
-}
-const total = (t: Tally): RevenueTotal => ({ orders: t.orders.size, items: t.items, amount: t.amount });
+/** A figure of the headline: distinct orders, units (when the sheet has them) and amount. */
+class Totals {
+  readonly orders = new Set<string>();
+  #lastOrder: string | undefined;
+  amount = new Decimal(0);
+  items: Decimal | undefined;
 
-/** The orders headline: only from the orders report's transactions sheet, never from other sheets with order ids. */
-function ordersHeadline(sheet: Sheet): OrdersHeadline | undefined {
-  const orderColumn = find(sheet, ['orderid']);
-  if (!orderColumn || sheet.rows.length === 0) return undefined;
-  const priceColumn = find(sheet, ['billingprice']);
-  const itemsColumn = find(sheet, ['transferredfordelivery', 'count']);
-  const paymentColumn = find(sheet, ['buyerpaymentamount']);
-  let basis: string;
-  let lineAmount: (row: Row) => Decimal | undefined;
-  if (priceColumn && itemsColumn) {
-    basis = `${priceColumn} × ${itemsColumn}`;
-    lineAmount = (row) => {
-      const price = decimalOf(row[priceColumn] ?? null);
-      const units = decimalOf(row[itemsColumn] ?? null);
-      return price && units ? price.times(units) : undefined;
-    };
-  } else if (paymentColumn) {
-    basis = paymentColumn;
-    lineAmount = (row) => decimalOf(row[paymentColumn] ?? null);
-  } else return undefined;
-  const statusColumn = find(sheet, ['offerstatus', 'orderstatus', 'status']);
-  const skuColumn = find(sheet, ['shopsku', 'offerid', 'sku']);
-  const nameColumn = find(sheet, ['offername', 'skuname', 'name']);
-  const dateColumn = find(sheet, ['creationdate', 'orderdate', 'date']);
-  const byDay = new Map<string, Tally>();
-  const all = tally(itemsColumn !== undefined);
-  const revenue = tally(itemsColumn !== undefined);
-  const byStatus = new Map<string, Tally>();
-  const bySku = new Map<string, Tally & { name?: string }>();
-  const excluded = new Set<string>();
-  let rowsWithoutAmount = 0;
-  for (const row of sheet.rows) {
-    const id = isEmpty(row[orderColumn] ?? null) ? undefined : String(row[orderColumn]).trim();
-    const items = itemsColumn ? decimalOf(row[itemsColumn] ?? null) : undefined;
-    const amount = lineAmount(row);
-    if (!amount) rowsWithoutAmount += 1;
-    const line = amount ?? new Decimal(0);
-    const status = statusColumn && !isEmpty(row[statusColumn] ?? null) ? String(row[statusColumn]).trim() : '(no status)';
-    const sold = !isNotSoldStatus(status);
-    if (!sold) excluded.add(status);
-    add(all, id, items, line);
-    if (statusColumn) {
-      const s = byStatus.get(status) ?? tally(itemsColumn !== undefined);
-      add(s, id, items, line);
-      byStatus.set(status, s);
-    }
-    if (!sold) continue;
-    add(revenue, id, items, line);
-    const day = dateColumn ? dateOf(row[dateColumn] ?? null) : undefined;
-    if (day) {
-      const d = byDay.get(day) ?? tally(false);
-      add(d, id, undefined, line);
-      byDay.set(day, d);
-    }
-    if (skuColumn && !isEmpty(row[skuColumn] ?? null)) {
-      const key = String(row[skuColumn]).trim();
-      const s = bySku.get(key) ?? { ...tally(itemsColumn !== undefined), name: nameColumn && !isEmpty(row[nameColumn] ?? null) ? String(row[nameColumn]) : undefined };
-      add(s, undefined, items, line);
-      bySku.set(key, s);
-    }
+  constructor(withItems: boolean) {
+    this.items = withItems ? new Decimal(0) : undefined;
   }
-  return {
-    sheet: sheet.name,
-    basis,
-    itemsColumn,
-    statusColumn,
-    revenue: total(revenue),
-    allStatuses: total(all),
-    excludedStatuses: [...excluded].sort(),
-    rowsWithoutAmount,
-    byStatus: [...byStatus]
-      .map(([status, s]) => ({ status, ...total(s), inRevenue: !isNotSoldStatus(status) }))
-      .sort((a, b) => b.amount.cmp(a.amount) || a.status.localeCompare(b.status)),
-    byDay: [...byDay]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([date, t]) => ({ date, orders: t.orders.size, amount: t.amount })),
-    topSkus: [...bySku]
-      .map(([sku, s]) => ({ sku, name: s.name, items: s.items, amount: s.amount }))
-      .sort((a, b) => b.amount.cmp(a.amount) || a.sku.localeCompare(b.sku))
-      .slice(0, 10),
-  };
+
+  addOrder(order: string | undefined): void {
+    // A multi-item order's rows are adjacent: most repeats are caught without hashing.
+    if (order === undefined || order === this.#lastOrder) return;
+    this.#lastOrder = order;
+    this.orders.add(order);
+  }
+
+  add(amount: Decimal, items: Decimal | undefined): void {
+    this.amount = this.amount.plus(amount);
+    if (this.items && items) this.items = this.items.plus(items);
+  }
+
+  total(): RevenueTotal {
+    return { orders: this.orders.size, items: this.items, amount: this.amount };
+  }
+}
+
+interface StatusOf {
+  status: string;
+  sold: boolean;
+  totals?: Totals;
+}
+
+/** The rows of one status, day and SKU, added up together; the figures are sums of such groups. */
+interface Group {
+  status: StatusOf;
+  day?: Totals;
+  sku?: Totals;
+  amount: Decimal;
+  items: Decimal;
+}
+
+/**
+ * The orders headline: only from the orders report's transactions sheet, never from other sheets with order
+ * ids. It reads the rows in the sheet's single pass (scanColumns), so the prices and units the column sums
+ * parsed are not parsed again; each row is added to one group of its status, day and SKU (a few thousand
+ * groups at most), not to the five figures it counts in.
+ */
+class OrdersHeadlineReader implements RowReader {
+  readonly #withItems: boolean;
+  readonly #all: Totals;
+  readonly #revenue: Totals;
+  readonly #byStatus = new Map<string, Totals>();
+  readonly #byDay = new Map<string, Totals>();
+  readonly #bySku = new Map<string, { name?: string; totals: Totals }>();
+  readonly #groups = new Map<StatusOf, Map<Totals | undefined, Map<Totals | undefined, Group>>>();
+  readonly #statusOf: (v: Cell) => StatusOf;
+  readonly #dayOf: (v: Cell) => Totals | undefined;
+  #rowsWithoutAmount = 0;
+  #lastIdCell: Cell | undefined;
+  #id: string | undefined;
+
+  static for(sheet: Sheet): OrdersHeadlineReader | undefined {
+    const orderColumn = find(sheet, ['orderid']);
+    if (!orderColumn || sheet.rows.length === 0) return undefined;
+    const priceColumn = find(sheet, ['billingprice']);
+    const itemsColumn = find(sheet, ['transferredfordelivery', 'count']);
+    const paymentColumn = find(sheet, ['buyerpaymentamount']);
+    if (priceColumn && itemsColumn) return new OrdersHeadlineReader(sheet, orderColumn, `${priceColumn} × ${itemsColumn}`, priceColumn, itemsColumn, true);
+    if (paymentColumn) return new OrdersHeadlineReader(sheet, orderColumn, paymentColumn, paymentColumn, itemsColumn, false);
+    return undefined;
+  }
+
+  private constructor(
+    private readonly sheet: Sheet,
+    private readonly orderColumn: string,
+    /** How a row's amount is computed, e.g. "billingPrice × transferredForDelivery". */
+    private readonly basis: string,
+    private readonly amountColumn: string,
+    private readonly itemsColumn: string | undefined,
+    /** The amount column is a price per item, to multiply by the units. */
+    private readonly byUnits: boolean,
+    private readonly statusColumn = find(sheet, ['offerstatus', 'orderstatus', 'status']),
+    private readonly skuColumn = find(sheet, ['shopsku', 'offerid', 'sku']),
+    private readonly nameColumn = find(sheet, ['offername', 'skuname', 'name']),
+    private readonly dateColumn = find(sheet, ['creationdate', 'orderdate', 'date']),
+  ) {
+    this.#withItems = itemsColumn !== undefined;
+    this.#all = new Totals(this.#withItems);
+    this.#revenue = new Totals(this.#withItems);
+    this.#statusOf = remembered((v: Cell) => {
+      const status = statusColumn && !isEmpty(v) ? String(v).trim() : '(no status)';
+      let totals = this.#byStatus.get(status);
+      if (!totals && statusColumn) this.#byStatus.set(status, (totals = new Totals(this.#withItems)));
+      return { status, sold: !isNotSoldStatus(status), totals };
+    });
+    this.#dayOf = remembered((v: Cell) => {
+      const day = dateOf(v);
+      if (day === undefined) return undefined;
+      let totals = this.#byDay.get(day);
+      if (!totals) this.#byDay.set(day, (totals = new Totals(false)));
+      return totals;
+    });
+  }
+
+  read(row: Row, decimals: RowDecimals): void {
+    const idCell = row[this.orderColumn] ?? null;
+    if (idCell !== this.#lastIdCell) {
+      this.#lastIdCell = idCell;
+      this.#id = isEmpty(idCell) ? undefined : String(idCell).trim();
+    }
+    const id = this.#id;
+    const items = this.itemsColumn ? decimals.of(row[this.itemsColumn] ?? null) : undefined;
+    const base = decimals.of(row[this.amountColumn] ?? null);
+    const amount = this.byUnits ? (base && items ? base.times(items) : undefined) : base;
+    if (!amount) this.#rowsWithoutAmount += 1;
+    const status = this.#statusOf(this.statusColumn ? (row[this.statusColumn] ?? null) : null);
+    this.#all.addOrder(id);
+    status.totals?.addOrder(id);
+    let day: Totals | undefined;
+    let sku: Totals | undefined;
+    if (status.sold) {
+      this.#revenue.addOrder(id);
+      day = this.dateColumn ? this.#dayOf(row[this.dateColumn] ?? null) : undefined;
+      day?.addOrder(id);
+      const skuCell = this.skuColumn ? (row[this.skuColumn] ?? null) : null;
+      if (!isEmpty(skuCell)) sku = this.#skuTotals(String(skuCell).trim(), row);
+    }
+    let byDay = this.#groups.get(status);
+    if (!byDay) this.#groups.set(status, (byDay = new Map()));
+    let bySku = byDay.get(day);
+    if (!bySku) byDay.set(day, (bySku = new Map()));
+    let group = bySku.get(sku);
+    if (!group) bySku.set(sku, (group = { status, day, sku, amount: new Decimal(0), items: new Decimal(0) }));
+    if (amount) group.amount = group.amount.plus(amount);
+    if (items && this.#withItems) group.items = group.items.plus(items);
+  }
+
+  #skuTotals(sku: string, row: Row): Totals {
+    let entry = this.#bySku.get(sku);
+    if (!entry) {
+      const nameCell = this.nameColumn ? (row[this.nameColumn] ?? null) : null;
+      this.#bySku.set(sku, (entry = { name: isEmpty(nameCell) ? undefined : String(nameCell), totals: new Totals(this.#withItems) }));
+    }
+    return entry.totals;
+  }
+
+  finish(): OrdersHeadline {
+    for (const byDay of this.#groups.values()) {
+      for (const bySku of byDay.values()) {
+        for (const { status, day, sku, amount, items } of bySku.values()) {
+          this.#all.add(amount, items);
+          status.totals?.add(amount, items);
+          if (!status.sold) continue;
+          this.#revenue.add(amount, items);
+          day?.add(amount, undefined);
+          sku?.add(amount, items);
+        }
+      }
+    }
+    return {
+      sheet: this.sheet.name,
+      basis: this.basis,
+      itemsColumn: this.itemsColumn,
+      statusColumn: this.statusColumn,
+      revenue: this.#revenue.total(),
+      allStatuses: this.#all.total(),
+      excludedStatuses: [...this.#byStatus.keys()].filter(isNotSoldStatus).sort(),
+      rowsWithoutAmount: this.#rowsWithoutAmount,
+      byStatus: [...this.#byStatus]
+        .map(([status, t]) => ({ status, ...t.total(), inRevenue: !isNotSoldStatus(status) }))
+        .sort((a, b) => b.amount.cmp(a.amount) || a.status.localeCompare(b.status)),
+      byDay: [...this.#byDay]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([date, t]) => ({ date, orders: t.orders.size, amount: t.amount })),
+      topSkus: [...this.#bySku]
+        .map(([sku, s]) => ({ sku, name: s.name, items: s.totals.items, amount: s.totals.amount }))
+        .sort((a, b) => b.amount.cmp(a.amount) || a.sku.localeCompare(b.sku))
+        .slice(0, 10),
+    };
+  }
 }
 
 /** Service charges: the main amount column of every sheet of the services cost report, added up. */
@@ -461,11 +672,12 @@ function servicesHeadline(summaries: SheetSummary[]): ServicesHeadline | undefin
  * of unknown origin) still gets the orders headline when the transactions sheet is there.
  */
 export function summariseReport(sheets: Sheet[], type?: string): ReportSummary {
-  const summaries = sheets.map((s) => summariseSheet(s));
   const transactions = type === undefined || type === 'united-orders' ? sheets.find((s) => norm(s.name) === norm(ORDERS_SHEET)) : undefined;
+  const headline = transactions && OrdersHeadlineReader.for(transactions);
+  const summaries = sheets.map((s) => summariseSheet(s, undefined, s === transactions ? headline : undefined));
   return {
     sheets: summaries,
-    orders: transactions && ordersHeadline(transactions),
+    orders: headline?.finish(),
     services: type === 'united-marketplace-services' ? servicesHeadline(summaries) : undefined,
   };
 }
