@@ -19,6 +19,7 @@ const BENCHES: Array<() => Promise<{ default: Bench }>> = [
   () => import('./tools-list.js'),
   () => import('./load.js'),
   () => import('./dashboard-render.js'),
+  () => import('./fuzz.js'),
 ];
 
 const args = process.argv.slice(2);

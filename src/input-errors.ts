@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { quoted } from './untrusted.js';
+import { cleanText, quoted } from './untrusted.js';
 
 /**
  * A tool's arguments checked against its input schema, every problem phrased for a model: the field, what
@@ -67,8 +67,8 @@ function hint(root: Json, path: readonly PropertyKey[]): string {
   return described ? ` ${String(described)}` : '';
 }
 
-/** A value as quoted back: cleaned of control and bidi characters and bounded (src/untrusted.ts), never echoed whole. */
-const shown = (v: unknown) => (typeof v === 'string' ? quoted(v, 60) : (JSON.stringify(v) ?? String(v)).slice(0, 80));
+/** A value as quoted back: cleaned of control and bidi characters (lists and objects too) and bounded (src/untrusted.ts), never echoed whole. */
+const shown = (v: unknown) => (typeof v === 'string' ? quoted(v, 60) : cleanText(JSON.stringify(v) ?? String(v), 80));
 const typeOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : `${typeof v} ${shown(v)}`);
 const EXPECTED: Record<string, string> = { string: 'text (a string)', number: 'a number', int: 'a whole number', boolean: 'true or false', array: 'a list', object: 'an object' };
 

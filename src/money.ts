@@ -6,6 +6,14 @@ import { quoted } from './untrusted.js';
  * a JSON number is turned into a decimal through its shortest string form (`String(0.1)` = "0.1").
  */
 
+/**
+ * decimal.js rounds every operation to 20 significant digits by default: a sum of amounts with kopecks
+ * above 10^17, or a price with 20 decimal places times a count, would be rounded silently. Amounts are
+ * bounded below (under 10^15, at most 20 decimal places, so at most 35 digits); 100 digits keep sums and
+ * products of them exact.
+ */
+Decimal.set({ precision: 100 });
+
 export { Decimal };
 export type Unit = 'major' | 'minor';
 
@@ -48,12 +56,17 @@ export function parseAmount(value: unknown, unit: Unit = 'major', field?: string
     throw new MoneyParseError(`${at}not an amount: ${shown(value)}`);
   }
   if (unit === 'minor') d = d.div(100);
-  if (d.abs().gte(MAX_AMOUNT) || d.decimalPlaces() > MAX_DECIMAL_PLACES) {
+  if (!isPlausibleAmount(d)) {
     throw new MoneyParseError(
       `${at}${shown(value)} is outside any plausible amount (at most ${MAX_DECIMAL_PLACES} decimal places and below 10^15 roubles)`,
     );
   }
   return d;
+}
+
+/** Below 10^15 and at most 20 decimal places: what any shop's figure fits, and arithmetic keeps exact. */
+export function isPlausibleAmount(d: Decimal): boolean {
+  return d.abs().lt(MAX_AMOUNT) && d.decimalPlaces() <= MAX_DECIMAL_PLACES;
 }
 
 /** Like parseAmount, but null/undefined/"" give undefined (absent, which is not the same as 0). */

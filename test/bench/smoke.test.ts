@@ -12,7 +12,7 @@ describe('bench --smoke', () => {
   it('runs every benchmark and prints one row per figure', () => {
     const res = spawnSync(process.execPath, ['--expose-gc', RUN, '--smoke'], { encoding: 'utf8', timeout: 580_000 });
     expect(res.status, res.stderr).toBe(0);
-    for (const id of ['limit-use', 'overhead', 'cold-start', 'requests', 'big-list', 'report', 'tokens', 'tools-list', 'load', 'dashboard-render']) {
+    for (const id of ['limit-use', 'overhead', 'cold-start', 'requests', 'big-list', 'report', 'tokens', 'tools-list', 'load', 'dashboard-render', 'fuzz']) {
       expect(res.stdout, `a row of ${id}`).toMatch(new RegExp(`^\\| ${id} \\| .+ \\| .* \\|`, 'm'));
     }
   }, 600_000);

@@ -1,4 +1,5 @@
 import { ToolInputError } from '../../tool.js';
+import { quoted } from '../../untrusted.js';
 import { isUuid } from './client.js';
 
 /** Tool input checks shared by the LIFE POS tools (the root schemas stay plain strings). */
@@ -7,6 +8,6 @@ import { isUuid } from './client.js';
 export function guidField(field: string, raw: string | undefined, example: string): string | undefined {
   if (raw === undefined || raw.trim() === '') return undefined;
   const v = raw.trim().replace(/^\{(.*)\}$/, '$1').toLowerCase();
-  if (!isUuid(v)) throw new ToolInputError(field, `"${raw}" is not a valid guid. Give a UUID like ${example} (36 characters, 8-4-4-4-12 hex digits).`);
+  if (!isUuid(v)) throw new ToolInputError(field, `${quoted(raw, 60)} is not a valid guid. Give a UUID like ${example} (36 characters, 8-4-4-4-12 hex digits).`);
   return v;
 }

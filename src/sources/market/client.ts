@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { log } from '../../log.js';
 import { cleanText, ID_MAX } from '../../untrusted.js';
 import { UpstreamError } from '../../http/errors.js';
@@ -73,7 +74,7 @@ export class MarketClient {
   async generate(type: ReportType, body: Record<string, unknown>, format: ReportFormat, language: ReportLanguage | undefined, options: CallOptions = {}): Promise<{ reportId: string; estimatedMs?: number }> {
     const res = await this.#generateRequest(type, body, format, language, options);
     const parsed = GenerateReportResponse.safeParse(res.body);
-    if (!parsed.success) throw this.#badResponse(`generate ${type}`);
+    if (!parsed.success) throw this.#badResponse(`generate ${type}`, parsed.error);
     return { reportId: parsed.data.result.reportId, estimatedMs: estimateMs(parsed.data.result.estimatedGenerationTime) };
   }
 
@@ -116,14 +117,15 @@ export class MarketClient {
       what: 'GET /v2/reports/info',
     });
     const parsed = ReportInfoResponse.safeParse(res.body);
-    if (!parsed.success) throw this.#badResponse('reports/info');
+    if (!parsed.success) throw this.#badResponse('reports/info', parsed.error);
     const r = parsed.data.result;
+    const subStatus = optionalText(r, 'subStatus');
     return {
       status: r.status,
-      subStatus: r.subStatus ? cleanText(r.subStatus, ID_MAX) : undefined,
-      generationRequestedAt: r.generationRequestedAt ?? undefined,
-      generationFinishedAt: r.generationFinishedAt ?? undefined,
-      file: r.file ?? undefined,
+      subStatus: subStatus ? cleanText(subStatus, ID_MAX) : undefined,
+      generationRequestedAt: optionalText(r, 'generationRequestedAt'),
+      generationFinishedAt: optionalText(r, 'generationFinishedAt'),
+      file: optionalText(r, 'file'),
       estimatedMs: estimateMs(r.estimatedGenerationTime),
     };
   }
@@ -170,18 +172,29 @@ export class MarketClient {
     return { ok: true, bytes: res.body };
   }
 
-  #badResponse(what: string): UpstreamError {
+  /** `error`: the schema's complaint, so the message names the field that was wrong (never its value). */
+  #badResponse(what: string, error?: z.ZodError): UpstreamError {
+    const issue = error?.issues[0];
+    const field = issue ? ` (${issue.path.length > 0 ? issue.path.join('.') : 'the body'}: ${cleanText(issue.message, 120)})` : '';
     return new UpstreamError({
       source: 'market',
       code: 'bad_response',
       retryable: false,
-      message: `Yandex Market answered ${what} in an unexpected shape; no figures were produced. Try again later.`,
+      message: `Yandex Market answered ${what} in an unexpected shape${field}; no figures were produced. Try again later.`,
     });
   }
 }
 
 export function marketClient(runtime: Runtime): MarketClient {
   return runtime.shared('market:client', () => new MarketClient(runtime));
+}
+
+/** An optional text field of reports/info; another type is ignored with a note in the log (a missing file link is then an error of its own). */
+function optionalText(result: Record<string, unknown>, field: string): string | undefined {
+  const v = result[field];
+  if (v === undefined || v === null || typeof v === 'string') return v ?? undefined;
+  log('info', `Yandex Market sent reports/info ${field} of type ${Array.isArray(v) ? 'array' : typeof v}, not text; ignored.`);
+  return undefined;
 }
 
 /** Longest estimate taken at its word: a day. */

@@ -1,4 +1,4 @@
-import { Decimal } from '../../money.js';
+import { Decimal, isPlausibleAmount } from '../../money.js';
 import type { Cell, Row, Sheet } from './report-file.js';
 
 /**
@@ -132,8 +132,17 @@ const isIdColumn = (column: string) => /(Id|_ID|^ID)$/.test(column) || /^id$/i.t
 
 const DECIMAL_RE = /^[+-]?\d+(\.\d+)?$/;
 
-/** A cell as an exact decimal; undefined when empty or not a number. */
+/**
+ * A cell as an exact decimal; undefined when empty or not a number. A value beyond any plausible amount
+ * (10^15 and more, over 20 decimal places: 1e308, a float's 5e-324) is not taken as one either, as for
+ * the other sources' amounts: sums of such values could not be exact.
+ */
 export function decimalOf(v: Cell): Decimal | undefined {
+  const d = readDecimal(v);
+  return d && isPlausibleAmount(d) ? d : undefined;
+}
+
+function readDecimal(v: Cell): Decimal | undefined {
   if (typeof v === 'number') return Number.isFinite(v) ? new Decimal(String(v)) : undefined;
   if (typeof v !== 'string') return undefined;
   // Most cells are plain decimals already: skip the clean-up below for them.

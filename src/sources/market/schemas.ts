@@ -19,10 +19,11 @@ export const GenerateReportResponse = z.looseObject({
 export const ReportInfoResponse = z.looseObject({
   result: z.looseObject({
     status: z.enum(REPORT_STATUSES),
-    subStatus: z.string().optional().nullable(),
-    generationRequestedAt: z.string().optional().nullable(),
-    generationFinishedAt: z.string().optional().nullable(),
-    file: z.string().optional().nullable(),
+    // Optional fields of another type than the spec's are ignored by the client (with a note), not fatal.
+    subStatus: z.unknown().optional(),
+    generationRequestedAt: z.unknown().optional(),
+    generationFinishedAt: z.unknown().optional(),
+    file: z.unknown().optional(),
     estimatedGenerationTime: z.unknown().optional(),
   }),
 });

@@ -1,3 +1,4 @@
+import { quoted } from '../../untrusted.js';
 import type { Runtime } from '../../runtime.js';
 import { ToolInputError } from '../../tool.js';
 import type { AggregationFilters, AggregationQuery, AggregationResult, CallOptions } from '../ofd/client.js';
@@ -24,7 +25,7 @@ function precisionOf(raw: string | undefined): 'auto' | 'exact' | 'shifts' {
   const v = raw?.trim().toLowerCase();
   if (v === undefined || v === '') return 'auto';
   if (v === 'exact' || v === 'shifts') return v;
-  throw new ToolInputError('precision', `"${raw}" is not accepted. Use "exact" (every receipt added up) or "shifts" (approximate, from shift totals, about one request).`);
+  throw new ToolInputError('precision', `${quoted(raw, 40)} is not accepted. Use "exact" (every receipt added up) or "shifts" (approximate, from shift totals, about one request).`);
 }
 
 export async function salesFromPublicApi(

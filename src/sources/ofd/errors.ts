@@ -34,7 +34,8 @@ function namedIds(err: UpstreamError, ids: readonly string[] | undefined): strin
   const named = (ids ?? []).filter((id) => new RegExp(`(^|\\D)${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\D|$)`).test(message));
   const shown = named.length > 0 ? named : [...(ids ?? [])];
   if (shown.length === 0) return '(none was given; the keys may not cover any)';
-  return shown.length === 1 ? shown[0]! : `one of ${shown.join(', ')}`;
+  // The ids are the caller's input: shown cleaned (control and bidi characters out), quoted when not id-like.
+  return shown.length === 1 ? shownId(shown[0]) : `one of ${shown.map(shownId).join(', ')}`;
 }
 
 function replace(err: UpstreamError, message: string): UpstreamError {
