@@ -11,6 +11,7 @@ import { startOfdPublicSim, type OfdPublicSim } from '../../src/sim/ofd-public/i
 import { encodeReport, type Row as ReportRow } from '../../src/sim/market/reports.js';
 import { startPosifloraSim, type StartedPosifloraSim } from '../../src/sim/posiflora/index.js';
 import { connectStdio, textOf, type StdioSession } from '../helpers/mcp.js';
+import { DISTINCTIVE_SECRETS as S, SecretSweep } from '../helpers/secrets.js';
 
 /**
  * Fuzzing through a real MCP client over stdio (issue 13, bullet 5).
@@ -27,6 +28,8 @@ import { connectStdio, textOf, type StdioSession } from '../helpers/mcp.js';
  *    answers and report files (JSON and CSV sheets in a ZIP with extreme and broken cells; damaged ZIPs).
  *    An answer's figures equal a decimal.js computation written here from the APIs' documented units; a
  *    refusal names the field; a damaged file is an error.
+ * 3. Secrets: every simulator takes the distinctive credentials of test/helpers/secrets.ts; every answer of
+ *    both parts and both servers' debug logs are swept for them at the end (issue 13, bullet 8).
  *
  * Sizes: REVENUE_FUZZ_INPUTS and REVENUE_FUZZ_BODIES (per source). `npm test` runs 200 calls and 150
  * bodies per source; `npm run fuzz` and the `fuzz` row of `npm run bench` run the full 10,000 and 2,000.
@@ -52,14 +55,16 @@ let session: StdioSession;
 /** A second server on the OFD token API (OFD_TOKEN selects it over the legacy API, so it gets its own). */
 let publicSession: StdioSession;
 let tools: Tool[];
+/** Every answer (text, structuredContent, error) and, at the end, both servers' logs. */
+const sweep = new SecretSweep();
 
 beforeAll(async () => {
   [lp, ofd, market, pf, ofdPublic] = await Promise.all([
-    startLifeposSim({ now: NOW, days: 5, seed: 3 }),
-    startOfdSim({ now: NOW, rps: 100_000 }),
-    startMarketSim({ generationMs: 20, clock: Date.now }),
-    startPosifloraSim({ count: 120, endDate: '2026-03-19' }),
-    startOfdPublicSim({ now: NOW, days: 5, rps: 100_000 }),
+    startLifeposSim({ now: NOW, days: 5, seed: 3, credentials: { phone: S.LIFEPOS_PHONE, password: S.LIFEPOS_PASSWORD, token: S.LIFEPOS_TOKEN } }),
+    startOfdSim({ now: NOW, rps: 100_000, keys: { yandexKey: S.OFD_YANDEX_KEY, ofdKey: S.OFD_KEY } }),
+    startMarketSim({ generationMs: 20, clock: Date.now, apiKey: S.MARKET_API_KEY, oauthToken: S.MARKET_OAUTH_TOKEN }),
+    startPosifloraSim({ count: 120, endDate: '2026-03-19', username: S.POSIFLORA_USERNAME, password: S.POSIFLORA_PASSWORD }),
+    startOfdPublicSim({ now: NOW, days: 5, rps: 100_000, token: S.OFD_TOKEN }),
   ]);
   for (const key of Object.keys(market.settings.quotas)) market.settings.quotas[key] = { limit: 1_000_000, windowMs: 60_000 };
   market.settings.maxParallel = 1000;
@@ -85,9 +90,10 @@ beforeAll(async () => {
       POSIFLORA_RPS: '100000',
       HTTP_RETRIES: '0',
       HTTP_DEADLINE_MS: '20000',
+      LOG_LEVEL: 'debug',
     },
   });
-  publicSession = await connectStdio({ env: { ...ofdPublic.env, OFD_RPS: '100000', OFD_CONCURRENCY: '64', HTTP_RETRIES: '0', HTTP_DEADLINE_MS: '20000' } });
+  publicSession = await connectStdio({ env: { ...ofdPublic.env, OFD_RPS: '100000', OFD_CONCURRENCY: '64', HTTP_RETRIES: '0', HTTP_DEADLINE_MS: '20000', LOG_LEVEL: 'debug' } });
   tools = (await session.client.listTools()).tools;
 }, 180_000);
 afterAll(async () => {
@@ -121,6 +127,7 @@ interface Answer {
 
 async function call(name: string, args: Record<string, unknown>, on: StdioSession = session): Promise<Answer> {
   const r = await on.client.callTool({ name, arguments: args }, CallToolResultSchema, { timeout: 60_000 });
+  sweep.add(`result of ${name}`, r);
   return { isError: !!r.isError, text: textOf(r), sc: r.structuredContent as Record<string, any> | undefined };
 }
 
@@ -752,8 +759,10 @@ describe('fuzzing upstream bodies through the real client', () => {
       const infoPath = `/v2/reports/info/${reportId}`;
       const fileUrl = `${market.url}/files/fuzz${i}/${reportId}.zip`;
       const info = c.kind === 'info' ? c.body : { status: 'OK', result: { status: 'DONE', generationRequestedAt: '2026-03-19T10:00:00Z', generationFinishedAt: '2026-03-19T10:01:00Z', file: fileUrl } };
-      // Enough replies for every poll of a pending report's two waits (the call and its one retry below).
-      market.server.inject(brokenReply(info), { times: 8, match: (req) => req.path === infoPath });
+      // Enough replies for every poll of a pending report's two waits (the call and its one retry below): an
+      // estimate of a few ms makes the waiter poll at its shortest spacing (the quota here is 100,000 a
+      // minute), which 8 replies did not cover (2 of 2,000 cases at full size found a 404 instead).
+      market.server.inject(brokenReply(info), { times: 64, match: (req) => req.path === infoPath });
       if (c.kind !== 'info') {
         const zip = c.kind === 'file' ? reportZip(c) : c.bytes;
         market.server.inject({ kind: 'status', status: 200, headers: { 'content-type': 'application/zip' }, body: zip }, { times: 3, match: (req) => req.path.startsWith(`/files/fuzz${i}/`) });
@@ -791,4 +800,14 @@ describe('fuzzing upstream bodies through the real client', () => {
     report('Yandex Market', all.length, tally, failures, (Date.now() - started) / 1000);
     expect(failures.slice(0, 10)).toEqual([]);
   }, TIMEOUT);
+});
+
+describe('secrets across the fuzz run', () => {
+  it('no credential, in any encoding, appears in any answer, error or debug log line of either server', () => {
+    sweep.add('stderr', session.stderr());
+    sweep.add('stderr of the token-API server', publicSession.stderr());
+    console.log(`fuzz secrets sweep: ${sweep.texts.length} texts, ${sweep.size} characters`);
+    expect(sweep.texts.length).toBeGreaterThan(INPUTS);
+    expect(sweep.hits()).toEqual([]);
+  });
 });
