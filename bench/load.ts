@@ -64,7 +64,7 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 /** Calls per tool made alone (one client, one at a time) before the load. */
 const ALONE_ROUNDS = 3;
 /** How long RSS is given to settle, before and after the calls: longer than the server's quiet spell before it collects. */
-const SETTLE_MS = 5_000;
+const SETTLE_MS = 20_000;
 
 /** RSS once it stops falling: sampled every 0.5 s for `ms`, the lowest reading. */
 async function settledRss(pid: number, ms: number): Promise<number> {

@@ -11,7 +11,7 @@ describe('IdleCollector (garbage given back when HTTP calls stop)', () => {
     setLogLevel('debug');
     const lines: string[] = [];
     const sink = (_level: string, message: string) => lines.push(message);
-    const collector = new IdleCollector(20, 8 * 1024 * 1024);
+    const collector = new IdleCollector(20, 8 * 1024 * 1024, 300);
 
     // Quiet, but nothing grew: no collection.
     withLogSink(sink, () => collector.quiet());
@@ -36,5 +36,10 @@ describe('IdleCollector (garbage given back when HTTP calls stop)', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^HTTP: quiet, collected garbage: heap \+ external \d+ → \d+ MB in \d+ ms$/);
     expect(dropped.deref()).toBeUndefined();
+
+    // Still quiet a while later: one more collection, which lets V8 shrink the young generation.
+    await sleep(400);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/^HTTP: still quiet, collected again: heap \+ external \d+ MB$/);
   });
 });
