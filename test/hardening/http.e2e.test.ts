@@ -300,13 +300,7 @@ describe('graceful shutdown (SIGTERM, SIGINT)', () => {
     const { client } = await connect(server.url);
     const call = client.callTool(CALL);
     await new Promise((r) => setTimeout(r, 500));
-    const started = Date.now();
-    const stopped = server.stop();
-    const res = await call;
-    expect(res.isError).toBe(true);
-    expect(textOf(res)).toMatch(/shutting down/);
-    await stopped;
-    expect(Date.now() - started).toBeLessThan(8000);
+    await stopDuringCall(server, call);
     sim.server.clearFaults();
   });
 
@@ -319,15 +313,20 @@ describe('graceful shutdown (SIGTERM, SIGINT)', () => {
       const call = client.callTool({ name: 'get_sale', arguments: { deal_guid: lifepos.sales[0]!.guid } });
       for (let i = 0; i < 50 && lifepos.server.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
       expect(lifepos.server.requests.map((r) => r.path)).toEqual(['/auth/sign-in-by-phone']);
-      const started = Date.now();
-      const stopped = server.stop();
-      const res = await call;
-      expect(res.isError).toBe(true);
-      expect(textOf(res)).toMatch(/shutting down/);
-      await stopped;
-      expect(Date.now() - started).toBeLessThan(8000);
+      await stopDuringCall(server, call);
     } finally {
       await lifepos.server.close();
     }
   });
 });
+
+/** Stops the server while `call` is in flight: the call ends with a "shutting down" error, and exit takes under 8 s. */
+async function stopDuringCall(server: HttpServerProcess, call: Promise<unknown>): Promise<void> {
+  const started = Date.now();
+  const stopped = server.stop();
+  const res = (await call) as Parameters<typeof textOf>[0] & { isError?: boolean };
+  expect(res.isError).toBe(true);
+  expect(textOf(res)).toMatch(/shutting down/);
+  await stopped;
+  expect(Date.now() - started).toBeLessThan(8000);
+}
