@@ -30,6 +30,7 @@ export class MoneyParseError extends Error {
  * No shop's figure comes near a quadrillion roubles or needs more than 20 decimal places (a float's noise, 150.29999999999998, has 14).
  */
 export const MAX_AMOUNT = new Decimal('1e15');
+const MAX_EXPONENT = 15;
 const MAX_DECIMAL_PLACES = 20;
 const MAX_AMOUNT_CHARS = 40;
 
@@ -66,7 +67,9 @@ export function parseAmount(value: unknown, unit: Unit = 'major', field?: string
 
 /** Below 10^15 and at most 20 decimal places: what any shop's figure fits, and arithmetic keeps exact. */
 export function isPlausibleAmount(d: Decimal): boolean {
-  return d.abs().lt(MAX_AMOUNT) && d.decimalPlaces() <= MAX_DECIMAL_PLACES;
+  // |d| < 10^15 read from the exponent (decimal.js's `e`, NaN for ±Infinity): no copies, unlike abs().lt(),
+  // which a 50,000-row report pays on every cell.
+  return d.e < MAX_EXPONENT && d.decimalPlaces() <= MAX_DECIMAL_PLACES;
 }
 
 /** Like parseAmount, but null/undefined/"" give undefined (absent, which is not the same as 0). */

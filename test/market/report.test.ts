@@ -30,6 +30,22 @@ describe('report file parsing', () => {
     expect(() => parseJsonSheet('d', '{oops')).toThrow(ReportFileError);
   });
 
+  it('reads JSON records whose keys change order, go missing or need cleaning', () => {
+    const sheet = parseJsonSheet('s', JSON.stringify({ rows: [
+      { a: 1, 'b\u200b': 'x', c: 'y' },
+      { a: 2, 'b\u200b': 'x', c: 'y\u202e' },
+      { c: 'z', a: 3 },
+      { 'b\u200b': 'w', a: 4, d: null },
+    ] }));
+    expect(sheet.columns).toEqual(['a', 'b', 'c', 'd']);
+    expect(sheet.rows).toEqual([
+      { a: 1, b: 'x', c: 'y' },
+      { a: 2, b: 'x', c: 'y' },
+      { c: 'z', a: 3 },
+      { b: 'w', a: 4, d: null },
+    ]);
+  });
+
   it('unzips every sheet (also in folders), skips other files, refuses non-ZIP and oversized archives', () => {
     const bytes = zip({ 'report/orders.json': '{"rows":[{"a":1}]}', 'margin.csv': 'A,B\n1,2\n', 'readme.txt': 'hi' });
     const { sheets, skipped } = parseReportFile(bytes, 1_000_000);

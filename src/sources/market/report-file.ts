@@ -72,9 +72,15 @@ function sheetFrom(name: string, records: Record<string, unknown>[]): Sheet {
   // Column names are upstream text too, cleaned once per distinct name (every record repeats them).
   const byKey = new Map<string, ColumnCells>();
   const seen = new Set<string>();
+  // The keys of the record before and their columns: records repeat the same keys in the same order, so the
+  // k-th key is usually the k-th key of the record before (one comparison, no lookup).
+  const lastKeys: string[] = [];
+  const lastColumns: ColumnCells[] = [];
   for (const r of records) {
+    let k = 0;
     for (const key of Object.keys(r)) {
-      let column = byKey.get(key);
+      let column = lastKeys[k] === key ? lastColumns[k] : byKey.get(key);
+      lastKeys[k] = key;
       if (column === undefined) {
         column = new ColumnCells(cleanText(key));
         byKey.set(key, column);
@@ -83,15 +89,16 @@ function sheetFrom(name: string, records: Record<string, unknown>[]): Sheet {
           columns.push(column.name);
         }
       }
-      const k = column.name;
+      lastColumns[k++] = column;
+      const name = column.name;
       // A dirty name is renamed to its cleaned form (rare).
-      if (k !== key) {
-        r[k] = r[key];
+      if (name !== key) {
+        r[name] = r[key];
         delete r[key];
       }
-      const v = r[k];
-      if (typeof v === 'string') r[k] = column.of(v);
-      else if (v !== null && typeof v === 'object') r[k] = cell(v);
+      const v = r[name];
+      if (typeof v === 'string') r[name] = column.of(v);
+      else if (v !== null && typeof v === 'object') r[name] = cell(v);
     }
   }
   return { name, columns, rows: records as Row[] };
@@ -108,9 +115,10 @@ export function parseJsonSheet(name: string, text: string): Sheet {
 }
 
 /**
- * RFC 4180 CSV with the separator guessed from the header line. Fields are cut out with slices between
- * separators found by a regular expression (not built a character at a time), and each record becomes its
- * row as soon as it is read, so a 50,000-row sheet is never held twice.
+ * RFC 4180 CSV with the separator guessed from the header line. A line without quotes or a lone CR (most
+ * lines) is split at its separators natively; other records are cut out with slices between separators
+ * found by a regular expression (not built a character at a time). Each record becomes its row as soon as
+ * it is read, so a 50,000-row sheet is never held twice.
  */
 export function parseCsvSheet(name: string, text: string): Sheet {
   const body = stripBom(text);
@@ -141,7 +149,27 @@ export function parseCsvSheet(name: string, text: string): Sheet {
   };
   const record: string[] = [];
   let i = 0;
+  // The next quote and CR at or after i, looked up again only once passed (-1 read as none: the end).
+  let nextQuote = -1;
+  let nextCr = -1;
+  const next = (char: string, known: number) => {
+    if (known >= i) return known;
+    const at = body.indexOf(char, i);
+    return at < 0 ? body.length : at;
+  };
   while (i < body.length) {
+    if (record.length === 0) {
+      nextQuote = next('"', nextQuote);
+      nextCr = next('\r', nextCr);
+      let lineEnd = body.indexOf('\n', i);
+      if (lineEnd < 0) lineEnd = body.length;
+      const end = nextCr === lineEnd - 1 ? lineEnd - 1 : lineEnd;
+      if (nextQuote >= lineEnd && nextCr >= end) {
+        take(body.slice(i, end).split(sep));
+        i = lineEnd + 1;
+        continue;
+      }
+    }
     let field = '';
     if (body.charCodeAt(i) === 34) {
       // A quoted part: "" inside stands for one quote; a missing closing quote takes the rest of the file.

@@ -143,7 +143,8 @@ export function decimalOf(v: Cell): Decimal | undefined {
 }
 
 function readDecimal(v: Cell): Decimal | undefined {
-  if (typeof v === 'number') return Number.isFinite(v) ? new Decimal(String(v)) : undefined;
+  // decimal.js reads a non-integer number through its shortest string form, as String(v) would (-0 read as 0).
+  if (typeof v === 'number') return Number.isFinite(v) ? new Decimal(v === 0 ? 0 : v) : undefined;
   if (typeof v !== 'string') return undefined;
   // Most cells are plain decimals already: skip the clean-up below for them.
   if (DECIMAL_RE.test(v)) return new Decimal(v);
@@ -188,9 +189,14 @@ class RowDecimals {
     const at = this.#cells.indexOf(v);
     if (at >= 0) return this.#decimals[at];
     const d = decimalOf(v);
+    this.remember(v, d);
+    return d;
+  }
+
+  /** A value a column scan read without parsing (one it counts): the headline finds it here too. */
+  remember(v: Cell, d: Decimal | undefined): void {
     this.#cells.push(v);
     this.#decimals.push(d);
-    return d;
   }
 }
 
@@ -209,13 +215,16 @@ const isEmpty = (v: Cell) => v === null || (typeof v === 'string' && v.trim() ==
 const COUNTED_VALUES = 256;
 
 /**
- * One numeric column read in the sheet's single pass: sum, min and max of its non-empty values and, for a
- * money column, the rows with the largest amounts. No value is kept per cell.
+ * One numeric column read in the sheet's single pass: the sum of its non-empty values, min and max for a
+ * per-item price column, and the rows with the largest amounts for a column that may be the sheet's main
+ * amount. No value is kept per cell. (decimal.js copies the argument of every comparison and addition,
+ * so only the comparisons a figure needs are made.)
  */
 class ColumnScan {
   total = new Decimal(0);
   min: Decimal | undefined;
   max: Decimal | undefined;
+  readonly #extremes: boolean;
   /** Non-empty cells, every one a number. */
   values = 0;
   /** A cell held something other than a number: the column is not summed. */
@@ -234,6 +243,7 @@ class ColumnScan {
     topLimit: number,
   ) {
     this.top = topLimit > 0 ? new TopAmounts(topLimit) : undefined;
+    this.#extremes = kind === undefined;
   }
 
   /** false once the column has a cell that is not a number. */
@@ -243,6 +253,7 @@ class ColumnScan {
     if (counted) {
       counted.n += 1;
       d = counted.d;
+      decimals.remember(v, d);
     } else {
       if (isEmpty(v)) return true;
       d = decimals.of(v);
@@ -250,8 +261,10 @@ class ColumnScan {
         this.failed = true;
         return false;
       }
-      if (!this.min || d.lt(this.min)) this.min = d;
-      if (!this.max || d.gt(this.max)) this.max = d;
+      if (this.#extremes) {
+        if (!this.min || d.lt(this.min)) this.min = d;
+        if (!this.max || d.gt(this.max)) this.max = d;
+      }
       if (this.#counted.size < COUNTED_VALUES) this.#counted.set(v, { d, n: 1 });
       else {
         this.total = this.total.plus(d);
@@ -262,14 +275,14 @@ class ColumnScan {
     return true;
   }
 
-  /** Sum, min and max; undefined when a cell was not a number or none held one. */
-  stats(): { total: Decimal; min: Decimal; max: Decimal; values: number } | undefined {
+  /** Sum (with min and max for a per-item price column); undefined when a cell was not a number or none held one. */
+  stats(): { total: Decimal; min?: Decimal; max?: Decimal; values: number } | undefined {
     for (const { d, n } of this.#counted.values()) {
       this.total = this.total.plus(n === 1 ? d : d.times(n));
       this.values += n;
     }
     this.#counted.clear();
-    return !this.failed && this.min && this.max ? { total: this.total, min: this.min, max: this.max, values: this.values } : undefined;
+    return !this.failed && this.values > 0 ? { total: this.total, min: this.min, max: this.max, values: this.values } : undefined;
   }
 }
 
@@ -302,10 +315,14 @@ interface RowReader {
  * the top rows and the headline).
  */
 function scanColumns(sheet: Sheet, topLimit: number, reader?: RowReader): ColumnScan[] {
+  const kinds = sheet.columns.map((column) => [column, kindOf(column)] as const);
+  // Top rows are kept for the columns that can become the main amount (mainAmount): the preferred ones when
+  // the sheet has any, else every money column.
+  const preferred = kinds.some(([column, kind]) => kind === 'money' && MAIN_AMOUNT_PREFERENCE.includes(norm(column)));
   const scans: ColumnScan[] = [];
-  for (const column of sheet.columns) {
-    const kind = kindOf(column);
-    if (kind || isUnitPriceColumn(column)) scans.push(new ColumnScan(column, kind, kind === 'money' ? topLimit : 0));
+  for (const [column, kind] of kinds) {
+    const mayBeMain = kind === 'money' && (!preferred || MAIN_AMOUNT_PREFERENCE.includes(norm(column)));
+    if (kind || isUnitPriceColumn(column)) scans.push(new ColumnScan(column, kind, mayBeMain ? topLimit : 0));
   }
   let live = scans;
   const decimals = new RowDecimals();
@@ -345,7 +362,7 @@ function unitPrices(scans: ColumnScan[]): UnitPriceStats[] {
   for (const scan of scans) {
     const stats = !scan.kind && scan.stats();
     if (!stats) continue;
-    out.push({ column: scan.column, min: stats.min, max: stats.max, mean: stats.total.div(stats.values).toDecimalPlaces(2), values: stats.values });
+    out.push({ column: scan.column, min: stats.min!, max: stats.max!, mean: stats.total.div(stats.values).toDecimalPlaces(2), values: stats.values });
   }
   return out;
 }
@@ -368,13 +385,27 @@ function statusCounts(sheet: Sheet, summed: Set<string>): StatusCount[] {
     const n = norm(column);
     if (summed.has(column) || !STATUS_RE.test(n) || DATE_COLUMN_RE.test(n) || /changed/.test(n)) continue;
     const counts = new Map<string, number>();
+    // Rows come grouped (an order's items, a day's orders): a run of one cell is counted at once.
+    let previous: Cell | undefined;
+    let run = 0;
+    const count = () => {
+      if (run > 0 && !isEmpty(previous ?? null)) {
+        const key = String(previous).trim();
+        counts.set(key, (counts.get(key) ?? 0) + run);
+      }
+    };
     for (const row of sheet.rows) {
       const v = row[column];
-      if (isEmpty(v ?? null)) continue;
-      const key = String(v).trim();
-      counts.set(key, (counts.get(key) ?? 0) + 1);
+      if (v === previous) {
+        run += 1;
+        continue;
+      }
+      count();
       if (counts.size > 30) break;
+      previous = v;
+      run = 1;
     }
+    count();
     if (counts.size === 0 || counts.size > 30) continue;
     out.push({ column, counts: [...counts].map(([value, rows]) => ({ value, rows })).sort((a, b) => b.rows - a.rows || a.value.localeCompare(b.value)) });
   }
@@ -435,9 +466,17 @@ function labelOf(columns: readonly string[], row: Row): string {
 }
 
 /** The main amount's top rows, labelled (only the kept rows are). */
-function topRows(sheet: Sheet, scans: ColumnScan[], amount: ColumnSum | undefined): TopRow[] {
-  const top = amount && scans.find((s) => s.column === amount.column)?.top;
-  if (!top) return [];
+function topRows(sheet: Sheet, scans: ColumnScan[], amount: ColumnSum | undefined, topLimit: number): TopRow[] {
+  if (!amount || topLimit <= 0) return [];
+  let top = scans.find((s) => s.column === amount.column)?.top;
+  if (!top) {
+    // Every preferred column held text: the main amount is another money column, read again for its top rows.
+    top = new TopAmounts(topLimit);
+    sheet.rows.forEach((row, index) => {
+      const d = decimalOf(row[amount.column] ?? null);
+      if (d) top!.offer(index, d);
+    });
+  }
   const columns = labelColumns(sheet);
   return top.kept.map(({ index, amount: d }) => ({ row: index + 1, label: labelOf(columns, sheet.rows[index]!), amount: d }));
 }
@@ -455,7 +494,7 @@ export function summariseSheet(sheet: Sheet, topLimit = 10, reader?: RowReader):
     unitPrices: unitPrices(scans),
     statusCounts: statusCounts(sheet, new Set(sums.map((s) => s.column))),
     dateRange: dateRange(sheet),
-    top: topRows(sheet, scans, main),
+    top: topRows(sheet, scans, main, topLimit),
   };
 }
 
@@ -474,8 +513,10 @@ export const isNotSoldStatus = (status: string) => NOT_SOLD_RE.test(status);
 
 /** A figure of the headline: distinct orders, units (when the sheet has them) and amount. */
 class Totals {
-  readonly orders = new Set<string>();
-  #lastOrder: string | undefined;
+  /** Distinct orders: marks by the order's number in the sheet (OrdersHeadlineReader), not a set of ids per figure. */
+  orders = 0;
+  #seen = new Uint8Array(64);
+  #lastOrder = -1;
   amount = new Decimal(0);
   items: Decimal | undefined;
 
@@ -483,11 +524,19 @@ class Totals {
     this.items = withItems ? new Decimal(0) : undefined;
   }
 
-  addOrder(order: string | undefined): void {
-    // A multi-item order's rows are adjacent: most repeats are caught without hashing.
-    if (order === undefined || order === this.#lastOrder) return;
+  addOrder(order: number): void {
+    // A multi-item order's rows are adjacent: most repeats stop here.
+    if (order < 0 || order === this.#lastOrder) return;
     this.#lastOrder = order;
-    this.orders.add(order);
+    if (order >= this.#seen.length) {
+      const more = new Uint8Array(Math.max(order + 1, this.#seen.length * 2));
+      more.set(this.#seen);
+      this.#seen = more;
+    }
+    if (this.#seen[order] === 0) {
+      this.#seen[order] = 1;
+      this.orders += 1;
+    }
   }
 
   add(amount: Decimal, items: Decimal | undefined): void {
@@ -496,7 +545,7 @@ class Totals {
   }
 
   total(): RevenueTotal {
-    return { orders: this.orders.size, items: this.items, amount: this.amount };
+    return { orders: this.orders, items: this.items, amount: this.amount };
   }
 }
 
@@ -513,7 +562,12 @@ interface Group {
   sku?: Totals;
   amount: Decimal;
   items: Decimal;
+  /** Rows per unit count (the units column's counted values repeat: 1, 2, 3 …), multiplied out at the end. */
+  units: Map<Decimal, number>;
 }
+
+/** Distinct unit counts a group counts before adding the rest one by one. */
+const COUNTED_UNITS = 16;
 
 /**
  * The orders headline: only from the orders report's transactions sheet, never from other sheets with order
@@ -533,7 +587,9 @@ class OrdersHeadlineReader implements RowReader {
   readonly #dayOf: (v: Cell) => Totals | undefined;
   #rowsWithoutAmount = 0;
   #lastIdCell: Cell | undefined;
-  #id: string | undefined;
+  /** The current row's order as its number in order of first appearance (-1: none). */
+  #order = -1;
+  readonly #orderNumbers = new Map<string, number>();
 
   static for(sheet: Sheet): OrdersHeadlineReader | undefined {
     const orderColumn = find(sheet, ['orderid']);
@@ -582,12 +638,17 @@ class OrdersHeadlineReader implements RowReader {
     const idCell = row[this.orderColumn] ?? null;
     if (idCell !== this.#lastIdCell) {
       this.#lastIdCell = idCell;
-      this.#id = isEmpty(idCell) ? undefined : String(idCell).trim();
+      const id = isEmpty(idCell) ? undefined : String(idCell).trim();
+      let order = id === undefined ? -1 : this.#orderNumbers.get(id);
+      if (order === undefined) this.#orderNumbers.set(id!, (order = this.#orderNumbers.size));
+      this.#order = order;
     }
-    const id = this.#id;
-    const items = this.itemsColumn ? decimals.of(row[this.itemsColumn] ?? null) : undefined;
+    const id = this.#order;
+    const itemsCell = this.itemsColumn ? (row[this.itemsColumn] ?? null) : null;
+    const items = this.itemsColumn ? decimals.of(itemsCell) : undefined;
     const base = decimals.of(row[this.amountColumn] ?? null);
-    const amount = this.byUnits ? (base && items ? base.times(items) : undefined) : base;
+    // One unit (most rows): the price is the amount, no multiplication.
+    const amount = this.byUnits ? (base && items ? (itemsCell === 1 || itemsCell === '1' ? base : base.times(items)) : undefined) : base;
     if (!amount) this.#rowsWithoutAmount += 1;
     const status = this.#statusOf(this.statusColumn ? (row[this.statusColumn] ?? null) : null);
     this.#all.addOrder(id);
@@ -606,9 +667,14 @@ class OrdersHeadlineReader implements RowReader {
     let bySku = byDay.get(day);
     if (!bySku) byDay.set(day, (bySku = new Map()));
     let group = bySku.get(sku);
-    if (!group) bySku.set(sku, (group = { status, day, sku, amount: new Decimal(0), items: new Decimal(0) }));
+    if (!group) bySku.set(sku, (group = { status, day, sku, amount: new Decimal(0), items: new Decimal(0), units: new Map() }));
     if (amount) group.amount = group.amount.plus(amount);
-    if (items && this.#withItems) group.items = group.items.plus(items);
+    if (items && this.#withItems) {
+      const n = group.units.get(items);
+      if (n !== undefined) group.units.set(items, n + 1);
+      else if (group.units.size < COUNTED_UNITS) group.units.set(items, 1);
+      else group.items = group.items.plus(items);
+    }
   }
 
   #skuTotals(sku: string, row: Row): Totals {
@@ -623,7 +689,9 @@ class OrdersHeadlineReader implements RowReader {
   finish(): OrdersHeadline {
     for (const byDay of this.#groups.values()) {
       for (const bySku of byDay.values()) {
-        for (const { status, day, sku, amount, items } of bySku.values()) {
+        for (const group of bySku.values()) {
+          for (const [d, n] of group.units) group.items = group.items.plus(n === 1 ? d : d.times(n));
+          const { status, day, sku, amount, items } = group;
           this.#all.add(amount, items);
           status.totals?.add(amount, items);
           if (!status.sold) continue;
@@ -647,7 +715,7 @@ class OrdersHeadlineReader implements RowReader {
         .sort((a, b) => b.amount.cmp(a.amount) || a.status.localeCompare(b.status)),
       byDay: [...this.#byDay]
         .sort(([a], [b]) => a.localeCompare(b))
-        .map(([date, t]) => ({ date, orders: t.orders.size, amount: t.amount })),
+        .map(([date, t]) => ({ date, orders: t.orders, amount: t.amount })),
       topSkus: [...this.#bySku]
         .map(([sku, s]) => ({ sku, name: s.name, items: s.totals.items, amount: s.totals.amount }))
         .sort((a, b) => b.amount.cmp(a.amount) || a.sku.localeCompare(b.sku))

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { parseCsvSheet } from '../../src/sources/market/report-file.js';
+import { CELL_MAX, cleanText } from '../../src/untrusted.js';
+
+/**
+ * parseCsvSheet splits most lines natively and cuts the others out field by field. Here it is checked
+ * against the plainest RFC 4180 reader — one character at a time — on random files mixing both kinds of
+ * line: quoted fields with separators, doubled quotes and line breaks inside, CRLF, LF and lone CR line
+ * ends, empty lines and fields, short and long records, a BOM, and a last line with or without its end.
+ */
+
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/** Records of a CSV text, read a character at a time (RFC 4180; a lone CR ends a record too). */
+function referenceRecords(text: string, sep: string): string[][] {
+  const records: string[][] = [];
+  let record: string[] = [];
+  let field = '';
+  let quoted = false;
+  let i = 0;
+  const endRecord = () => {
+    record.push(field);
+    records.push(record);
+    record = [];
+    field = '';
+  };
+  while (i < text.length) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i += 2;
+        continue;
+      }
+      if (c === '"') quoted = false;
+      else field += c;
+      i += 1;
+      continue;
+    }
+    if (c === '"' && field === '') quoted = true;
+    else if (c === sep) {
+      record.push(field);
+      field = '';
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      endRecord();
+      i += 1;
+    } else if (c === '\n' || c === '\r') endRecord();
+    else field += c;
+    i += 1;
+  }
+  if (field !== '' || record.length > 0) endRecord();
+  return records;
+}
+
+function referenceRows(text: string, sep: string) {
+  const [header, ...records] = referenceRecords(text.replace(/^\uFEFF/, ''), sep).filter((r) => !(r.length === 1 && r[0] === ''));
+  const columns = header!.map((h, i) => cleanText(h) || `column_${i + 1}`);
+  return {
+    columns,
+    rows: records.map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i] === undefined || r[i] === '' ? null : cleanText(r[i], CELL_MAX)]))),
+  };
+}
+
+function randomCsv(rnd: () => number, sep: string): string {
+  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const plain = ['100.50', '2172.8', 'Розы', 'TULIP-15', '', '01.10.2026', 'a b', 'x'];
+  const quoted = [`"Розы${sep} микс"`, '"say ""hi"""', '"two\nlines"', '"cr\r\nlf"', '""', '"plain"', `"${sep}"`];
+  const lineEnd = () => pick(['\n', '\r\n', '\n', '\r']);
+  const columns = 3 + Math.floor(rnd() * 4);
+  let text = (rnd() < 0.3 ? '\uFEFF' : '') + Array.from({ length: columns }, (_, i) => `COL_${i}`).join(sep);
+  const lines = 1 + Math.floor(rnd() * 40);
+  for (let l = 0; l < lines; l++) {
+    text += lineEnd();
+    if (rnd() < 0.05) continue; // an empty line
+    const fields = Math.max(1, columns + pick([-1, 0, 0, 0, 1]));
+    const quotes = rnd() < 0.3;
+    text += Array.from({ length: fields }, () => (quotes && rnd() < 0.4 ? pick(quoted) : pick(plain))).join(sep);
+  }
+  if (rnd() < 0.5) text += lineEnd();
+  return text;
+}
+
+describe('CSV parsing against a character-at-a-time reference', () => {
+  it('gives the same columns and rows on random files', () => {
+    for (let seed = 1; seed <= 300; seed++) {
+      const rnd = random(seed);
+      const sep = [',', ';', '\t'][seed % 3]!;
+      const text = randomCsv(rnd, sep);
+      const sheet = parseCsvSheet('s', text);
+      const expected = referenceRows(text, sep);
+      expect({ columns: sheet.columns, rows: sheet.rows }, `seed ${seed}: ${JSON.stringify(text)}`).toEqual(expected);
+    }
+  });
+});
