@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { parseCsvSheet } from '../../src/sources/market/report-file.js';
+import { zipSync } from 'fflate';
+import { parseCsvSheet, parseJsonSheet, parseReportFile } from '../../src/sources/market/report-file.js';
 import { CELL_MAX, cleanText } from '../../src/untrusted.js';
 
 /**
- * parseCsvSheet splits most lines natively and cuts the others out field by field. Here it is checked
- * against the plainest RFC 4180 reader — one character at a time — on random files mixing both kinds of
- * line: quoted fields with separators, doubled quotes and line breaks inside, CRLF, LF and lone CR line
- * ends, empty lines and fields, short and long records, a BOM, and a last line with or without its end.
+ * The report parsers take shortcuts; here they are checked against the plain way on random files.
+ * CSV: most lines are split natively and the others cut out field by field, against a reader going one
+ * character at a time — quoted fields with separators, doubled quotes and line breaks inside, CRLF, LF and
+ * lone CR line ends, empty lines and fields, short and long records, a BOM, a last line with or without its
+ * end. JSON: files are read as Latin-1 and only changed text cells decoded, against the whole file decoded
+ * as UTF-8 first — Cyrillic, emoji, invalid UTF-8 inside strings, \u escapes, nested values, keys that
+ * are not ASCII, a BOM.
  */
 
 function random(seed: number): () => number {
@@ -95,6 +99,46 @@ describe('CSV parsing against a character-at-a-time reference', () => {
       const sheet = parseCsvSheet('s', text);
       const expected = referenceRows(text, sep);
       expect({ columns: sheet.columns, rows: sheet.rows }, `seed ${seed}: ${JSON.stringify(text)}`).toEqual(expected);
+    }
+  });
+});
+
+const utf8 = new TextEncoder();
+
+function randomJsonBytes(rnd: () => number): Uint8Array {
+  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const texts = ['Доставлен покупателю', 'Склад магазина', 'Розы 🌹', 'plain', '', 'café', ' spaced  out ', 'x\u200by', 'Ünïcödé'];
+  const keys = ['orderId', 'offerName', 'offerStatus', 'billingPrice', 'nested', ...(rnd() < 0.1 ? ['цена'] : [])];
+  const rows = Array.from({ length: 1 + Math.floor(rnd() * 30) }, () => {
+    const row: Record<string, unknown> = {};
+    for (const k of keys) {
+      if (rnd() < 0.1) continue;
+      row[k] = k === 'billingPrice' ? Math.floor(rnd() * 1e6) / 100 : k === 'orderId' ? Math.floor(rnd() * 5) : k === 'nested' ? (rnd() < 0.5 ? { a: pick(texts) } : null) : pick(texts);
+    }
+    return row;
+  });
+  let text = JSON.stringify({ rows }, null, rnd() < 0.3 ? 1 : undefined);
+  // A \u escape in some files: such files are decoded whole.
+  if (rnd() < 0.2) text = text.replace('Розы', '\\u0420озы');
+  const bytes = [...(rnd() < 0.2 ? [0xef, 0xbb, 0xbf] : []), ...utf8.encode(text)];
+  // Invalid UTF-8 inside a string: a lone continuation byte, a cut sequence before the closing quote.
+  const plainAt = text.indexOf('plain');
+  if (plainAt >= 0 && rnd() < 0.5) {
+    const at = bytes.length - utf8.encode(text.slice(plainAt)).length;
+    bytes.splice(at, 1, pick([0x80, 0xd0, 0xff, 0xe2]));
+  }
+  return Uint8Array.from(bytes);
+}
+
+describe('JSON reading as Latin-1 against decoding the whole file', () => {
+  it('gives the same sheets on random files', () => {
+    for (let seed = 1; seed <= 200; seed++) {
+      const bytes = randomJsonBytes(random(seed));
+      const { sheets } = parseReportFile(zipSync({ 'orders.json': bytes }), 1e7);
+      const whole = parseJsonSheet('orders', new TextDecoder().decode(bytes));
+      expect({ columns: sheets[0]!.columns, rows: sheets[0]!.rows }, `seed ${seed}`).toEqual({ columns: whole.columns, rows: whole.rows });
+      // Same key order too: the rows are what the report's resource shows.
+      expect(JSON.stringify(sheets[0]!.rows), `seed ${seed}`).toBe(JSON.stringify(whole.rows));
     }
   });
 });
