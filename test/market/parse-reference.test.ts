@@ -8,9 +8,9 @@ import { CELL_MAX, cleanText } from '../../src/untrusted.js';
  * CSV: most lines are split natively and the others cut out field by field, against a reader going one
  * character at a time — quoted fields with separators, doubled quotes and line breaks inside, CRLF, LF and
  * lone CR line ends, empty lines and fields, short and long records, a BOM, a last line with or without its
- * end. JSON: files are read as Latin-1 and only changed text cells decoded, against the whole file decoded
- * as UTF-8 first — Cyrillic, emoji, invalid UTF-8 inside strings, \u escapes, nested values, keys that
- * are not ASCII, a BOM.
+ * end. Files are read as Latin-1 and only changed text cells decoded, against the whole file decoded as
+ * UTF-8 first — Cyrillic, emoji, invalid UTF-8 inside cells, and for JSON \u escapes, nested values, keys
+ * that are not ASCII, a BOM.
  */
 
 function random(seed: number): () => number {
@@ -73,7 +73,7 @@ function referenceRows(text: string, sep: string) {
 
 function randomCsv(rnd: () => number, sep: string): string {
   const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
-  const plain = ['100.50', '2172.8', 'Розы', 'TULIP-15', '', '01.10.2026', 'a b', 'x'];
+  const plain = ['100.50', '2172.8', 'Розы', 'TULIP-15', '', '01.10.2026', 'a b', 'x', 'café 🌹', 'plain'];
   const quoted = [`"Розы${sep} микс"`, '"say ""hi"""', '"two\nlines"', '"cr\r\nlf"', '""', '"plain"', `"${sep}"`];
   const lineEnd = () => pick(['\n', '\r\n', '\n', '\r']);
   const columns = 3 + Math.floor(rnd() * 4);
@@ -90,6 +90,14 @@ function randomCsv(rnd: () => number, sep: string): string {
   return text;
 }
 
+/** The text's UTF-8 bytes, in half the cases with one byte of the first "plain" cell made invalid UTF-8. */
+function withInvalidUtf8(rnd: () => number, text: string): Uint8Array {
+  const bytes = [...new TextEncoder().encode(text)];
+  const at = text.indexOf('plain');
+  if (at >= 0 && rnd() < 0.5) bytes.splice(bytes.length - new TextEncoder().encode(text.slice(at)).length, 1, [0x80, 0xd0, 0xff, 0xe2][Math.floor(rnd() * 4)]!);
+  return Uint8Array.from(bytes);
+}
+
 describe('CSV parsing against a character-at-a-time reference', () => {
   it('gives the same columns and rows on random files', () => {
     for (let seed = 1; seed <= 300; seed++) {
@@ -99,11 +107,14 @@ describe('CSV parsing against a character-at-a-time reference', () => {
       const sheet = parseCsvSheet('s', text);
       const expected = referenceRows(text, sep);
       expect({ columns: sheet.columns, rows: sheet.rows }, `seed ${seed}: ${JSON.stringify(text)}`).toEqual(expected);
+      // From the file's bytes (read as Latin-1, changed cells decoded), also with invalid UTF-8 in a cell.
+      const bytes = withInvalidUtf8(rnd, text);
+      const fromFile = parseReportFile(zipSync({ 's.csv': bytes }), 1e7).sheets[0]!;
+      const whole = parseCsvSheet('s', new TextDecoder().decode(bytes));
+      expect({ columns: fromFile.columns, rows: fromFile.rows }, `seed ${seed}, from the file`).toEqual({ columns: whole.columns, rows: whole.rows });
     }
   });
 });
-
-const utf8 = new TextEncoder();
 
 function randomJsonBytes(rnd: () => number): Uint8Array {
   const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
@@ -120,14 +131,8 @@ function randomJsonBytes(rnd: () => number): Uint8Array {
   let text = JSON.stringify({ rows }, null, rnd() < 0.3 ? 1 : undefined);
   // A \u escape in some files: such files are decoded whole.
   if (rnd() < 0.2) text = text.replace('Розы', '\\u0420озы');
-  const bytes = [...(rnd() < 0.2 ? [0xef, 0xbb, 0xbf] : []), ...utf8.encode(text)];
   // Invalid UTF-8 inside a string: a lone continuation byte, a cut sequence before the closing quote.
-  const plainAt = text.indexOf('plain');
-  if (plainAt >= 0 && rnd() < 0.5) {
-    const at = bytes.length - utf8.encode(text.slice(plainAt)).length;
-    bytes.splice(at, 1, pick([0x80, 0xd0, 0xff, 0xe2]));
-  }
-  return Uint8Array.from(bytes);
+  return Uint8Array.from([...(rnd() < 0.2 ? [0xef, 0xbb, 0xbf] : []), ...withInvalidUtf8(rnd, text)]);
 }
 
 describe('JSON reading as Latin-1 against decoding the whole file', () => {

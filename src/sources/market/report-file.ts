@@ -135,17 +135,24 @@ export function parseJsonSheet(name: string, text: string, decode = asRead): She
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
 
 /**
- * A JSON sheet from its bytes. Outside its strings JSON is ASCII, so the bytes are read as Latin-1 (a copy,
- * where decoding 25 MB of UTF-8 to UTF-16 takes 5× as long and twice the memory) and only the text cells
- * that differ from the one above are decoded as UTF-8. A file with a \u escape (which could stand for a
- * character Latin-1 reading cannot tell from UTF-8 bytes) or a key that is not ASCII is decoded whole.
+ * A file's UTF-8 bytes read as Latin-1, one character per byte, without its BOM. JSON and CSV are ASCII
+ * outside their text cells, so the file is parsed as read and only the text cells that differ from the one
+ * above are decoded as UTF-8 (utf8FromLatin1): decoding a 25 MB file to UTF-16 first takes several times as
+ * long and twice the memory.
+ */
+function latin1Text(data: Uint8Array): string {
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return bytes.toString('latin1', UTF8_BOM.every((b, i) => bytes[i] === b) ? UTF8_BOM.length : 0);
+}
+
+/**
+ * A JSON sheet from its bytes, read as Latin-1 (latin1Text). A file with a \u escape (which could stand for
+ * a character Latin-1 reading cannot tell from UTF-8 bytes) or a key that is not ASCII is decoded whole.
  */
 function parseJsonFile(name: string, data: Uint8Array): Sheet {
-  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  if (bytes.indexOf('\\u') < 0) {
-    const bom = UTF8_BOM.every((b, i) => bytes[i] === b) ? UTF8_BOM.length : 0;
+  if (Buffer.from(data.buffer, data.byteOffset, data.byteLength).indexOf('\\u') < 0) {
     try {
-      return parseJsonSheet(name, bytes.toString('latin1', bom), utf8FromLatin1);
+      return parseJsonSheet(name, latin1Text(data), utf8FromLatin1);
     } catch (err) {
       if (!(err instanceof KeyNotAscii)) throw err;
     }
@@ -157,9 +164,10 @@ function parseJsonFile(name: string, data: Uint8Array): Sheet {
  * RFC 4180 CSV with the separator guessed from the header line. A line without quotes or a lone CR (most
  * lines) is split at its separators natively; other records are cut out with slices between separators
  * found by a regular expression (not built a character at a time). Each record becomes its row as soon as
- * it is read, so a 50,000-row sheet is never held twice.
+ * it is read, so a 50,000-row sheet is never held twice. `decode` when the text is UTF-8 bytes read as
+ * Latin-1 (latin1Text).
  */
-export function parseCsvSheet(name: string, text: string): Sheet {
+export function parseCsvSheet(name: string, text: string, decode = asRead): Sheet {
   const body = stripBom(text);
   const firstLine = body.slice(0, body.search(/\r?\n|$/));
   const counts = [';', ',', '\t'].map((d) => [d, firstLine.split(d).length] as const);
@@ -174,8 +182,8 @@ export function parseCsvSheet(name: string, text: string): Sheet {
   const take = (record: string[]) => {
     if (record.length === 1 && record[0] === '') return; // an empty line
     if (!blank) {
-      columns = record.map((h, i) => cleanText(h) || `column_${i + 1}`);
-      cells = columns.map((c) => new ColumnCells(c, asRead));
+      columns = record.map((h, i) => cleanText(decode(h)) || `column_${i + 1}`);
+      cells = columns.map((c) => new ColumnCells(c, decode));
       blank = JSON.parse(JSON.stringify(Object.fromEntries(columns.map((c) => [c, null])))) as Row;
       return;
     }
@@ -381,7 +389,7 @@ export function parseReportFile(bytes: Uint8Array, maxUnpackedBytes: number): { 
     const lower = path.toLowerCase();
     const sheetName = cleanText(baseName(path));
     if (lower.endsWith('.json')) sheets.push(parseJsonFile(sheetName, data));
-    else if (lower.endsWith('.csv')) sheets.push(parseCsvSheet(sheetName, utf8.decode(data)));
+    else if (lower.endsWith('.csv')) sheets.push(parseCsvSheet(sheetName, latin1Text(data), utf8FromLatin1));
     else skipped.push(path);
   }
   if (sheets.length === 0) {
