@@ -59,13 +59,18 @@ function cell(v: unknown, decode = asRead): Cell {
   return cleanText(decode(typeof v === 'string' ? v : JSON.stringify(v)), CELL_MAX);
 }
 
+/** Distinct texts a column remembers (ColumnCells); a column with more (order numbers, times) remembers none. */
+const KNOWN_TEXTS = 1024;
+
 /**
- * The cells of one column made readable (cell()). A cell equal to the one above (a shop, a status, an order's
- * date on its every item) reuses its cleaned text: no second decoding or clean-up, and one string kept instead of two.
+ * The cells of one column made readable (cell()). A cell equal to the one above (a shop, an order's date on
+ * its every item) or to one met before in a column of few distinct texts (statuses, regions, item names)
+ * reuses its cleaned text: no second decoding or clean-up, and one string kept for all of them.
  */
 class ColumnCells {
   #raw: string | undefined;
   #clean: Cell = null;
+  #known: Map<string, Cell> | undefined = new Map();
 
   constructor(
     readonly name: string,
@@ -73,11 +78,17 @@ class ColumnCells {
   ) {}
 
   of(v: string): Cell {
-    if (v !== this.#raw) {
-      this.#raw = v;
-      this.#clean = cell(v, this.decode);
+    if (v === this.#raw) return this.#clean;
+    this.#raw = v;
+    const known = this.#known;
+    if (known === undefined) return (this.#clean = cell(v, this.decode));
+    let clean = known.get(v);
+    if (clean === undefined) {
+      clean = cell(v, this.decode);
+      if (known.size < KNOWN_TEXTS) known.set(v, clean);
+      else this.#known = undefined;
     }
-    return this.#clean;
+    return (this.#clean = clean);
   }
 }
 
