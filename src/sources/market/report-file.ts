@@ -207,7 +207,7 @@ export function parseCsvSheet(name: string, text: string, decode = asRead): Shee
   };
   const record: string[] = [];
   let i = 0;
-  // The next quote and CR at or after i, looked up again only once passed (-1 read as none: the end).
+  // The next quote and CR at or after i (the end when there is none), looked up again only once passed.
   let nextQuote = -1;
   let nextCr = -1;
   const next = (char: string, known: number) => {

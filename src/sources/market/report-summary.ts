@@ -393,6 +393,7 @@ function statusCounts(sheet: Sheet, summed: Set<string>): StatusCount[] {
         const key = String(previous).trim();
         counts.set(key, (counts.get(key) ?? 0) + run);
       }
+      run = 0;
     };
     for (const row of sheet.rows) {
       const v = row[column];
@@ -643,7 +644,7 @@ class OrdersHeadlineReader implements RowReader {
       if (order === undefined) this.#orderNumbers.set(id!, (order = this.#orderNumbers.size));
       this.#order = order;
     }
-    const id = this.#order;
+    const order = this.#order;
     const itemsCell = this.itemsColumn ? (row[this.itemsColumn] ?? null) : null;
     const items = this.itemsColumn ? decimals.of(itemsCell) : undefined;
     const base = decimals.of(row[this.amountColumn] ?? null);
@@ -651,14 +652,14 @@ class OrdersHeadlineReader implements RowReader {
     const amount = this.byUnits ? (base && items ? (itemsCell === 1 || itemsCell === '1' ? base : base.times(items)) : undefined) : base;
     if (!amount) this.#rowsWithoutAmount += 1;
     const status = this.#statusOf(this.statusColumn ? (row[this.statusColumn] ?? null) : null);
-    this.#all.addOrder(id);
-    status.totals?.addOrder(id);
+    this.#all.addOrder(order);
+    status.totals?.addOrder(order);
     let day: Totals | undefined;
     let sku: Totals | undefined;
     if (status.sold) {
-      this.#revenue.addOrder(id);
+      this.#revenue.addOrder(order);
       day = this.dateColumn ? this.#dayOf(row[this.dateColumn] ?? null) : undefined;
-      day?.addOrder(id);
+      day?.addOrder(order);
       const skuCell = this.skuColumn ? (row[this.skuColumn] ?? null) : null;
       if (!isEmpty(skuCell)) sku = this.#skuTotals(String(skuCell).trim(), row);
     }
