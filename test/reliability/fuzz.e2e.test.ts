@@ -60,10 +60,10 @@ const sweep = new SecretSweep();
 
 beforeAll(async () => {
   [lp, ofd, market, pf, ofdPublic] = await Promise.all([
-    startLifeposSim({ now: NOW, days: 5, seed: 3, credentials: { phone: S.LIFEPOS_PHONE, password: S.LIFEPOS_PASSWORD, token: S.LIFEPOS_TOKEN } }),
+    startLifeposSim({ now: NOW, days: 5, seed: 3, rps: 100_000, credentials: { phone: S.LIFEPOS_PHONE, password: S.LIFEPOS_PASSWORD, token: S.LIFEPOS_TOKEN } }),
     startOfdSim({ now: NOW, rps: 100_000, keys: { yandexKey: S.OFD_YANDEX_KEY, ofdKey: S.OFD_KEY } }),
     startMarketSim({ generationMs: 20, clock: Date.now, apiKey: S.MARKET_API_KEY, oauthToken: S.MARKET_OAUTH_TOKEN }),
-    startPosifloraSim({ count: 120, endDate: '2026-03-19', username: S.POSIFLORA_USERNAME, password: S.POSIFLORA_PASSWORD }),
+    startPosifloraSim({ count: 120, endDate: '2026-03-19', rps: 100_000, username: S.POSIFLORA_USERNAME, password: S.POSIFLORA_PASSWORD }),
     startOfdPublicSim({ now: NOW, days: 5, rps: 100_000, token: S.OFD_TOKEN }),
   ]);
   for (const key of Object.keys(market.settings.quotas)) market.settings.quotas[key] = { limit: 1_000_000, windowMs: 60_000 };
