@@ -185,17 +185,11 @@ const ofdActual = (result: CallToolResult) => {
 };
 
 /** What differs between OFD's two APIs; the call and its figures are the same (one tool answers from either). */
-interface OfdApi {
-  name: string;
+type OfdApi = Pick<Rig, 'name' | 'target' | 'credentialHeaders' | 'ownSecrets' | 'refused' | 'deadlineMs'> & {
   sim: (sims: Sims) => OfdSim | OfdPublicSim;
   /** OFD_TOKEN selects the token API: the legacy rig leaves it out. */
   omit: readonly string[];
-  target(req: SimRequest): boolean;
-  credentialHeaders: readonly string[];
-  ownSecrets: readonly string[];
-  refused: SimReply;
-  deadlineMs: number;
-}
+};
 
 const OFD_LEGACY: OfdApi = {
   name: 'Yandex OFD legacy',
