@@ -70,7 +70,7 @@ const total = z.object({ orders: z.number(), items: z.string().optional(), amoun
 const output = z.object({
   report_id: z.string(),
   report_type: z.string().optional(),
-  /** PENDING, PROCESSING, DONE, FAILED as Market said; UNKNOWN when no status check was answered. */
+  /** As Market last said in this call; UNKNOWN when it said nothing or its last check got no answer (then last_status is what an earlier check said). */
   status: z.string(),
   last_status: z.string().optional(),
   sub_status: z.string().optional(),
