@@ -70,7 +70,9 @@ const total = z.object({ orders: z.number(), items: z.string().optional(), amoun
 const output = z.object({
   report_id: z.string(),
   report_type: z.string().optional(),
+  /** As Market last said in this call; UNKNOWN when it said nothing or its last check got no answer (then last_status is what an earlier check said). */
   status: z.string(),
+  last_status: z.string().optional(),
   sub_status: z.string().optional(),
   ready: z.boolean(),
   waited_seconds: z.number(),
@@ -432,6 +434,12 @@ async function downloadWithin(s: Shared, runtime: Runtime, reportId: string, inf
   }
 }
 
+/** Why a status check got no answer, for the text: out of time, or what failed on the way. */
+function noAnswerText(err: UpstreamError, maxWaitMs: number): string {
+  if (err.code === 'deadline') return `none came before max_wait_seconds (${Math.round(maxWaitMs / 1000)} s) ran out.`;
+  return err.message.replace(/([^.])$/, '$1.');
+}
+
 function guessType(sheets: string[]): string | undefined {
   if (sheets.includes('orders_and_offers_transactions')) return 'united-orders';
   if (sheets.includes('sales_funnel_report')) return 'shows-sales';
@@ -507,7 +515,8 @@ async function run(args: Input, ctx: ToolContext) {
   }
 
   const progress = (info: ReportInfo | undefined) => {
-    const status = info?.status ?? 'PENDING';
+    // A report just requested is pending by definition; a resumed one is unknown until Market answers.
+    const status = info?.status ?? (args.report ? 'PENDING' : 'status not checked yet');
     const estimate = info ? info.estimatedMs : firstPollMs;
     send(`Report ${reportId}: ${status}${estimate ? `, about ${Math.ceil(estimate / 1000)} s left (Market's estimate)` : ''}`);
   };
@@ -531,12 +540,15 @@ async function run(args: Input, ctx: ToolContext) {
 
   const base = { report_id: reportId, report_type: meta?.type, currency: 'RUB' as const, periods: meta?.period && periodsOut(meta.period, false) };
   if (outcome.kind !== 'finished') {
-    const status = outcome.info?.status ?? 'PENDING';
-    const left = outcome.info?.estimatedMs;
+    // Only a status Market sent in this call is stated: when the last check got no answer, it is unknown now.
+    const noAnswer = outcome.kind === 'unanswered' ? outcome.error : undefined;
+    const known = noAnswer ? undefined : outcome.info;
+    const left = known?.estimatedMs;
     const until = outcome.kind === 'rate_limited' ? outcome.until : undefined;
     const structured: Output = {
       ...base,
-      status,
+      status: known?.status ?? 'UNKNOWN',
+      last_status: noAnswer ? outcome.info?.status : undefined,
       ready: false,
       waited_seconds: waited(),
       estimated_seconds_left: left !== undefined ? Math.ceil(left / 1000) : undefined,
@@ -544,10 +556,13 @@ async function run(args: Input, ctx: ToolContext) {
       rate_limited_until: until?.toISOString(),
     };
     const why = until
-      ? `Market's limit on status checks is reached until ${clockTime(until, tz)}`
-      : `max_wait_seconds (${Math.round(maxWaitMs / 1000)} s) passed`;
+      ? `Market's limit on status checks is reached until ${clockTime(until, tz)}.`
+      : noAnswer
+        ? `the status check (reports/info) got no answer: ${noAnswerText(noAnswer, maxWaitMs)}${outcome.info ? ` The last answered check said ${outcome.info.status}.` : ''}`
+        : `max_wait_seconds (${Math.round(maxWaitMs / 1000)} s) passed.`;
+    const headline = `**Yandex Market report ${reportId}**${meta?.period ? ` for ${periodLine(meta.period)}` : ''}`;
     const text = [
-      `**Yandex Market report ${reportId}**${meta?.period ? ` for ${periodLine(meta.period)}` : ''} is still ${status}${left ? ` (Market estimates about ${Math.ceil(left / 1000)} s more)` : ''}; ${why}.`,
+      known ? `${headline} is still ${known.status}${left ? ` (Market estimates about ${Math.ceil(left / 1000)} s more)` : ''}; ${why}` : `${headline}: status unknown — ${why}`,
       `The report is not lost: call await_market_report again with report_id="${reportId}"${until ? ` after ${clockTime(until, tz)}` : ''}${maxWaitMs < 600_000 ? ' (a larger max_wait_seconds waits longer in one call, if your client resets its timeout on progress)' : ''}.`,
     ].join('\n');
     return { text, structured };
