@@ -1,7 +1,7 @@
 import { SOURCE_LABEL, type Config, type SourceName } from './config.js';
 import { Upstream, type UpstreamOptions } from './http/upstream.js';
 import { closeAllPools, undici } from './http/pools.js';
-import { bottleneck } from './http/limits.js';
+import { bottleneck, bottleneckLight } from './http/limits.js';
 import { credentialFingerprint, SharedLimits, type LimitsState } from './http/cluster.js';
 import { Secret } from './secret.js';
 
@@ -66,7 +66,8 @@ export class Runtime {
    */
   preloadHttp(): void {
     undici();
-    bottleneck();
+    bottleneckLight();
+    if (this.config.sharing.redisUrl) bottleneck();
   }
 
   /** Aborted when the server shuts down: every tool call still running ends with an error it can report. */

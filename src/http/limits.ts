@@ -1,9 +1,34 @@
 import type Bottleneck from 'bottleneck';
 import { onFirstUse } from '../lazy.js';
 
-/** bottleneck, loaded with the first limiter (the first upstream request), not at start-up. */
-export const bottleneck = onFirstUse<typeof Bottleneck>('bottleneck');
 import type { LimitSpec } from '../config.js';
+
+/** bottleneck with clustering (Redis, cluster.ts), loaded with the first shared limiter, not at start-up. */
+export const bottleneck = onFirstUse<typeof Bottleneck>('bottleneck');
+/**
+ * bottleneck's own build without clustering (the package's `light.js`, same version, same classes): the
+ * default build's async functions are transpiled to generators, which costs twice the CPU per job.
+ */
+export const bottleneckLight = onFirstUse<typeof Bottleneck>('bottleneck/light.js');
+
+/**
+ * A limiter kept in this process. Its datastore yields to the event loop at every step of a job (register,
+ * submit, free) by `setTimeout(0)`, which Node turns into a 1 ms timer: 3-4 sleeps and wake-ups per job,
+ * most of the layer's CPU per request and a cap of ~400 jobs/s (bench/README.md "overhead"). The yield is
+ * kept but made with `setImmediate`, so I/O still runs between steps; every scheduling rule (reservoir,
+ * minTime, maxConcurrent, the queue) is bottleneck's own. Only the 2.x local datastore has this method; if
+ * a later bottleneck lacks it the limiter is used as it is.
+ */
+export function localLimiter(options: Bottleneck.ConstructorOptions): Bottleneck {
+  const limiter = new (bottleneckLight())(options);
+  const store = (limiter as unknown as { _store?: { yieldLoop?: (t?: number) => Promise<void> } })._store;
+  if (typeof store?.yieldLoop === 'function') store.yieldLoop = yieldToLoop;
+  return limiter;
+}
+
+function yieldToLoop(ms = 0): Promise<void> {
+  return new Promise((resolve) => (ms > 0 ? setTimeout(resolve, ms) : setImmediate(resolve)));
+}
 
 /**
  * A source's (or one method's) rate limit: a bottleneck limiter configured so that `count` per
@@ -48,7 +73,7 @@ export class Quota implements Limit, Slot {
   ) {
     const { count, intervalMs } = spec;
     const windowed = count && intervalMs ? { reservoir: count, minTime: intervalMs <= 1000 ? intervalMs / count : 0 } : {};
-    this.limiter = new (bottleneck())({ maxConcurrent: spec.maxConcurrent ?? null, ...windowed });
+    this.limiter = localLimiter({ maxConcurrent: spec.maxConcurrent ?? null, ...windowed });
     this.#windowMs = count && intervalMs ? intervalMs + marginMs : undefined;
   }
 
