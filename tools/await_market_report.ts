@@ -1,11 +1,10 @@
-import { ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { quoted, shownId, UNTRUSTED_NOTE } from '../src/untrusted.js';
 import { isRateLimitStatus, UpstreamError } from '../src/http/errors.js';
 import { counted, Decimal, formatNumber, formatRub, toDecimalString } from '../src/money.js';
 import { comparisonText, PeriodError, periodsOut, periodsShape, resolvePeriod, toLocal, type Period } from '../src/period.js';
 import type { Runtime } from '../src/runtime.js';
-import { defineTool, ToolInputError, type ToolContext } from '../src/tool.js';
+import { defineTool, ToolInputError, type ToolContext, type ToolResource } from '../src/tool.js';
 import { choice, choices, listOfItems, numberIn, periodFields, responseFormatField, type ResponseFormat } from './inputs.js';
 import { marketClient, type MarketClient } from '../src/sources/market/client.js';
 import { GeneratedReports, MAX_REPORTS, ReportCache, type CachedReport, type GeneratedMeta } from '../src/sources/market/report-cache.js';
@@ -332,10 +331,13 @@ interface Shared {
   generated: GeneratedReports;
 }
 
+/** Downloaded reports, kept for the resource (one cache per runtime). */
+const reportCache = (runtime: Runtime) => runtime.shared('market:report-cache', () => new ReportCache());
+
 function shared(runtime: Runtime): Shared {
   return {
     client: marketClient(runtime),
-    cache: runtime.shared('market:report-cache', () => new ReportCache()),
+    cache: reportCache(runtime),
     generated: runtime.shared('market:generated-reports', () => new GeneratedReports()),
   };
 }
@@ -612,37 +614,33 @@ function done(entry: CachedReport, detail: Detail, tz: string, waitedSeconds: nu
 
 // ---------------------------------------------------------------- the resource
 
-function setup(server: import('@modelcontextprotocol/sdk/server/mcp.js').McpServer, runtime: Runtime): void {
-  const cache = () => runtime.shared('market:report-cache', () => new ReportCache());
-  server.registerResource(
-    'market-report',
-    new ResourceTemplate(`${RESOURCE_SCHEME}{reportId}`, {
-      list: async () => ({
-        resources: cache()
-          .list()
-          .map((e) => ({ uri: `${RESOURCE_SCHEME}${e.reportId}`, name: `market-report ${e.reportId}`, description: `${e.type ?? 'report'}: ${e.sheets.map((x) => `${x.name} (${x.rows.length} rows)`).join(', ')}`, mimeType: 'application/json' })),
-      }),
-    }),
-    {
-      title: 'Yandex Market report rows',
-      description: `Every row of a report downloaded by await_market_report, by sheet, as JSON. Kept up to 60 minutes after download (the ${MAX_REPORTS} most recent reports).`,
-      mimeType: 'application/json',
-    },
-    async (uri, variables) => {
-      const reportId = decodeURIComponent(String(variables.reportId ?? ''));
-      const entry = cache().get(reportId);
-      if (!entry) throw new Error(`Report ${reportId} is not in memory (reports are kept up to 60 minutes). Call await_market_report with report_id="${reportId}" to download it again.`);
-      const payload = {
-        report_id: entry.reportId,
-        report_type: entry.type,
-        format: entry.format,
-        expires_at: new Date(entry.expiresAt).toISOString(),
-        sheets: entry.sheets.map((x) => ({ name: x.name, columns: x.columns, rows: x.rows })),
-      };
-      return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(payload) }] };
-    },
-  );
-}
+const reportRows: ToolResource = {
+  name: 'market-report',
+  uri: `${RESOURCE_SCHEME}{reportId}`,
+  template: true,
+  metadata: {
+    title: 'Yandex Market report rows',
+    description: `Every row of a report downloaded by await_market_report, by sheet, as JSON. Kept up to 60 minutes after download (the ${MAX_REPORTS} most recent reports).`,
+    mimeType: 'application/json',
+  },
+  list: (runtime) =>
+    reportCache(runtime)
+      .list()
+      .map((e) => ({ uri: `${RESOURCE_SCHEME}${e.reportId}`, name: `market-report ${e.reportId}`, description: `${e.type ?? 'report'}: ${e.sheets.map((x) => `${x.name} (${x.rows.length} rows)`).join(', ')}`, mimeType: 'application/json' })),
+  async read(uri, variables, runtime) {
+    const reportId = decodeURIComponent(String(variables.reportId ?? ''));
+    const entry = reportCache(runtime).get(reportId);
+    if (!entry) throw new Error(`Report ${reportId} is not in memory (reports are kept up to 60 minutes). Call await_market_report with report_id="${reportId}" to download it again.`);
+    const payload = {
+      report_id: entry.reportId,
+      report_type: entry.type,
+      format: entry.format,
+      expires_at: new Date(entry.expiresAt).toISOString(),
+      sheets: entry.sheets.map((x) => ({ name: x.name, columns: x.columns, rows: x.rows })),
+    };
+    return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(payload) }] };
+  },
+};
 
 export default defineTool({
   name: 'await_market_report',
@@ -655,5 +653,5 @@ export default defineTool({
   annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: false },
   source: 'market',
   run,
-  setup,
+  resources: [reportRows],
 });

@@ -23,11 +23,11 @@ export interface StdioSession {
   close(): Promise<void>;
 }
 
-/** Spawn the built server (`node dist/src/main.js ...args`) and connect a real SDK client over stdio. */
-export async function connectStdio(options: { env?: Record<string, string>; args?: string[] } = {}): Promise<StdioSession> {
+/** Spawn the built server (`node dist/src/main.js ...args`, or another build's `main`) and connect a real SDK client over stdio. */
+export async function connectStdio(options: { env?: Record<string, string>; args?: string[]; main?: string } = {}): Promise<StdioSession> {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [MAIN, ...(options.args ?? [])],
+    args: [options.main ?? MAIN, ...(options.args ?? [])],
     env: cleanEnv(options.env),
     stderr: 'pipe',
   });
