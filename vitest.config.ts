@@ -1,10 +1,11 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
- * Files that measure time against a bound (the multi-instance limits test) run in a group of their own, after
- * every other file has finished, so that the machine is otherwise idle while they measure.
+ * Files that measure time against a bound (the multi-instance limits test) or arrivals against a limit (the
+ * simulators stamp them in the test process, whose lag under load is the rig's network jitter) run each in a
+ * group of its own, after every other file has finished, so that the machine is otherwise idle meanwhile.
  */
-const ALONE = ['test/reliability/instances.test.ts'];
+const ALONE = ['test/reliability/rate-limits.e2e.test.ts', 'test/reliability/instances.test.ts'];
 const shared = { testTimeout: 30_000, hookTimeout: 30_000 };
 
 export default defineConfig({
@@ -15,7 +16,7 @@ export default defineConfig({
     maxWorkers: 2,
     projects: [
       { test: { ...shared, name: 'suite', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...ALONE], sequence: { groupOrder: 0 } } },
-      { test: { ...shared, name: 'alone', include: ALONE, sequence: { groupOrder: 1 } } },
+      ...ALONE.map((file, i) => ({ test: { ...shared, name: `alone ${i + 1}`, include: [file], sequence: { groupOrder: i + 1 } } })),
     ],
   },
 });

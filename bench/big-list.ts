@@ -1,9 +1,6 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { startPosifloraSim } from '../src/sim/posiflora/index.js';
-import { procKb } from './proc.js';
+import { benchClient, procKb } from './proc.js';
 import { row, type Bench, type Row } from './types.js';
 
 /**
@@ -15,21 +12,12 @@ import { row, type Bench, type Row } from './types.js';
  * with the order count.
  */
 
-const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const RPS = 50;
 
 
 async function walk(count: number): Promise<{ orders: number; expected: number; requests: number; seconds: number; growthMb: number; peakMb: number; matches: boolean }> {
   const pf = await startPosifloraSim({ count, endDate: '2026-06-30', days: 365, rps: 10_000 });
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [MAIN],
-    env: { PATH: process.env.PATH ?? '', ...pf.env, POSIFLORA_RPS: String(RPS), REVENUE_TZ: 'Europe/Moscow', LOG_LEVEL: 'warning' },
-    stderr: 'ignore',
-  });
-  const client = new Client({ name: 'bench', version: '1.0.0' });
-  await client.connect(transport);
-  const pid = transport.pid!;
+  const { client, pid } = await benchClient({ ...pf.env, POSIFLORA_RPS: String(RPS), LOG_LEVEL: 'warning' });
   try {
     const args = { date_from: '2025-07-01', date_to: '2026-06-30', group_by: ['status', 'store', 'day'], aggregate: 'walk', limit: 20 };
     // Warm up code paths and the session with a one-request question; its meta total is the expected count.

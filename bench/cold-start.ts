@@ -76,7 +76,7 @@ const bench: Bench = {
       row('cold-start', '`revenue-mcp tools` (ms)', median(tools).toFixed(0)),
       row('cold-start', 'tools ratio (revenue-mcp tools / node -e 0)', list.toFixed(2), '≤ 5', list <= 5),
       row('cold-start', '`revenue-mcp call get_revenue_widget --demo` to exit (ms)', median(call).toFixed(0)),
-      row('cold-start', '`call --demo` phases: start-up modules / config and LIFE POS simulator / runtime, server and tool modules / client and the call (ms)', phases.map((p) => median(p).toFixed(0)).join(' / ')),
+      row('cold-start', '`call --demo` phases: start-up modules / config and LIFE POS simulator / runtime and server modules / client, tool module and the call (ms)', phases.map((p) => median(p).toFixed(0)).join(' / ')),
     ];
   },
 };

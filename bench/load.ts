@@ -1,15 +1,15 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startLifeposSim } from '../src/sim/lifepos/index.js';
 import { startMarketSim } from '../src/sim/market/index.js';
 import { startOfdPublicSim } from '../src/sim/ofd-public/index.js';
 import { startPosifloraSim } from '../src/sim/posiflora/index.js';
+import { MAIN, whenListening, type ListeningServer } from './proc.js';
 import { row, type Bench } from './types.js';
 
 /**
@@ -20,8 +20,6 @@ import { row, type Bench } from './types.js';
  * seconds to settle). Used at full size by `npm run bench` and reduced by test/reliability/load.test.ts.
  */
 
-/** The built entry, beside this file in dist/ (a test importing the source passes its own). */
-const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
 
 export interface LoadResult {
   calls: number;
@@ -86,36 +84,9 @@ async function readyz(url: string): Promise<Record<string, { queued: number; run
   }
 }
 
-async function startServer(main: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string; stderr(): string; stop(): Promise<void> }> {
+function startServer(main: string, env: Record<string, string>): Promise<ListeningServer> {
   const child = spawn(process.execPath, [main, '--http', '0'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${err}`)), 30_000);
-    child.stderr!.on('data', (chunk: Buffer) => {
-      err += chunk.toString('utf8');
-      if (err.length > 200_000) err = err.slice(-100_000);
-      const m = /revenue-mcp listening: (http:\/\/\S+)\/mcp/.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${err}`));
-    });
-  });
-  return {
-    child,
-    url,
-    stderr: () => err,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  return whenListening(child, { keepChars: 100_000 });
 }
 
 export async function runLoad(options: { clients: number; calls: number; main?: string }): Promise<LoadResult> {
@@ -126,6 +97,7 @@ export async function runLoad(options: { clients: number; calls: number; main?: 
   const posiflora = await startPosifloraSim({ endDate: new Date().toISOString().slice(0, 10), count: 3_000, days: 60, rps: 100_000 });
   const market = await startMarketSim({ generationMs: 200, clock: Date.now, quotas: { 'reports.info': { limit: 1_000_000, windowMs: 60_000 }, 'generate.united-orders': { limit: 100, windowMs: 60_000 } } });
   const cacheDir = mkdtempSync(join(tmpdir(), 'revenue-mcp-load-'));
+  // A test importing the source passes the built entry (MAIN is beside this file in dist/).
   const server = await startServer(options.main ?? MAIN, {
     PATH: process.env.PATH ?? '',
     ...lifepos.env('phone'),

@@ -1,12 +1,10 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { buildSheets, encodeReport, rowCount } from '../src/sim/market/reports.js';
 import { seedOrders, startMarketSim, type MarketSim, type SimOrder } from '../src/sim/market/index.js';
 import { serverArgs } from './profile.js';
-import { cpuMs, procKb } from './proc.js';
+import { benchClient, cpuMs, MAIN, procKb } from './proc.js';
 import { row, type Bench, type Row } from './types.js';
 
 /**
@@ -17,29 +15,12 @@ import { row, type Bench, type Row } from './types.js';
  * is VmHWM after the call − VmRSS before it, the peak reset through clear_refs (Linux), as in big-list.
  */
 
-const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const FROM = '2026-10-01';
 const TO = '2026-10-31';
 
 
 
-async function connect(sim: MarketSim): Promise<{ client: Client; pid: number }> {
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: serverArgs(MAIN),
-    env: {
-      PATH: process.env.PATH ?? '',
-      ...sim.env,
-      MARKET_GENERATE_ORDERS_INTERVAL_MS: '10',
-      REVENUE_TZ: 'Europe/Moscow',
-      LOG_LEVEL: 'error',
-    },
-    stderr: 'ignore',
-  });
-  const client = new Client({ name: 'bench', version: '1.0.0' });
-  await client.connect(transport);
-  return { client, pid: transport.pid! };
-}
+const connect = (sim: MarketSim) => benchClient({ ...sim.env, MARKET_GENERATE_ORDERS_INTERVAL_MS: '10' }, serverArgs(MAIN));
 
 type Result = { isError?: boolean; structuredContent?: any; content: Array<{ text?: string }> };
 const call = async (client: Client, args: Record<string, unknown>) => {

@@ -1,12 +1,10 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { Decimal } from 'decimal.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startOfdPublicSim } from '../src/sim/ofd-public/index.js';
 import { startPosifloraSim, type PosifloraData } from '../src/sim/posiflora/index.js';
+import { benchClient } from './proc.js';
 import { row, type Bench, type Row } from './types.js';
 
 /**
@@ -15,7 +13,6 @@ import { row, type Bench, type Row } from './types.js';
  * receipts a day, cold (empty on-disk cache) and asked again (warm). Counted in the simulators' logs.
  */
 
-const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const PAGE = 100;
 
 const bench: Bench = {
@@ -29,14 +26,7 @@ const bench: Bench = {
 async function posiflora(smoke: boolean): Promise<Row[]> {
   const count = smoke ? 5_000 : 100_000;
   const pf = await startPosifloraSim({ count, endDate: '2026-06-30', days: 30, rps: 10_000 });
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [MAIN],
-    env: { PATH: process.env.PATH ?? '', ...pf.env, POSIFLORA_RPS: '50', REVENUE_TZ: 'Europe/Moscow', LOG_LEVEL: 'error' },
-    stderr: 'ignore',
-  });
-  const client = new Client({ name: 'bench', version: '1.0.0' });
-  await client.connect(transport);
+  const { client } = await benchClient({ ...pf.env, POSIFLORA_RPS: '50' });
   try {
     pf.server.clearRequests();
     const res = (await client.callTool({
@@ -107,14 +97,7 @@ function june(data: PosifloraData) {
 async function ofd(): Promise<Row[]> {
   const sim = await startOfdPublicSim({ now: new Date('2026-05-20T12:00:00Z'), days: 60, traffic: 3.3, rps: 10_000 });
   const cacheDir = mkdtempSync(join(tmpdir(), 'revenue-mcp-bench-'));
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [MAIN],
-    env: { PATH: process.env.PATH ?? '', ...sim.env, OFD_RPS: '100', REVENUE_CACHE_DIR: cacheDir, REVENUE_TZ: 'Europe/Moscow', LOG_LEVEL: 'error' },
-    stderr: 'ignore',
-  });
-  const client = new Client({ name: 'bench', version: '1.0.0' });
-  await client.connect(transport);
+  const { client } = await benchClient({ ...sim.env, OFD_RPS: '100', REVENUE_CACHE_DIR: cacheDir });
   try {
     const from = '2026-04-01';
     const to = '2026-04-30';

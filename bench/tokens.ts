@@ -1,13 +1,11 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { unzipSync } from 'fflate';
-import { fileURLToPath } from 'node:url';
 import type { RecordedRequest, SimServer } from '../src/sim/framework.js';
 import { startLifeposSim } from '../src/sim/lifepos/index.js';
 import { seedOrders, startMarketSim } from '../src/sim/market/index.js';
 import { startOfdPublicSim } from '../src/sim/ofd-public/index.js';
 import { startPosifloraSim } from '../src/sim/posiflora/index.js';
+import { benchClient } from './proc.js';
 import { row, type Bench, type Row } from './types.js';
 
 /**
@@ -21,7 +19,6 @@ import { row, type Bench, type Row } from './types.js';
  * The server runs on the real clock and the simulators on a fixed one, so questions name their dates.
  */
 
-const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const NOW = new Date('2026-05-20T09:00:00Z');
 
 type Kind = 'listing' | 'report' | 'single object';
@@ -69,26 +66,7 @@ const bench: Bench = {
     const posiflora = await startPosifloraSim({ count: size, endDate: '2026-05-10', days: 30, rps: 10_000 });
     const marketOrders = seedOrders({ from: '2026-04-01', days: 30, ordersPerDay: Math.ceil(size / 30), campaignIds: [21_000_101] });
     const market = await startMarketSim({ orders: marketOrders, campaignIds: [21_000_101], generationMs: 50, clock: Date.now });
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [MAIN],
-      env: {
-        PATH: process.env.PATH ?? '',
-        ...lifepos.env('phone'),
-        ...ofd.env,
-        ...posiflora.env,
-        ...market.env,
-        LIFEPOS_RPS: '1000',
-        OFD_RPS: '1000',
-        POSIFLORA_RPS: '1000',
-        REVENUE_CACHE: 'off',
-        REVENUE_TZ: 'Europe/Moscow',
-        LOG_LEVEL: 'error',
-      },
-      stderr: 'ignore',
-    });
-    const client = new Client({ name: 'bench', version: '1.0.0' });
-    await client.connect(transport);
+    const { client } = await benchClient({ ...lifepos.env('phone'), ...ofd.env, ...posiflora.env, ...market.env, LIFEPOS_RPS: '1000', OFD_RPS: '1000', POSIFLORA_RPS: '1000', REVENUE_CACHE: 'off' });
     try {
       const call = async (name: string, args: Record<string, unknown>) => {
         const res = await client.callTool({ name, arguments: args }, CallToolResultSchema, { timeout: 300_000 });

@@ -1,18 +1,23 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { SourceName } from './config.js';
+import type { Tool, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { ToolResource } from './tool.js';
 import type { Selectable } from './toolset.js';
 
 /**
- * Every tool as tools/list publishes it, with what the selection reads (src/toolset.ts). The build writes it
- * from the live server (`npm run build`, scripts/tools-list.mjs), so that `revenue-mcp tools` and the CLI's
- * checks of tool names need neither the SDK, nor the tools' modules, nor their zod schemas (loading those
- * took `tools` to ~17× a bare `node -e 0`). test/e2e/tools-catalog.test.ts proves that the selection applied
- * to it gives exactly the live tools/list, for every selection.
+ * Every tool as tools/list publishes it, with what the selection reads (src/toolset.ts) and the resources
+ * offered with it. The build writes it from the tools' modules (`npm run build`, scripts/tools-list.mjs), so
+ * that the server lists tools and answers `initialize` without loading a tool's module until its first call,
+ * and `revenue-mcp tools` needs neither the SDK nor the tools (loading those took `tools` to ~17× a bare
+ * `node -e 0`). test/e2e/tools-catalog.test.ts proves that a server built from it lists exactly what one
+ * built from the modules does, for every selection.
  */
 export interface CatalogEntry extends Selectable {
   tool: Tool;
+  resources?: CatalogResource[];
 }
+
+/** A tool's resource as the server registers it; `list`: a template whose resources/list entries come from the tool. */
+export type CatalogResource = Pick<ToolResource, 'name' | 'uri' | 'template' | 'metadata'> & { list?: true };
 
 const BUILT = new URL('./tools-list.json', import.meta.url);
 /** tsc rewrites every file it emits: a tools module newer than the list means the list may be stale. */
@@ -32,15 +37,38 @@ function builtCatalog(): CatalogEntry[] | undefined {
   }
 }
 
-/** The catalog from the tools' modules themselves: what the server publishes. */
+/** idempotentHint and destructiveHint mean something only for tools that change things (MCP spec). */
+function publishedAnnotations({ idempotentHint, destructiveHint, ...rest }: ToolAnnotations): ToolAnnotations {
+  return rest.readOnlyHint ? rest : { ...rest, idempotentHint, destructiveHint };
+}
+
+/** The catalog from the tools' modules themselves: what the server publishes for each. */
 export async function liveCatalog(): Promise<CatalogEntry[]> {
-  const [{ TOOLS }, { published }] = await Promise.all([import('../tools/index.js'), import('./server.js')]);
-  return TOOLS.map((spec) => ({
-    name: spec.name,
-    ...(spec.source ? { source: spec.source satisfies SourceName } : {}),
-    ...(spec.alwaysListed ? { alwaysListed: true } : {}),
-    tool: published(spec),
-  }));
+  const [{ loadTools }, { publishedInput, publishedOutput }, { dashboardMeta }] = await Promise.all([
+    import('../tools/index.js'),
+    import('./schema.js'),
+    import('./dashboard.js'),
+  ]);
+  return (await loadTools()).map((spec) => {
+    const meta = dashboardMeta(spec.name);
+    return {
+      name: spec.name,
+      ...(spec.source ? { source: spec.source } : {}),
+      ...(spec.alwaysListed ? { alwaysListed: true } : {}),
+      tool: {
+        name: spec.name,
+        title: spec.title,
+        description: spec.description,
+        inputSchema: publishedInput(spec.input) as Tool['inputSchema'],
+        outputSchema: publishedOutput(spec.output) as Tool['outputSchema'],
+        annotations: publishedAnnotations(spec.annotations),
+        ...(meta ? { _meta: meta } : {}),
+      },
+      ...(spec.resources
+        ? { resources: spec.resources.map((r) => ({ name: r.name, uri: r.uri, ...(r.template ? { template: true } : {}), metadata: r.metadata, ...(r.list ? { list: true as const } : {}) })) }
+        : {}),
+    };
+  });
 }
 
 /** The build step: write the live catalog next to this module. */

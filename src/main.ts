@@ -15,8 +15,9 @@ import { closest } from './input-errors.js';
 import { selectTools, unknownToolNames } from './toolset.js';
 
 // Start-up loads only what parsing the command line, the configuration and the tools catalog need: the
-// runtime (HTTP layer), the server with its tools, the SDK client and the transports load when a command
-// needs them, so `tools` never loads the SDK and stdio loads no HTTP transport.
+// runtime (HTTP layer), the server, the SDK client and the transports load when a command needs them, and a
+// tool's module when it is called (src/server.ts), so `tools` never loads the SDK, stdio loads no HTTP
+// transport and `call` loads one tool.
 
 const HELP = `revenue-mcp ${PACKAGE.version} — MCP server for revenue from LIFE POS, Yandex OFD, Yandex Market, Posiflora
 
@@ -197,7 +198,7 @@ async function prepare(cli: Cli, catalog: readonly CatalogEntry[]): Promise<{ co
 }
 
 /** Run tools through a real MCP client over an in-memory pair, so 'call' sees exactly what a client sees. */
-async function withClient<T>(runtime: Runtime, fn: (client: Client) => Promise<T>, onLoaded = () => {}): Promise<T> {
+async function withClient<T>(runtime: Runtime, catalog: readonly CatalogEntry[], fn: (client: Client) => Promise<T>, onLoaded = () => {}): Promise<T> {
   // Loaded here, not at start-up: serving on stdio needs neither the SDK client nor the in-memory pair.
   const [{ Client }, { InMemoryTransport }, { buildServer }] = await Promise.all([
     import('@modelcontextprotocol/sdk/client/index.js'),
@@ -206,7 +207,7 @@ async function withClient<T>(runtime: Runtime, fn: (client: Client) => Promise<T
   ]);
   onLoaded();
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const server = buildServer(runtime);
+  const server = buildServer(runtime, catalog);
   await server.connect(serverSide);
   const client = new Client({ name: 'revenue-mcp-cli', version: PACKAGE.version });
   await client.connect(clientSide);
@@ -273,7 +274,7 @@ async function main(argv: string[]): Promise<number> {
       // Tools may legitimately run long (a Market report wait up to 600 s): progress resets the timeout,
       // and on a terminal it is shown on stderr.
       let serverLoaded = 0;
-      const result = await withClient(runtime, (c) =>
+      const result = await withClient(runtime, catalog, (c) =>
         c.callTool({ name, arguments: cli.args }, undefined, {
           timeout: 120_000,
           maxTotalTimeout: 15 * 60_000,
@@ -297,7 +298,7 @@ async function main(argv: string[]): Promise<number> {
     if (cli.http !== undefined) {
       // express and the HTTP transports load only for --http.
       const { serveHttp } = await import('./transports/http.js');
-      const handle = await serveHttp(runtime, {
+      const handle = await serveHttp(runtime, catalog, {
         port: cli.http,
         host: cli.host,
         stateless: cli.stateless,
@@ -322,7 +323,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write('revenue-mcp demo on stdio: start it from an MCP client (see README, "Claude Desktop"), or use --http 3000.\n');
     }
     const { serveStdio } = await import('./transports/stdio.js');
-    await serveStdio(runtime);
+    await serveStdio(runtime, catalog);
     return 0;
   } finally {
     await runtime.close();

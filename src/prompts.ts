@@ -5,9 +5,6 @@ import { SOURCE_LABEL, type SourceName } from './config.js';
 import { log } from './log.js';
 import { NAMED_PERIODS, type NamedPeriod } from './period.js';
 import type { Runtime } from './runtime.js';
-import { newTally } from './sources/posiflora/auth.js';
-import { PosifloraClient } from './sources/posiflora/client.js';
-import { OfdPublicClient } from './sources/ofd-public/client.js';
 
 /**
  * Prompts: the usual questions as ready requests (slash commands in Claude Desktop, fixed first messages
@@ -138,13 +135,20 @@ function sourceSteps(c: Context, sources: readonly SourceName[], period: NamedPe
 
 export function registerPrompts(server: McpServer, runtime: Runtime, listed: readonly string[]): void {
   const c: Context = { runtime, listed };
+  // The source clients load with the first completion that asks them, not with the server.
   const stores = runtime.shared('prompts:stores', () =>
-    new Names(async (signal) => (configured(c, 'posiflora') ? (await PosifloraClient.for(runtime).stores(newTally(), signal)).map((s) => s.title) : [])),
+    new Names(async (signal) => {
+      if (!configured(c, 'posiflora')) return [];
+      const [{ PosifloraClient }, { newTally }] = await Promise.all([import('./sources/posiflora/client.js'), import('./sources/posiflora/auth.js')]);
+      return (await PosifloraClient.for(runtime).stores(newTally(), signal)).map((s) => s.title);
+    }),
   );
   const retailPoints = runtime.shared('prompts:retail-points', () =>
-    new Names(async (signal) =>
-      configured(c, 'ofd') && runtime.config.ofd.api === 'public' ? (await OfdPublicClient.for(runtime).directory(signal, { requests: 0 })).retailPoints.map((r) => r.name) : [],
-    ),
+    new Names(async (signal) => {
+      if (!configured(c, 'ofd') || runtime.config.ofd.api !== 'public') return [];
+      const { OfdPublicClient } = await import('./sources/ofd-public/client.js');
+      return (await OfdPublicClient.for(runtime).directory(signal, { requests: 0 })).retailPoints.map((r) => r.name);
+    }),
   );
 
   const period = (fallback: NamedPeriod) => optionalArgument(`Named period: ${NAMED_PERIODS.join(', ')}. Default ${fallback}.`, (v) => matching(NAMED_PERIODS, v));

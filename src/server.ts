@@ -1,20 +1,19 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import { ListToolsRequestSchema, type CallToolResult, type ServerNotification, type ServerRequest, type Tool, type ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import { ListToolsRequestSchema, type CallToolResult, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import type { CatalogEntry, CatalogResource } from './catalog.js';
 import { SOURCE_LABEL } from './config.js';
-import { DASHBOARD_TOOLS, dashboardMeta, registerDashboard } from './dashboard.js';
-import { errorResult } from './errors.js';
+import { DASHBOARD_TOOLS, registerDashboard } from './dashboard.js';
 import { checkInput } from './input-errors.js';
 import { log, withLogSink, type LogLevel } from './log.js';
 import { PACKAGE } from './meta.js';
 import { registerPrompts } from './prompts.js';
 import type { Runtime } from './runtime.js';
-import { publishedInput, publishedOutput } from './schema.js';
 import { redact } from './secret.js';
 import type { ToolContext, ToolSpec } from './tool.js';
 import { selectTools } from './toolset.js';
-import { TOOLS } from '../tools/index.js';
+import { loadTool } from '../tools/index.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -25,33 +24,13 @@ type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
  */
 const ANY_ARGUMENTS = z.looseObject({});
 
-/** idempotentHint and destructiveHint mean something only for tools that change things (MCP spec). */
-function publishedAnnotations({ idempotentHint, destructiveHint, ...rest }: ToolAnnotations): ToolAnnotations {
-  return rest.readOnlyHint ? rest : { ...rest, idempotentHint, destructiveHint };
-}
-
-/** A tool as tools/list publishes it, built once per tool (the compaction walks the whole schema). */
-const PUBLISHED = new WeakMap<ToolSpec, Tool>();
-export function published(spec: ToolSpec): Tool {
-  let tool = PUBLISHED.get(spec);
-  if (!tool) {
-    const meta = dashboardMeta(spec.name);
-    tool = {
-      name: spec.name,
-      title: spec.title,
-      description: spec.description,
-      inputSchema: publishedInput(spec.input) as Tool['inputSchema'],
-      outputSchema: publishedOutput(spec.output) as Tool['outputSchema'],
-      annotations: publishedAnnotations(spec.annotations),
-      ...(meta ? { _meta: meta } : {}),
-    };
-    PUBLISHED.set(spec, tool);
-  }
-  return tool;
-}
-
-/** Builds an McpServer with the selected tools (src/toolset.ts) and the prompts registered. No I/O of its own. */
-export function buildServer(runtime: Runtime, tools: readonly ToolSpec[] = selectTools(runtime.config, TOOLS).listed): McpServer {
+/**
+ * Builds an McpServer with the tools the configuration selects (src/toolset.ts) from the catalog
+ * (src/catalog.ts), their resources and the prompts. No I/O of its own. A tool's module loads when the tool
+ * is first called or its resource is first listed or read (tools/index.ts); preloadTools loads them ahead.
+ */
+export function buildServer(runtime: Runtime, catalog: readonly CatalogEntry[]): McpServer {
+  const tools = selectTools(runtime.config, catalog).listed;
   const server = new McpServer(
     { name: PACKAGE.name, version: PACKAGE.version, title: 'Revenue for Russian small retail' },
     {
@@ -61,31 +40,47 @@ export function buildServer(runtime: Runtime, tools: readonly ToolSpec[] = selec
         'Prefer named periods (yesterday, last_week, last_month …). Amounts are exact rouble strings; null means not reported, never 0.',
     },
   );
-  const registered = tools.map((spec) => {
+  const registered = tools.map((entry) => {
+    // No outputSchema for the SDK: runTool checks every result against the tool's own (outputProblem).
     const handle = server.registerTool(
-      spec.name,
-      {
-        title: spec.title,
-        description: spec.description,
-        inputSchema: ANY_ARGUMENTS,
-        // The SDK checks every structuredContent against this before it leaves the server.
-        outputSchema: spec.output,
-        annotations: { title: spec.title, ...spec.annotations },
-      },
-      ((args: unknown, extra: Extra) => runTool(spec, args, extra, runtime, server)) as never,
+      entry.name,
+      { title: entry.tool.title, description: entry.tool.description, inputSchema: ANY_ARGUMENTS, annotations: entry.tool.annotations },
+      ((args: unknown, extra: Extra) => runTool(entry, args, extra, runtime, server)) as never,
     );
-    spec.setup?.(server, runtime);
-    return { spec, handle };
+    for (const resource of entry.resources ?? []) registerToolResource(server, runtime, entry.name, resource);
+    return { entry, handle };
   });
   if (registered.length > 0) keepProtoArgument(server);
-  // The SDK would publish ANY_ARGUMENTS and zod's verbose output schemas: publish the tools' own, compacted.
+  // The SDK would publish ANY_ARGUMENTS: publish the tools' own schemas, compacted, as the catalog holds them.
   server.server.setRequestHandler(ListToolsRequestSchema, () => ({
-    tools: registered.filter(({ handle }) => handle.enabled).map(({ spec }) => published(spec)),
+    tools: registered.filter(({ handle }) => handle.enabled).map(({ entry }) => entry.tool),
   }));
   // The dashboard is offered when a tool it draws is.
   if (tools.some((t) => DASHBOARD_TOOLS.has(t.name))) registerDashboard(server);
   registerPrompts(server, runtime, tools.map((t) => t.name));
   return server;
+}
+
+/** Load the modules of the tools a server built with this configuration lists, so that no call waits for one. */
+export async function preloadTools(runtime: Runtime, catalog: readonly CatalogEntry[]): Promise<void> {
+  await Promise.all(selectTools(runtime.config, catalog).listed.map((entry) => loadTool(entry.name)));
+}
+
+/** A tool's resource, registered from the catalog; listing or reading it loads the tool's module. */
+function registerToolResource(server: McpServer, runtime: Runtime, toolName: string, declared: CatalogResource): void {
+  const resource = async () => {
+    const found = (await loadTool(toolName)).resources?.find((r) => r.name === declared.name);
+    if (!found) throw new Error(`${toolName} no longer offers the resource ${declared.name}: rebuild (npm run build)`);
+    return found;
+  };
+  if (!declared.template) {
+    server.registerResource(declared.name, declared.uri, declared.metadata, async (uri) => (await resource()).read(uri, {}, runtime));
+    return;
+  }
+  const list = declared.list ? async () => ({ resources: (await resource()).list!(runtime) }) : undefined;
+  server.registerResource(declared.name, new ResourceTemplate(declared.uri, { list }), declared.metadata, async (uri, variables) =>
+    (await resource()).read(uri, variables, runtime),
+  );
 }
 
 /**
@@ -117,8 +112,8 @@ function argumentsAsSent(args: unknown, extra: Extra): unknown {
 }
 
 /**
- * A result that does not fit the tool's outputSchema comes from an upstream value beyond reason (a count of
- * 2^53 or more, say): the SDK would refuse it with "invalid params", blaming the caller. Say what it is.
+ * A result that does not fit the tool's output schema comes from an upstream value beyond reason (a count of
+ * 2^53 or more, say): the SDK would have refused it with "invalid params", blaming the caller. Say what it is.
  */
 function outputProblem(spec: ToolSpec, structured: unknown): string | undefined {
   const checked = spec.output.safeParse(structured);
@@ -139,8 +134,10 @@ function loggingIgnored(server: McpServer, level: LogLevel, sessionId: string | 
   return typeof check === 'function' ? check.call(server.server, level, sessionId) : false;
 }
 
-async function runTool(spec: ToolSpec, args: unknown, extra: Extra, runtime: Runtime, server: McpServer): Promise<CallToolResult> {
-  const checked = checkInput(spec.input, published(spec).inputSchema, argumentsAsSent(args, extra));
+async function runTool(entry: CatalogEntry, args: unknown, extra: Extra, runtime: Runtime, server: McpServer): Promise<CallToolResult> {
+  // The tool's module loads with its first call, and so does the wording of errors (it brings decimal.js).
+  const [spec, { errorResult }] = await Promise.all([loadTool(entry.name), import('./errors.js')]);
+  const checked = checkInput(spec.input, entry.tool.inputSchema, argumentsAsSent(args, extra));
   if (!checked.ok) {
     return { isError: true, content: [{ type: 'text', text: redact(checked.problems.join('\n')) }] };
   }
@@ -171,14 +168,18 @@ async function runTool(spec: ToolSpec, args: unknown, extra: Extra, runtime: Run
   try {
     const out = await withLogSink(notify, () => spec.run(checked.value as never, ctx));
     log('debug', `${spec.name} answered in ${Date.now() - started} ms`);
-    const unfit = outputProblem(spec, out.structured);
-    if (unfit) return { isError: true, content: [{ type: 'text', text: redact(unfit) }] };
+    // Checked as the tool made it, then as it is sent (what the SDK checked when it held the output schema).
+    const made = outputProblem(spec, out.structured);
+    if (made) return { isError: true, content: [{ type: 'text', text: redact(made) }] };
+    const structuredContent = JSON.parse(redact(JSON.stringify(out.structured))) as Record<string, unknown>;
+    const sent = outputProblem(spec, structuredContent);
+    if (sent) return { isError: true, content: [{ type: 'text', text: redact(sent) }] };
     return {
       content: [
         { type: 'text', text: redact(out.text) },
         ...(out.links ?? []).map((link) => ({ type: 'resource_link' as const, ...link })),
       ],
-      structuredContent: JSON.parse(redact(JSON.stringify(out.structured))) as Record<string, unknown>,
+      structuredContent,
     };
   } catch (err) {
     log('info', `${spec.name} failed after ${Date.now() - started} ms`);

@@ -1,5 +1,5 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { ResourceMetadata } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { ReadResourceResult, Resource, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import type { SourceName } from './config.js';
 import type { LogLevel } from './log.js';
@@ -42,8 +42,24 @@ export interface ToolSpec<I extends z.ZodObject = z.ZodObject, O extends z.ZodOb
   /** Listed whatever the selection (e.g. check_sources: most useful when nothing works yet). */
   alwaysListed?: boolean;
   run(args: z.infer<I>, ctx: ToolContext): Promise<ToolOutput<z.infer<O>>>;
-  /** Optional: register what belongs with this tool on each server (e.g. resources it links to). */
-  setup?(server: McpServer, runtime: Runtime): void;
+  /** Resources offered with this tool (e.g. what its results link to), wherever the tool is listed. */
+  resources?: ToolResource[];
+}
+
+/**
+ * A resource that belongs with a tool. Declared rather than registered: a server lists it from the catalog
+ * (src/catalog.ts) like the tool itself, and loads the tool's module only when a client lists or reads it.
+ */
+export interface ToolResource {
+  name: string;
+  /** The resource's URI; with `template`, an RFC 6570 URI template for a family of them (one per report, say). */
+  uri: string;
+  template?: boolean;
+  metadata: ResourceMetadata;
+  /** A template's resources that exist now, for resources/list. */
+  list?(runtime: Runtime): Resource[];
+  /** The contents; `variables` are the template's values taken from the URI. */
+  read(uri: URL, variables: Record<string, string | string[]>, runtime: Runtime): Promise<ReadResourceResult>;
 }
 
 /** Identity, for type inference of a tool module's input and output. */

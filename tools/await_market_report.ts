@@ -1,11 +1,10 @@
-import { ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { quoted, shownId, UNTRUSTED_NOTE } from '../src/untrusted.js';
 import { isRateLimitStatus, UpstreamError } from '../src/http/errors.js';
 import { counted, Decimal, formatNumber, formatRub, toDecimalString } from '../src/money.js';
 import { comparisonText, PeriodError, periodsOut, periodsShape, resolvePeriod, toLocal, type Period } from '../src/period.js';
 import type { Runtime } from '../src/runtime.js';
-import { defineTool, ToolInputError, type ToolContext } from '../src/tool.js';
+import { defineTool, ToolInputError, type ToolContext, type ToolResource } from '../src/tool.js';
 import { choice, choices, listOfItems, numberIn, periodFields, responseFormatField, type ResponseFormat } from './inputs.js';
 import { marketClient, type MarketClient } from '../src/sources/market/client.js';
 import { GeneratedReports, MAX_REPORTS, ReportCache, type CachedReport, type GeneratedMeta } from '../src/sources/market/report-cache.js';
@@ -70,7 +69,9 @@ const total = z.object({ orders: z.number(), items: z.string().optional(), amoun
 const output = z.object({
   report_id: z.string(),
   report_type: z.string().optional(),
+  /** As Market last said in this call; UNKNOWN when it said nothing or its last check got no answer (then last_status is what an earlier check said). */
   status: z.string(),
+  last_status: z.string().optional(),
   sub_status: z.string().optional(),
   ready: z.boolean(),
   waited_seconds: z.number(),
@@ -330,10 +331,13 @@ interface Shared {
   generated: GeneratedReports;
 }
 
+/** Downloaded reports, kept for the resource (one cache per runtime). */
+const reportCache = (runtime: Runtime) => runtime.shared('market:report-cache', () => new ReportCache());
+
 function shared(runtime: Runtime): Shared {
   return {
     client: marketClient(runtime),
-    cache: runtime.shared('market:report-cache', () => new ReportCache()),
+    cache: reportCache(runtime),
     generated: runtime.shared('market:generated-reports', () => new GeneratedReports()),
   };
 }
@@ -432,6 +436,12 @@ async function downloadWithin(s: Shared, runtime: Runtime, reportId: string, inf
   }
 }
 
+/** Why a status check got no answer, for the text: out of time, or what failed on the way. */
+function noAnswerText(err: UpstreamError, maxWaitMs: number): string {
+  if (err.code === 'deadline') return `none came before max_wait_seconds (${Math.round(maxWaitMs / 1000)} s) ran out.`;
+  return err.message.replace(/([^.])$/, '$1.');
+}
+
 function guessType(sheets: string[]): string | undefined {
   if (sheets.includes('orders_and_offers_transactions')) return 'united-orders';
   if (sheets.includes('sales_funnel_report')) return 'shows-sales';
@@ -507,7 +517,8 @@ async function run(args: Input, ctx: ToolContext) {
   }
 
   const progress = (info: ReportInfo | undefined) => {
-    const status = info?.status ?? 'PENDING';
+    // A report just requested is pending by definition; a resumed one is unknown until Market answers.
+    const status = info?.status ?? (args.report ? 'PENDING' : 'status not checked yet');
     const estimate = info ? info.estimatedMs : firstPollMs;
     send(`Report ${reportId}: ${status}${estimate ? `, about ${Math.ceil(estimate / 1000)} s left (Market's estimate)` : ''}`);
   };
@@ -531,12 +542,15 @@ async function run(args: Input, ctx: ToolContext) {
 
   const base = { report_id: reportId, report_type: meta?.type, currency: 'RUB' as const, periods: meta?.period && periodsOut(meta.period, false) };
   if (outcome.kind !== 'finished') {
-    const status = outcome.info?.status ?? 'PENDING';
-    const left = outcome.info?.estimatedMs;
+    // Only a status Market sent in this call is stated: when the last check got no answer, it is unknown now.
+    const noAnswer = outcome.kind === 'unanswered' ? outcome.error : undefined;
+    const known = noAnswer ? undefined : outcome.info;
+    const left = known?.estimatedMs;
     const until = outcome.kind === 'rate_limited' ? outcome.until : undefined;
     const structured: Output = {
       ...base,
-      status,
+      status: known?.status ?? 'UNKNOWN',
+      last_status: noAnswer ? outcome.info?.status : undefined,
       ready: false,
       waited_seconds: waited(),
       estimated_seconds_left: left !== undefined ? Math.ceil(left / 1000) : undefined,
@@ -544,10 +558,13 @@ async function run(args: Input, ctx: ToolContext) {
       rate_limited_until: until?.toISOString(),
     };
     const why = until
-      ? `Market's limit on status checks is reached until ${clockTime(until, tz)}`
-      : `max_wait_seconds (${Math.round(maxWaitMs / 1000)} s) passed`;
+      ? `Market's limit on status checks is reached until ${clockTime(until, tz)}.`
+      : noAnswer
+        ? `the status check (reports/info) got no answer: ${noAnswerText(noAnswer, maxWaitMs)}${outcome.info ? ` The last answered check said ${outcome.info.status}.` : ''}`
+        : `max_wait_seconds (${Math.round(maxWaitMs / 1000)} s) passed.`;
+    const headline = `**Yandex Market report ${reportId}**${meta?.period ? ` for ${periodLine(meta.period)}` : ''}`;
     const text = [
-      `**Yandex Market report ${reportId}**${meta?.period ? ` for ${periodLine(meta.period)}` : ''} is still ${status}${left ? ` (Market estimates about ${Math.ceil(left / 1000)} s more)` : ''}; ${why}.`,
+      known ? `${headline} is still ${known.status}${left ? ` (Market estimates about ${Math.ceil(left / 1000)} s more)` : ''}; ${why}` : `${headline}: status unknown — ${why}`,
       `The report is not lost: call await_market_report again with report_id="${reportId}"${until ? ` after ${clockTime(until, tz)}` : ''}${maxWaitMs < 600_000 ? ' (a larger max_wait_seconds waits longer in one call, if your client resets its timeout on progress)' : ''}.`,
     ].join('\n');
     return { text, structured };
@@ -597,37 +614,33 @@ function done(entry: CachedReport, detail: Detail, tz: string, waitedSeconds: nu
 
 // ---------------------------------------------------------------- the resource
 
-function setup(server: import('@modelcontextprotocol/sdk/server/mcp.js').McpServer, runtime: Runtime): void {
-  const cache = () => runtime.shared('market:report-cache', () => new ReportCache());
-  server.registerResource(
-    'market-report',
-    new ResourceTemplate(`${RESOURCE_SCHEME}{reportId}`, {
-      list: async () => ({
-        resources: cache()
-          .list()
-          .map((e) => ({ uri: `${RESOURCE_SCHEME}${e.reportId}`, name: `market-report ${e.reportId}`, description: `${e.type ?? 'report'}: ${e.sheets.map((x) => `${x.name} (${x.rows.length} rows)`).join(', ')}`, mimeType: 'application/json' })),
-      }),
-    }),
-    {
-      title: 'Yandex Market report rows',
-      description: `Every row of a report downloaded by await_market_report, by sheet, as JSON. Kept up to 60 minutes after download (the ${MAX_REPORTS} most recent reports).`,
-      mimeType: 'application/json',
-    },
-    async (uri, variables) => {
-      const reportId = decodeURIComponent(String(variables.reportId ?? ''));
-      const entry = cache().get(reportId);
-      if (!entry) throw new Error(`Report ${reportId} is not in memory (reports are kept up to 60 minutes). Call await_market_report with report_id="${reportId}" to download it again.`);
-      const payload = {
-        report_id: entry.reportId,
-        report_type: entry.type,
-        format: entry.format,
-        expires_at: new Date(entry.expiresAt).toISOString(),
-        sheets: entry.sheets.map((x) => ({ name: x.name, columns: x.columns, rows: x.rows })),
-      };
-      return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(payload) }] };
-    },
-  );
-}
+const reportRows: ToolResource = {
+  name: 'market-report',
+  uri: `${RESOURCE_SCHEME}{reportId}`,
+  template: true,
+  metadata: {
+    title: 'Yandex Market report rows',
+    description: `Every row of a report downloaded by await_market_report, by sheet, as JSON. Kept up to 60 minutes after download (the ${MAX_REPORTS} most recent reports).`,
+    mimeType: 'application/json',
+  },
+  list: (runtime) =>
+    reportCache(runtime)
+      .list()
+      .map((e) => ({ uri: `${RESOURCE_SCHEME}${e.reportId}`, name: `market-report ${e.reportId}`, description: `${e.type ?? 'report'}: ${e.sheets.map((x) => `${x.name} (${x.rows.length} rows)`).join(', ')}`, mimeType: 'application/json' })),
+  async read(uri, variables, runtime) {
+    const reportId = decodeURIComponent(String(variables.reportId ?? ''));
+    const entry = reportCache(runtime).get(reportId);
+    if (!entry) throw new Error(`Report ${reportId} is not in memory (reports are kept up to 60 minutes). Call await_market_report with report_id="${reportId}" to download it again.`);
+    const payload = {
+      report_id: entry.reportId,
+      report_type: entry.type,
+      format: entry.format,
+      expires_at: new Date(entry.expiresAt).toISOString(),
+      sheets: entry.sheets.map((x) => ({ name: x.name, columns: x.columns, rows: x.rows })),
+    };
+    return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(payload) }] };
+  },
+};
 
 export default defineTool({
   name: 'await_market_report',
@@ -640,5 +653,5 @@ export default defineTool({
   annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: false },
   source: 'market',
   run,
-  setup,
+  resources: [reportRows],
 });

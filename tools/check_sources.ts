@@ -1,6 +1,5 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { ConfigError, SOURCE_LABEL, type SourceName } from '../src/config.js';
 import { momentText } from '../src/http/gate.js';
@@ -9,7 +8,7 @@ import type { LimitsState } from '../src/http/cluster.js';
 import type { AccessCheck } from '../src/probe.js';
 import type { Runtime } from '../src/runtime.js';
 import { redact } from '../src/secret.js';
-import { defineTool } from '../src/tool.js';
+import { defineTool, type ToolResource } from '../src/tool.js';
 import { checkLifepos, probeLifepos } from '../src/sources/lifepos/probe.js';
 import { checkMarket, probeMarket } from '../src/sources/market/probe.js';
 import { ReportCache } from '../src/sources/market/report-cache.js';
@@ -228,17 +227,15 @@ export async function probeReport(runtime: Runtime, source: SourceName): Promise
   return { text: `${redact(lines.join('\n'))}\n`, ok: s!.credentials === 'valid' };
 }
 
-function setup(server: McpServer, runtime: Runtime): void {
-  server.registerResource(
-    'sources',
-    SOURCES_URI,
-    { title: 'Source status', description: 'Every source: configured or not, credentials checked live, latency, limiter and cache state (JSON).', mimeType: 'application/json' },
-    async (uri) => {
-      const report = await checkSources(runtime, SOURCES, false, runtime.stopping);
-      return { contents: [{ uri: uri.href, mimeType: 'application/json', text: redact(JSON.stringify(report)) }] };
-    },
-  );
-}
+const sourceStatus: ToolResource = {
+  name: 'sources',
+  uri: SOURCES_URI,
+  metadata: { title: 'Source status', description: 'Every source: configured or not, credentials checked live, latency, limiter and cache state (JSON).', mimeType: 'application/json' },
+  async read(uri, _variables, runtime) {
+    const report = await checkSources(runtime, SOURCES, false, runtime.stopping);
+    return { contents: [{ uri: uri.href, mimeType: 'application/json', text: redact(JSON.stringify(report)) }] };
+  },
+};
 
 export default defineTool({
   name: 'check_sources',
@@ -254,5 +251,5 @@ export default defineTool({
     const report = await checkSources(ctx.runtime, args.sources?.length ? args.sources : SOURCES, args.deep ?? false, ctx.signal);
     return { text: reportText(report), structured: report };
   },
-  setup,
+  resources: [sourceStatus],
 });

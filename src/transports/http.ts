@@ -7,12 +7,13 @@ import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { CatalogEntry } from '../catalog.js';
 import { SOURCE_LABEL, type ServingLimits, type SourceName } from '../config.js';
 import { log } from '../log.js';
 import { PACKAGE } from '../meta.js';
 import type { Runtime } from '../runtime.js';
 import type { Secret } from '../secret.js';
-import { buildServer } from '../server.js';
+import { buildServer, preloadTools } from '../server.js';
 import { IdleCollector } from './idle-collect.js';
 
 /**
@@ -126,15 +127,17 @@ class Tally {
   }
 }
 
-export async function serveHttp(runtime: Runtime, options: HttpOptions): Promise<HttpHandle> {
+export async function serveHttp(runtime: Runtime, catalog: readonly CatalogEntry[], options: HttpOptions): Promise<HttpHandle> {
   if (!isLoopback(options.host) && !options.token) {
     throw new BindRefused(
       `Refusing to listen on ${options.host} without MCP_HTTP_TOKEN: anyone who can reach it could read your revenue. Set MCP_HTTP_TOKEN or bind 127.0.0.1.`,
     );
   }
   const { limits } = options;
-  // A long-running HTTP server loads the upstream layer's libraries before its first request, not during one.
+  // A long-running HTTP server loads the tools and the upstream layer's libraries before its first request,
+  // not during one.
   runtime.preloadHttp();
+  await preloadTools(runtime, catalog);
   const app = express();
   app.disable('x-powered-by');
   // Checks in order, all before a body is read: Host, Origin, token, shutdown, per-client concurrency.
@@ -254,7 +257,7 @@ export async function serveHttp(runtime: Runtime, options: HttpOptions): Promise
   if (options.stateless) {
     // The SDK requires a fresh server and transport per request in stateless mode.
     app.post('/mcp', async (req: Request, res: Response) => {
-      const server = buildServer(runtime);
+      const server = buildServer(runtime, catalog);
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
       res.on('close', () => {
         void transport.close();
@@ -311,7 +314,7 @@ export async function serveHttp(runtime: Runtime, options: HttpOptions): Promise
           sessionsByClient.remove(client);
         }
       };
-      const server = buildServer(runtime);
+      const server = buildServer(runtime, catalog);
       await server.connect(transport);
       await transport.handleRequest(req, res, req.body);
     });
@@ -332,7 +335,7 @@ export async function serveHttp(runtime: Runtime, options: HttpOptions): Promise
     res.on('close', () => {
       if (sseSessions.delete(transport.sessionId)) sessionsByClient.remove(client);
     });
-    const server = buildServer(runtime);
+    const server = buildServer(runtime, catalog);
     await server.connect(transport);
   });
   app.post('/messages', async (req: Request, res: Response) => {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { SOURCE_LABEL } from '../../src/config.js';
-import { TOOLS } from '../../tools/index.js';
+import { loadTools } from '../../tools/index.js';
 import { runCli } from '../helpers/mcp.js';
+
+const TOOLS = await loadTools();
 
 /** The CLI as cron jobs and pipelines use it: output and exit codes (0 ok, 1 tool error, 2 usage/config). */
 describe('CLI', () => {

@@ -4,8 +4,10 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, SOURCE_LABEL, loadConfig } from '../../src/config.js';
-import { TOOLS } from '../../tools/index.js';
+import { loadTools } from '../../tools/index.js';
 import { MAIN, cleanEnv, runCli, textOf } from '../helpers/mcp.js';
+
+const TOOLS = await loadTools();
 
 /**
  * A config pasted into a desktop client just works: mcp.json and `revenue-mcp config claude` name only

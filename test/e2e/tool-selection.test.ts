@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TOOLS } from '../../tools/index.js';
+import { TOOL_NAMES } from '../../tools/index.js';
 import { connectStdio, runCli, textOf } from '../helpers/mcp.js';
 
 /**
@@ -9,7 +9,7 @@ import { connectStdio, runCli, textOf } from '../helpers/mcp.js';
  */
 
 const OFD_ONLY = { OFD_YANDEX_KEY: 'yk-test-1234', OFD_KEY: 'ok-test-5678' };
-const ALL = TOOLS.map((t) => t.name).sort();
+const ALL = [...TOOL_NAMES].sort();
 
 async function listed(options: Parameters<typeof connectStdio>[0]): Promise<{ names: string[]; prompt: string }> {
   const s = await connectStdio(options);

@@ -1,24 +1,32 @@
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { CatalogEntry } from '../../src/catalog.js';
+import { liveCatalog, type CatalogEntry } from '../../src/catalog.js';
 import { readConfig, SOURCE_LABEL, type SourceName } from '../../src/config.js';
 import { Runtime } from '../../src/runtime.js';
 import { buildServer } from '../../src/server.js';
 import { selectTools } from '../../src/toolset.js';
-import { TOOLS } from '../../tools/index.js';
-import { connectStdio, runCli } from '../helpers/mcp.js';
+import { loadTools } from '../../tools/index.js';
+import { connectStdio, runCli, type StdioSession } from '../helpers/mcp.js';
 
 /**
- * `revenue-mcp tools` prints the catalog the build writes (dist/src/tools-list.json, src/catalog.ts) instead of
- * starting a server. It can never drift from the server: for every selection — each set of configured
+ * The server lists tools and their resources from the catalog the build writes (dist/src/tools-list.json,
+ * src/catalog.ts) and loads a tool's module on its first call; `revenue-mcp tools` prints the catalog without
+ * starting a server. Neither can drift from the tools' modules: for every selection — each set of configured
  * sources, with and without --all-tools, and REVENUE_TOOLS naming each source and each tool — the catalog
- * filtered as the CLI filters it equals the live server's tools/list answer, byte for byte as JSON.
+ * filtered as the CLI filters it equals the tools/list answer of a server built from the modules, byte for
+ * byte as JSON, and a server built from the catalog answers tools/list, resources/list and
+ * resources/templates/list exactly as that one does.
  */
 
 const BUILT = fileURLToPath(new URL('../../dist/src/tools-list.json', import.meta.url));
 const catalog = (JSON.parse(readFileSync(BUILT, 'utf8')) as { tools: CatalogEntry[] }).tools;
+/** The same catalog made from the tools' modules (what a tsc-only build falls back to). */
+const live = await liveCatalog();
+const TOOLS = await loadTools();
 
 /** Credentials that make each source count as configured. */
 const CREDENTIALS: Record<SourceName, Record<string, string>> = {
@@ -29,10 +37,12 @@ const CREDENTIALS: Record<SourceName, Record<string, string>> = {
 };
 const SOURCES = Object.keys(SOURCE_LABEL) as SourceName[];
 
-/** The live server's tools/list result, as raw JSON-RPC (what goes over the wire). */
-async function liveList(runtime: Runtime): Promise<unknown> {
+const LISTS = ['tools/list', 'resources/list', 'resources/templates/list'] as const;
+
+/** A server's answers to LISTS, as raw JSON-RPC (what goes over the wire). */
+async function lists(runtime: Runtime, entries: readonly CatalogEntry[]): Promise<Record<(typeof LISTS)[number], unknown>> {
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const server = buildServer(runtime);
+  const server = buildServer(runtime, entries);
   await server.connect(serverSide);
   const waiting = new Map<number, (answer: unknown) => void>();
   clientSide.onmessage = (m) => {
@@ -46,18 +56,20 @@ async function liveList(runtime: Runtime): Promise<unknown> {
   };
   await ask(1, 'initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'catalog-test', version: '1' } });
   await clientSide.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
-  const list = await ask(2, 'tools/list', {});
+  const answers = Object.fromEntries(await Promise.all(LISTS.map(async (method, i) => [method, await ask(2 + i, method, {})] as const)));
   await clientSide.close();
   await server.close();
-  return JSON.parse(JSON.stringify(list));
+  return JSON.parse(JSON.stringify(answers)) as Record<(typeof LISTS)[number], unknown>;
 }
 
 describe('tools catalog', () => {
-  it('holds every tool, in order, with its source and always-listed flag', () => {
+  it('holds every tool, in order, with its source, always-listed flag and resources', () => {
     expect(catalog.map((e) => [e.name, e.source, e.alwaysListed ?? false])).toEqual(TOOLS.map((t) => [t.name, t.source, t.alwaysListed ?? false]));
+    expect(catalog).toEqual(live);
+    expect(catalog.flatMap((e) => (e.resources ?? []).map((r) => `${e.name}: ${r.name}`))).toEqual(['await_market_report: market-report', 'check_sources: sources']);
   });
 
-  it('filtered as the CLI filters it, equals the live tools/list for every selection', async () => {
+  it('filtered as the CLI filters it, equals the tools/list of a server built from the modules, and a server built from it lists the same, for every selection', async () => {
     const selections: Array<{ only?: string[]; all?: boolean }> = [
       {},
       { all: true },
@@ -76,7 +88,10 @@ describe('tools catalog', () => {
         config.tools.all = all ?? false;
         const printed = { tools: selectTools(config, catalog).listed.map((e) => e.tool) };
         const runtime = new Runtime(config);
-        expect(printed, `${configured.join('+') || 'nothing'} configured, ${JSON.stringify({ only, all })}`).toEqual(await liveList(runtime));
+        const why = `${configured.join('+') || 'nothing'} configured, ${JSON.stringify({ only, all })}`;
+        const fromModules = await lists(runtime, live);
+        expect(printed, why).toEqual(fromModules['tools/list']);
+        expect(await lists(runtime, catalog), why).toEqual(fromModules);
         await runtime.close();
         compared++;
       }
@@ -101,5 +116,36 @@ describe('tools catalog', () => {
         }
       }),
     );
+  });
+
+  it('without it (a tsc-only build) or with one older than the tools, the server lists and answers from the modules', async () => {
+    // A copy of the build, beside the repository's node_modules.
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const dir = mkdtempSync(join(tmpdir(), 'revenue-mcp-catalog-'));
+    for (const part of ['dist/src', 'dist/tools', 'dist/app', 'package.json']) cpSync(join(root, part), join(dir, part), { recursive: true });
+    symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    const copied = join(dir, 'dist/src/tools-list.json');
+    /** What a client sees: the lists, and a call refused for an unknown argument. */
+    const seen = async (s: StdioSession) => [
+      await s.client.listTools(),
+      await s.client.listResources(),
+      await s.client.listResourceTemplates(),
+      await s.client.callTool({ name: 'get_sale', arguments: { deal_guid: 'x', no_such_argument: 1 } }),
+    ];
+    const reference = await connectStdio();
+    try {
+      const expected = await seen(reference);
+      rmSync(copied);
+      const missing = await connectStdio({ main: join(dir, 'dist/src/main.js') });
+      expect(await seen(missing).finally(() => missing.close())).toEqual(expected);
+      // A catalog older than the tools' modules (tsc rebuilt them) is not read, whatever it says.
+      writeFileSync(copied, JSON.stringify({ tools: catalog.map((e) => ({ ...e, tool: { ...e.tool, description: 'stale' } })) }));
+      utimesSync(copied, new Date(2000, 0, 1), new Date(2000, 0, 1));
+      const stale = await connectStdio({ main: join(dir, 'dist/src/main.js') });
+      expect(await seen(stale).finally(() => stale.close())).toEqual(expected);
+    } finally {
+      await reference.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { TOOLS } from '../../tools/index.js';
+import { TOOL_NAMES } from '../../tools/index.js';
 import { cleanEnv, connectStdio, MAIN } from '../helpers/mcp.js';
 
 /**
@@ -68,7 +68,7 @@ describe('tools/list', () => {
     const findings = stderr.split('\n').filter((line) => /^(Warning|Error): tool /.test(line));
     const summary = /(\d+) errors?, (\d+) warnings?/.exec(stderr);
     console.log(`Inspector --strict: ${findings.length} findings${summary ? ` (${summary[0]})` : ''}`);
-    expect((JSON.parse(stdout) as { tools: unknown[] }).tools.length).toBe(TOOLS.length);
+    expect((JSON.parse(stdout) as { tools: unknown[] }).tools.length).toBe(TOOL_NAMES.length);
     expect(findings).toEqual([]);
     expect(stderr).not.toMatch(/Schema portability/);
   }, 90_000);

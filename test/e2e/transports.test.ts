@@ -2,7 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOOLS } from '../../tools/index.js';
+import { TOOL_NAMES as NAMES } from '../../tools/index.js';
 import { connectStdio, runCli, startHttpServer, textOf, type HttpServerProcess } from '../helpers/mcp.js';
 
 /**
@@ -10,7 +10,7 @@ import { connectStdio, runCli, startHttpServer, textOf, type HttpServerProcess }
  * (stateful and stateless) and legacy SSE; HTTP protection (token, Origin, Host, bind refusal).
  */
 
-const TOOL_NAMES = TOOLS.map((t) => t.name).sort();
+const TOOL_NAMES = [...NAMES].sort();
 // The tool used for "a tool call" on every transport: reads OFD, answerable in demo mode.
 const CALL = { name: 'get_sales_aggregation', arguments: { period: 'last_week' } };
 

@@ -1,6 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { fileURLToPath } from 'node:url';
+import { whenListening, type ListeningServer } from '../../bench/proc.js';
 
 /** The built CLI entry; vitest's global setup builds it once before the e2e tests. */
 export const MAIN = fileURLToPath(new URL('../../dist/src/main.js', import.meta.url));
@@ -22,11 +23,11 @@ export interface StdioSession {
   close(): Promise<void>;
 }
 
-/** Spawn the built server (`node dist/src/main.js ...args`) and connect a real SDK client over stdio. */
-export async function connectStdio(options: { env?: Record<string, string>; args?: string[] } = {}): Promise<StdioSession> {
+/** Spawn the built server (`node dist/src/main.js ...args`, or another build's `main`) and connect a real SDK client over stdio. */
+export async function connectStdio(options: { env?: Record<string, string>; args?: string[]; main?: string } = {}): Promise<StdioSession> {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [MAIN, ...(options.args ?? [])],
+    args: [options.main ?? MAIN, ...(options.args ?? [])],
     env: cleanEnv(options.env),
     stderr: 'pipe',
   });
@@ -47,13 +48,7 @@ export function textOf(result: unknown): string {
   return content.map((c) => c.text ?? '').join('\n');
 }
 
-export interface HttpServerProcess {
-  /** Base URL, e.g. http://127.0.0.1:43123 */
-  url: string;
-  stderr(): string;
-  /** Send SIGTERM (or `signal`) and wait for the process to exit. */
-  stop(signal?: NodeJS.Signals): Promise<void>;
-}
+export type HttpServerProcess = ListeningServer;
 
 /** Start `node dist/src/main.js --http 0 ...args` and wait for the line that gives its address. */
 export async function startHttpServer(options: { env?: Record<string, string>; args?: string[] } = {}): Promise<HttpServerProcess> {
@@ -62,32 +57,7 @@ export async function startHttpServer(options: { env?: Record<string, string>; a
     env: cleanEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let err = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${err}`)), 15_000);
-    child.stderr.on('data', (chunk: Buffer) => {
-      err += chunk.toString('utf8');
-      const m = /revenue-mcp listening: (http:\/\/\S+)\/mcp/.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${err}`));
-    });
-  });
-  return {
-    url,
-    stderr: () => err,
-    stop: (signal = 'SIGTERM') =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill(signal);
-      }),
-  };
+  return whenListening(child, { timeoutMs: 15_000 });
 }
 
 /** Run the CLI to completion: exit code, stdout, stderr. */

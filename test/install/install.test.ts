@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOOLS } from '../../tools/index.js';
+import { TOOL_NAMES } from '../../tools/index.js';
 import { cleanEnv } from '../helpers/mcp.js';
 
 /**
@@ -58,7 +58,7 @@ async function expectDemoServes(command: string, args: string[], env = cleanEnv(
   try {
     await client.connect(transport);
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort(), stderr).toEqual(TOOLS.map((t) => t.name).sort());
+    expect(tools.map((t) => t.name).sort(), stderr).toEqual([...TOOL_NAMES].sort());
     // The dashboard is built by prepare too: an install without it would list a resource it cannot read.
     const { contents } = await client.readResource({ uri: 'ui://revenue/dashboard' });
     expect((contents[0] as { text?: string }).text ?? '').toContain('<script type="module">');

@@ -184,43 +184,53 @@ const ofdActual = (result: CallToolResult) => {
   return [t.gross_sales, t.refunds, t.net_sales, t.receipts, t.payments.cash, t.payments.electronic];
 };
 
-export async function ofdLegacyRig(sims: Sims): Promise<Rig> {
-  const session = await connect(allSourcesEnv(sims, ['OFD_TOKEN']));
-  const want = ofdFigures(sims.ofd.receipts, sims.ofd.companies);
+/** What differs between OFD's two APIs; the call and its figures are the same (one tool answers from either). */
+type OfdApi = Pick<Rig, 'name' | 'target' | 'credentialHeaders' | 'ownSecrets' | 'refused' | 'deadlineMs'> & {
+  sim: (sims: Sims) => OfdSim | OfdPublicSim;
+  /** OFD_TOKEN selects the token API: the legacy rig leaves it out. */
+  omit: readonly string[];
+};
+
+const OFD_LEGACY: OfdApi = {
+  name: 'Yandex OFD legacy',
+  sim: (sims) => sims.ofd,
+  omit: ['OFD_TOKEN'],
+  target: (req) => req.method === 'POST',
+  credentialHeaders: ['x-yandex-key', 'x-ofd-key'],
+  ownSecrets: ['OFD_YANDEX_KEY', 'OFD_KEY'],
+  refused: { status: 401, body: { code: 1, message: 'Invalid X-Yandex-Key' } },
+  deadlineMs: 15_000,
+};
+
+const OFD_TOKEN_API: OfdApi = {
+  name: 'Yandex OFD token API',
+  sim: (sims) => sims.ofdPublic,
+  omit: [],
+  target: (req) => req.path.endsWith('/reports/receipts'),
+  credentialHeaders: ['x-yandex-ofd-token'],
+  ownSecrets: ['OFD_TOKEN'],
+  refused: { status: 401, body: { error: 'unauthorized', message: 'Token is invalid' } },
+  deadlineMs: 20_000,
+};
+
+async function ofdRig(sims: Sims, api: OfdApi): Promise<Rig> {
+  const { omit, sim: simOf, ...rest } = api;
+  const sim = simOf(sims);
+  const session = await connect(allSourcesEnv(sims, omit));
+  const want = ofdFigures(sim.receipts, sim.companies);
   return {
-    name: 'Yandex OFD legacy',
+    ...rest,
     label: 'Yandex OFD',
-    sim: sims.ofd.server,
+    sim: sim.server,
     session,
-    target: (req) => req.method === 'POST',
-    credentialHeaders: ['x-yandex-key', 'x-ofd-key'],
-    ownSecrets: ['OFD_YANDEX_KEY', 'OFD_KEY'],
-    refused: { status: 401, body: { code: 1, message: 'Invalid X-Yandex-Key' } },
-    deadlineMs: 15_000,
     call: () => callWith(session, 'get_sales_aggregation', ofdArgs),
     expectFigures: (result) => expect(ofdActual(result)).toEqual(want),
     close: () => session.close(),
   };
 }
 
-export async function ofdPublicRig(sims: Sims): Promise<Rig> {
-  const session = await connect(allSourcesEnv(sims));
-  const want = ofdFigures(sims.ofdPublic.receipts, sims.ofdPublic.companies);
-  return {
-    name: 'Yandex OFD token API',
-    label: 'Yandex OFD',
-    sim: sims.ofdPublic.server,
-    session,
-    target: (req) => req.path.endsWith('/reports/receipts'),
-    credentialHeaders: ['x-yandex-ofd-token'],
-    ownSecrets: ['OFD_TOKEN'],
-    refused: { status: 401, body: { error: 'unauthorized', message: 'Token is invalid' } },
-    deadlineMs: 20_000,
-    call: () => callWith(session, 'get_sales_aggregation', ofdArgs),
-    expectFigures: (result) => expect(ofdActual(result)).toEqual(want),
-    close: () => session.close(),
-  };
-}
+export const ofdLegacyRig = (sims: Sims) => ofdRig(sims, OFD_LEGACY);
+export const ofdPublicRig = (sims: Sims) => ofdRig(sims, OFD_TOKEN_API);
 
 export const MARKET_FROM = '2026-10-01';
 export const MARKET_TO = '2026-10-31';

@@ -180,14 +180,55 @@ function wireFigures(bin: Bin, floats: boolean): Record<string, unknown> {
 
 let requestSeq = 0;
 
+/**
+ * The receipts of a period, found by binary search when they are in time order (seeded and story data
+ * are); and the bins of the last few queries, since a client walking the pages of one query asks for the
+ * same bins page after page. Only a cost of the simulator: the answers are those of a full scan.
+ */
+class Aggregator {
+  readonly #receipts: readonly SimReceipt[];
+  readonly #inOrder: boolean;
+  readonly #recent = new Map<string, { bins: Bin[]; full: Bin }>();
+
+  constructor(readonly cfg: OfdSimConfig) {
+    this.#receipts = cfg.receipts;
+    this.#inOrder = cfg.receipts.every((r, i) => i === 0 || cfg.receipts[i - 1]!.date_time <= r.date_time);
+  }
+
+  /** The first index whose receipt is at or after `time` (`after`: strictly after). */
+  #bound(time: string, after: boolean): number {
+    let lo = 0;
+    let hi = this.#receipts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const t = this.#receipts[mid]!.date_time;
+      if (t < time || (after && t === time)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Every interval of the query, sorted as asked, and the whole-period bin. */
+  bins(q: Query): { bins: Bin[]; full: Bin } {
+    const key = JSON.stringify({ ...q, limit: undefined, offset: undefined });
+    const hit = this.#recent.get(key);
+    if (hit) return hit;
+    const period = this.#inOrder ? this.#receipts.slice(this.#bound(q.from, false), this.#bound(q.to, true)) : this.#receipts;
+    const { bins, full } = aggregate(period.filter((r) => matches(r, q, this.cfg.companies)), q.interval);
+    const made = { bins: sortBins(bins, q.orders), full };
+    if (this.#recent.size >= 16) this.#recent.delete(this.#recent.keys().next().value!);
+    this.#recent.set(key, made);
+    return made;
+  }
+}
+
 /** The aggregation, exactly as documented, for one parsed query. */
-export function salesAggregation(cfg: OfdSimConfig, q: Query): Record<string, unknown> {
-  const selected = cfg.receipts.filter((r) => matches(r, q, cfg.companies));
-  const { bins, full } = aggregate(selected, q.interval);
-  const page = sortBins(bins, q.orders).slice(q.offset, q.offset + q.limit);
+function salesAggregation(aggregator: Aggregator, q: Query): Record<string, unknown> {
+  const { bins, full } = aggregator.bins(q);
+  const floats = aggregator.cfg.floatArtefacts;
   return {
-    data: page.map((bin) => ({ end: bin.end, ...wireFigures(bin, cfg.floatArtefacts), start: bin.start })),
-    full: wireFigures(full, cfg.floatArtefacts),
+    data: bins.slice(q.offset, q.offset + q.limit).map((bin) => ({ end: bin.end, ...wireFigures(bin, floats), start: bin.start })),
+    full: wireFigures(full, floats),
     total: bins.length,
     // An undocumented service field: the doc warns that such fields may appear.
     request_id: `sim-${++requestSeq}`,
@@ -197,6 +238,7 @@ export function salesAggregation(cfg: OfdSimConfig, q: Query): Record<string, un
 export function createOfdSim(cfg: OfdSimConfig): { server: SimServer; counters: OfdSimCounters; rate: RateWindow } {
   const counters: OfdSimCounters = { rateLimited: 0, served: 0 };
   const rate = new RateWindow(cfg.rps, 1000);
+  const aggregator = new Aggregator(cfg);
 
   const before = (req: SimRequest): SimReply | undefined => {
     if (req.path.replace(/\/+$/, '') === PATH && req.method !== 'POST') return error(405, 0, 'Method not allowed');
@@ -233,7 +275,7 @@ export function createOfdSim(cfg: OfdSimConfig): { server: SimServer; counters: 
           const denied = checkAccess(q, cfg.companies);
           if (denied) return denied;
           counters.served += 1;
-          return { status: 200, body: salesAggregation(cfg, q) };
+          return { status: 200, body: salesAggregation(aggregator, q) };
         },
       },
     ],

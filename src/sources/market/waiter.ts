@@ -12,7 +12,12 @@ import type { ReportInfo } from './schemas.js';
 export type WaitOutcome =
   | { kind: 'finished'; info: ReportInfo }
   | { kind: 'timeout'; info?: ReportInfo }
-  | { kind: 'rate_limited'; info?: ReportInfo; until: Date };
+  | { kind: 'rate_limited'; info?: ReportInfo; until: Date }
+  /** The last status check got no answer (out of time, timed out, connection failed): the status is unknown now. */
+  | { kind: 'unanswered'; info?: ReportInfo; error: UpstreamError };
+
+/** Failures in which Market gave no answer at all: the report may be fine, only its status is unknown. */
+const NO_ANSWER = new Set(['deadline', 'timeout', 'network']);
 
 export interface WaitOptions {
   client: MarketClient;
@@ -53,7 +58,7 @@ export async function waitForReport(options: WaitOptions): Promise<WaitOutcome> 
         last = await client.info(reportId, { signal, deadlineMs: Math.max(deadlineAt - Date.now(), REQUEST_GRACE_MS) });
       } catch (err) {
         if (err instanceof UpstreamError && err.code === 'rate_limited' && err.resetAt) return { kind: 'rate_limited', info: last, until: err.resetAt };
-        if (err instanceof UpstreamError && err.code === 'deadline' && Date.now() >= deadlineAt) return { kind: 'timeout', info: last };
+        if (err instanceof UpstreamError && NO_ANSWER.has(err.code)) return { kind: 'unanswered', info: last, error: err };
         throw err;
       }
       options.onProgress(last);
