@@ -319,7 +319,7 @@ function reportText(entry: CachedReport, structured: Part, tz: string): string {
     if (s.top.length > 0 && s.main_amount_column) lines.push(`Top by ${shownId(s.main_amount_column)}: ${s.top.map((t) => `#${t.row} ${quoted(t.label)} ${formatRub(new Decimal(t.amount))}`).join('; ')}`);
   }
   lines.push(UNTRUSTED_NOTE);
-  lines.push(`\nEvery row: resource ${RESOURCE_SCHEME}${entry.reportId} (kept until ${clockTime(new Date(entry.expiresAt), tz)} at the latest; only the ${MAX_REPORTS} most recent reports are kept). Sums are exact over all rows; lists are capped (response_format: "detailed" shows more).`);
+  lines.push(`\nEvery row: resource ${RESOURCE_SCHEME}${entry.reportId} (kept until ${clockTime(new Date(entry.expiresAt), tz)} at the latest; only the most recent reports are kept: ${MAX_REPORTS} at most, fewer when they are big). Sums are exact over all rows; lists are capped (response_format: "detailed" shows more).`);
   return lines.join('\n');
 }
 
@@ -620,7 +620,7 @@ const reportRows: ToolResource = {
   template: true,
   metadata: {
     title: 'Yandex Market report rows',
-    description: `Every row of a report downloaded by await_market_report, by sheet, as JSON. Kept up to 60 minutes after download (the ${MAX_REPORTS} most recent reports).`,
+    description: `Every row of a report downloaded by await_market_report, by sheet, as JSON. Kept up to 60 minutes after download (the most recent: ${MAX_REPORTS} at most, fewer when they are big).`,
     mimeType: 'application/json',
   },
   list: (runtime) =>

@@ -3,7 +3,8 @@ import type { Sheet } from './report-file.js';
 import type { Period } from '../../period.js';
 
 /**
- * Parsed reports kept in memory for up to an hour (the 20 most recent; older ones leave earlier), so a client can read every row (MCP resource
+ * Parsed reports kept in memory for up to an hour (the 20 most recent within MAX_CACHED_CELLS; older ones
+ * leave earlier), so a client can read every row (MCP resource
  * `market-report://{reportId}`) or ask again without another generation. The download link is never
  * kept: it expires and each reports/info call mints a new one.
  */
@@ -25,30 +26,47 @@ export interface CachedReport {
 
 export const REPORT_TTL_MS = 60 * 60_000;
 export const MAX_REPORTS = 20;
+/**
+ * Cells kept across all reports (rows × columns of every sheet). Parsed, a cell costs ~50 bytes of heap, so
+ * this holds about two 50,000-row reports (~200 MB) or many small ones; the newest report is always kept.
+ */
+export const MAX_CACHED_CELLS = 4_000_000;
+
+const cellsOf = (sheets: Sheet[]) => sheets.reduce((n, sheet) => n + sheet.rows.length * sheet.columns.length, 0);
 
 export class ReportCache {
   readonly #reports = new Map<string, CachedReport>();
+  #cells = 0;
 
   constructor(
     private readonly ttlMs = REPORT_TTL_MS,
     private readonly clock: () => number = Date.now,
+    private readonly maxCells = MAX_CACHED_CELLS,
   ) {}
 
   put(entry: Omit<CachedReport, 'storedAt' | 'expiresAt'>): CachedReport {
     const now = this.clock();
     const full = { ...entry, storedAt: now, expiresAt: now + this.ttlMs };
-    this.#reports.delete(entry.reportId);
+    this.#delete(entry.reportId);
     this.#reports.set(entry.reportId, full);
-    // Oldest first out when full: reports can be large.
-    while (this.#reports.size > MAX_REPORTS) this.#reports.delete(this.#reports.keys().next().value!);
+    this.#cells += cellsOf(full.sheets);
+    // Oldest first out when full, by count or by size: a big report is ~100 MB parsed.
+    while (this.#reports.size > 1 && (this.#reports.size > MAX_REPORTS || this.#cells > this.maxCells)) this.#delete(this.#reports.keys().next().value!);
     return full;
+  }
+
+  #delete(reportId: string): void {
+    const entry = this.#reports.get(reportId);
+    if (!entry) return;
+    this.#reports.delete(reportId);
+    this.#cells -= cellsOf(entry.sheets);
   }
 
   get(reportId: string): CachedReport | undefined {
     const entry = this.#reports.get(reportId);
     if (!entry) return undefined;
     if (entry.expiresAt <= this.clock()) {
-      this.#reports.delete(reportId);
+      this.#delete(reportId);
       return undefined;
     }
     return entry;
@@ -56,7 +74,7 @@ export class ReportCache {
 
   list(): CachedReport[] {
     const now = this.clock();
-    for (const [id, e] of this.#reports) if (e.expiresAt <= now) this.#reports.delete(id);
+    for (const [id, e] of this.#reports) if (e.expiresAt <= now) this.#delete(id);
     return [...this.#reports.values()];
   }
 }
