@@ -1,6 +1,5 @@
 import type Bottleneck from 'bottleneck';
 import { onFirstUse } from '../lazy.js';
-
 import type { LimitSpec } from '../config.js';
 
 /** bottleneck with clustering (Redis, cluster.ts), loaded with the first shared limiter, not at start-up. */
@@ -79,7 +78,7 @@ export class Quota implements Limit, Slot {
 
   /**
    * The caller has the job's outcome as soon as the job ends. bottleneck resolves its own promise only after
-   * freeing the slot, one more timer hop later; that bookkeeping goes on without the caller (a job waiting
+   * freeing the slot, one more datastore step later; that bookkeeping goes on without the caller (a job waiting
    * for the slot still waits for it).
    */
   schedule<T>(job: (slot: Slot) => Promise<T>): Promise<T> {

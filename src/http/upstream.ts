@@ -263,9 +263,8 @@ export class Upstream {
       try {
         signal.throwIfAborted();
         const methodGate = req.limitKey ? this.#methodGates.get(req.limitKey) : undefined;
-        // Awaited only while paused: most requests go straight on.
-        if (this.#gate.pausedUntil > Date.now()) await this.#gate.wait(signal, deadlineAt);
-        if (methodGate && methodGate.pausedUntil > Date.now()) await methodGate.wait(signal, deadlineAt);
+        await this.#gate.wait(signal, deadlineAt);
+        await methodGate?.wait(signal, deadlineAt);
         signal.throwIfAborted();
         counter.count += 1;
         // The slot's window starts when the request is on the wire, not when it was handed to the pool: a
